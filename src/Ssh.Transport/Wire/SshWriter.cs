@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Ssh.Transport.Wire;
+
+/// <summary>Writes RFC 4251 §5 data types into a caller-provided span. Running out of room is a bug in the
+/// caller's size estimate, so it throws <see cref="InvalidOperationException"/>.</summary>
+public ref struct SshWriter
+{
+    private readonly Span<byte> _buffer;
+    private int _position;
+
+    public SshWriter(Span<byte> buffer)
+    {
+        _buffer = buffer;
+        _position = 0;
+    }
+
+    public readonly int Position => _position;
+    public readonly ReadOnlySpan<byte> Written => _buffer[.._position];
+    public readonly Span<byte> Free => _buffer[_position..];
+
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        _buffer[_position++] = value;
+    }
+
+    public void WriteBoolean(bool value) => WriteByte(value ? (byte)1 : (byte)0);
+
+    public void WriteUInt32(uint value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteUInt32BigEndian(_buffer[_position..], value);
+        _position += 4;
+    }
+
+    public void WriteUInt64(ulong value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteUInt64BigEndian(_buffer[_position..], value);
+        _position += 8;
+    }
+
+    public void WriteString(ReadOnlySpan<byte> value)
+    {
+        WriteUInt32((uint)value.Length);
+        WriteBytes(value);
+    }
+
+    public void WriteString(string value)
+    {
+        int length = Encoding.UTF8.GetByteCount(value);
+        WriteUInt32((uint)length);
+        Ensure(length);
+        _position += Encoding.UTF8.GetBytes(value, _buffer[_position..]);
+    }
+
+    public void WriteNameList(IReadOnlyList<string> names) => WriteString(string.Join(',', names));
+
+    /// <summary>An mpint from unsigned big-endian magnitude bytes (RFC 4251 §5): leading zeros stripped,
+    /// a zero byte added when the top bit is set.</summary>
+    public void WriteMpint(ReadOnlySpan<byte> unsignedBigEndian)
+    {
+        int start = 0;
+        while (start < unsignedBigEndian.Length && unsignedBigEndian[start] == 0) start++;
+        ReadOnlySpan<byte> magnitude = unsignedBigEndian[start..];
+        bool pad = !magnitude.IsEmpty && (magnitude[0] & 0x80) != 0;
+        WriteUInt32((uint)(magnitude.Length + (pad ? 1 : 0)));
+        if (pad) WriteByte(0);
+        WriteBytes(magnitude);
+    }
+
+    public void WriteBytes(ReadOnlySpan<byte> value)
+    {
+        Ensure(value.Length);
+        value.CopyTo(_buffer[_position..]);
+        _position += value.Length;
+    }
+
+    /// <summary>Moves past bytes the caller filled in through <see cref="Free"/>.</summary>
+    public void Advance(int count)
+    {
+        Ensure(count);
+        _position += count;
+    }
+
+    private readonly void Ensure(int count)
+    {
+        if (count > _buffer.Length - _position)
+            throw new InvalidOperationException("The message does not fit in its buffer; the size estimate is wrong.");
+    }
+}
