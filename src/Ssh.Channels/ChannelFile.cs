@@ -1,0 +1,238 @@
+using System.Collections;
+using System.Text;
+
+namespace Ssh.Channels;
+
+/// <summary>Which stream of a channel a <see cref="ChannelFile"/> reads or writes.</summary>
+public enum ChannelStreamKind
+{
+    Stdout,
+    Stderr,
+    Stdin,
+}
+
+/// <summary>
+/// paramiko's <c>ChannelFile</c>: a file-like view of one channel stream. Reads return bytes or lines (lines keep
+/// their trailing newline, as in paramiko; an empty string means end of file). Writes are buffered until
+/// <see cref="Flush"/> unless <c>bufsize</c> is 0; closing a stdin file sends EOF to the remote command.
+/// </summary>
+public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<string>
+{
+    private const int ReadChunk = 32 * 1024;
+
+    private readonly ChannelStreamKind _kind;
+    private readonly int _bufferSize;
+    private readonly MemoryStream _writeBuffer = new();
+    private byte[] _readBuffer = new byte[ReadChunk];
+    private int _readStart;
+    private int _readEnd;
+    private bool _eof;
+    private bool _closed;
+
+    /// <param name="bufferSize">paramiko's bufsize: -1 or anything above 1 buffers writes (flushed at that size,
+    /// 8 KiB by default), 0 writes through, 1 flushes at each newline.</param>
+    public ChannelFile(Channel channel, ChannelStreamKind kind, int bufferSize = -1)
+    {
+        Channel = channel;
+        _kind = kind;
+        _bufferSize = bufferSize;
+    }
+
+    public Channel Channel { get; }
+
+    public bool Closed => _closed;
+
+    /// <summary>Reads <paramref name="size"/> bytes, fewer only at end of file; all that remains when negative.</summary>
+    public async Task<byte[]> ReadAsync(int size = -1, CancellationToken cancellationToken = default)
+    {
+        var result = new MemoryStream();
+        while (size < 0 || result.Length < size)
+        {
+            if (_readStart == _readEnd && !await FillAsync(cancellationToken).ConfigureAwait(false)) break;
+            int take = size < 0 ? _readEnd - _readStart : (int)Math.Min(_readEnd - _readStart, size - result.Length);
+            result.Write(_readBuffer, _readStart, take);
+            _readStart += take;
+        }
+        return result.ToArray();
+    }
+
+    public byte[] Read(int size = -1) => ReadAsync(size).GetAwaiter().GetResult();
+
+    /// <summary>Reads into <paramref name="buffer"/>; returns how many bytes (0 at end of file).</summary>
+    public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_readStart < _readEnd)
+        {
+            int n = Math.Min(buffer.Length, _readEnd - _readStart);
+            _readBuffer.AsMemory(_readStart, n).CopyTo(buffer);
+            _readStart += n;
+            return n;
+        }
+        if (_eof) return 0;
+        int read = await ReadChannelAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (read == 0) _eof = true;
+        return read;
+    }
+
+    /// <summary>Reads one line including its '\n' (decoded as UTF-8); an empty string at end of file.</summary>
+    public async Task<string> ReadLineAsync(CancellationToken cancellationToken = default)
+    {
+        int scanFrom = _readStart;
+        while (true)
+        {
+            int newline = Array.IndexOf(_readBuffer, (byte)'\n', scanFrom, _readEnd - scanFrom);
+            if (newline >= 0)
+            {
+                string line = Encoding.UTF8.GetString(_readBuffer, _readStart, newline + 1 - _readStart);
+                _readStart = newline + 1;
+                return line;
+            }
+            scanFrom = _readEnd;
+            int before = _readStart;
+            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                string rest = Encoding.UTF8.GetString(_readBuffer, _readStart, _readEnd - _readStart);
+                _readStart = _readEnd;
+                return rest;
+            }
+            scanFrom -= before - _readStart; // FillAsync may have compacted the buffer
+        }
+    }
+
+    public string ReadLine() => ReadLineAsync().GetAwaiter().GetResult();
+
+    /// <summary>All remaining lines, each with its newline.</summary>
+    public async Task<List<string>> ReadLinesAsync(CancellationToken cancellationToken = default)
+    {
+        var lines = new List<string>();
+        while (true)
+        {
+            string line = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            if (line.Length == 0) return lines;
+            lines.Add(line);
+        }
+    }
+
+    public List<string> ReadLines() => ReadLinesAsync().GetAwaiter().GetResult();
+
+    /// <summary>Everything that remains, decoded as UTF-8.</summary>
+    public async Task<string> ReadToEndAsync(CancellationToken cancellationToken = default) =>
+        Encoding.UTF8.GetString(await ReadAsync(-1, cancellationToken).ConfigureAwait(false));
+
+    public string ReadToEnd() => ReadToEndAsync().GetAwaiter().GetResult();
+
+    public IEnumerator<string> GetEnumerator()
+    {
+        while (true)
+        {
+            string line = ReadLine();
+            if (line.Length == 0) yield break;
+            yield return line;
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Moves data into the read buffer; false at end of file.</summary>
+    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_eof) return false;
+        if (_readStart > 0 && _readStart == _readEnd)
+        {
+            _readStart = _readEnd = 0;
+        }
+        else if (_readEnd == _readBuffer.Length)
+        {
+            if (_readStart > 0)
+            {
+                Array.Copy(_readBuffer, _readStart, _readBuffer, 0, _readEnd - _readStart);
+                _readEnd -= _readStart;
+                _readStart = 0;
+            }
+            else
+            {
+                Array.Resize(ref _readBuffer, _readBuffer.Length * 2);
+            }
+        }
+        int n = await ReadChannelAsync(_readBuffer.AsMemory(_readEnd), cancellationToken).ConfigureAwait(false);
+        if (n == 0)
+        {
+            _eof = true;
+            return false;
+        }
+        _readEnd += n;
+        return true;
+    }
+
+    private ValueTask<int> ReadChannelAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _kind switch
+    {
+        ChannelStreamKind.Stdout => Channel.ReadAsync(buffer, cancellationToken),
+        ChannelStreamKind.Stderr => Channel.ReadStderrAsync(buffer, cancellationToken),
+        _ => throw new NotSupportedException("This is a stdin file: it can only be written."),
+    };
+
+    public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        if (_kind != ChannelStreamKind.Stdin && _kind != ChannelStreamKind.Stderr)
+            throw new NotSupportedException("This is a stdout file: it can only be read.");
+        if (_bufferSize == 0)
+        {
+            await SendAsync(data, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        _writeBuffer.Write(data.Span);
+        int limit = _bufferSize > 1 ? _bufferSize : 8192;
+        bool lineFlush = _bufferSize == 1 && data.Span.Contains((byte)'\n');
+        if (_writeBuffer.Length >= limit || lineFlush) await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task WriteAsync(string text, CancellationToken cancellationToken = default) =>
+        WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+
+    public void Write(byte[] data) => WriteAsync(data).GetAwaiter().GetResult();
+
+    public void Write(string text) => WriteAsync(text).GetAwaiter().GetResult();
+
+    public void WriteLines(IEnumerable<string> lines)
+    {
+        foreach (string line in lines) Write(line);
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_writeBuffer.Length == 0) return;
+        ReadOnlyMemory<byte> pending = _writeBuffer.GetBuffer().AsMemory(0, (int)_writeBuffer.Length);
+        await SendAsync(pending, cancellationToken).ConfigureAwait(false);
+        _writeBuffer.SetLength(0);
+    }
+
+    public void Flush() => FlushAsync().GetAwaiter().GetResult();
+
+    private ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        _kind == ChannelStreamKind.Stderr ? Channel.SendAllStderrAsync(data, cancellationToken) : Channel.SendAllAsync(data, cancellationToken);
+
+    /// <summary>Flushes; on a stdin file also sends EOF, so the remote command sees the end of its input.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (_closed) return;
+        try
+        {
+            if (_kind == ChannelStreamKind.Stdin)
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (!Channel.Closed) await Channel.ShutdownWriteAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _closed = true;
+        }
+    }
+
+    public void Close() => CloseAsync().GetAwaiter().GetResult();
+
+    public void Dispose() => Close();
+
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
+}

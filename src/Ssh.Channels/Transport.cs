@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Sockets;
+using Ssh.Transport;
+using Ssh.Transport.Auth;
+using Ssh.Transport.KeyExchange;
+using Ssh.Transport.Keys;
+using Ssh.Transport.Messages;
+using Ssh.Transport.Session;
+using Ssh.Transport.Wire;
+
+namespace Ssh.Channels;
+
+/// <summary>
+/// paramiko's <c>Transport</c>: one SSH connection over a stream. Start it as a client, authenticate, then open
+/// channels. Thread-safe; every blocking method has an async twin.
+/// </summary>
+public sealed class Transport : IDisposable, IAsyncDisposable
+{
+    private readonly SshSession _session;
+    private readonly ConnectionService _connection;
+    private UserAuthClient? _auth;
+
+    /// <summary>Wraps a connected stream (a socket's <see cref="NetworkStream"/>, or any duplex stream).</summary>
+    public Transport(Stream stream, TransportSettings? settings = null)
+        : this(stream, SessionRole.Client, settings)
+    {
+    }
+
+    internal Transport(Stream stream, SessionRole role, TransportSettings? settings)
+    {
+        _session = new SshSession(stream, role, settings?.Clone() ?? new TransportSettings());
+        _connection = new ConnectionService(_session);
+    }
+
+    /// <summary>Opens a TCP connection (with TCP_NODELAY: SSH is latency-bound on small packets) and wraps it.</summary>
+    public static async Task<Transport> ConnectAsync(string host, int port = 22, TransportSettings? settings = null,
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        Stream stream = await OpenSocketAsync(host, port, timeout, cancellationToken).ConfigureAwait(false);
+        return new Transport(stream, settings);
+    }
+
+    internal static async Task<Stream> OpenSocketAsync(string host, int port, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t) timeoutSource.CancelAfter(t);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, timeoutSource.Token).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new SshConnectionException($"Connecting to {host}:{port} timed out after {timeout!.Value.TotalSeconds:0.#} s.");
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new SshConnectionException($"Cannot connect to {host}:{port}: {e.Message}", e);
+        }
+    }
+
+    internal SshSession Session => _session;
+    internal ConnectionService Connection => _connection;
+
+    public TransportSettings Settings => _session.Settings;
+
+    /// <summary>True while the connection is up.</summary>
+    public bool IsActive => _session.IsConnected && _session.SessionId is not null;
+
+    public bool IsAuthenticated => _session.IsAuthenticated;
+
+    /// <summary>The user name that authenticated.</summary>
+    public string? Username { get; private set; }
+
+    public string RemoteVersion => _session.RemoteVersion;
+
+    /// <summary>The algorithms of the most recent key exchange.</summary>
+    public NegotiatedAlgorithms? Algorithms => _session.Algorithms;
+
+    /// <summary>The session identifier (H of the first key exchange).</summary>
+    public ReadOnlyMemory<byte> SessionId => _session.SessionId;
+
+    /// <summary>Banners the server sent during authentication.</summary>
+    public IReadOnlyList<string> Banners => (IReadOnlyList<string>?)_auth?.Banners ?? [];
+
+    /// <summary>Completes when the connection closes; faults with the reason if it failed.</summary>
+    public Task Completion => _session.Completion;
+
+    /// <summary>paramiko's get_remote_server_key.</summary>
+    public SshPublicKey GetRemoteServerKey() =>
+        _session.RemoteHostKey ?? throw new SshException("The key exchange has not completed; there is no server key yet.");
+
+    /// <summary>paramiko's start_client: negotiates keys. <paramref name="hostKeyVerifier"/> sees the server's
+    /// key (already proven by its signature) and throws to refuse it.</summary>
+    public async Task StartClientAsync(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null,
+        CancellationToken cancellationToken = default)
+    {
+        _session.HostKeyVerifier = hostKeyVerifier;
+        await _session.StartAsync(cancellationToken).ConfigureAwait(false);
+        _auth = new UserAuthClient(_session);
+    }
+
+    public void StartClient(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null, TimeSpan? timeout = null) =>
+        Sync(ct => StartClientAsync(hostKeyVerifier, ct), timeout);
+
+    private UserAuthClient Auth => _auth ?? throw new InvalidOperationException("Call StartClient before authenticating.");
+
+    /// <summary>paramiko's auth_none: tries the "none" method; returns the methods the server allows, or an empty
+    /// list when "none" itself succeeded.</summary>
+    public async Task<IReadOnlyList<string>> AuthNoneAsync(string username, CancellationToken cancellationToken = default)
+    {
+        AuthResult result = await Auth.AuthNoneAsync(username, cancellationToken).ConfigureAwait(false);
+        if (result.Success)
+        {
+            Username = username;
+            return [];
+        }
+        return result.AllowedMethods;
+    }
+
+    /// <summary>paramiko's auth_password. Raises <see cref="AuthenticationException"/> when refused.</summary>
+    public async Task AuthPasswordAsync(string username, string password, CancellationToken cancellationToken = default)
+    {
+        AuthResult result = await Auth.AuthPasswordAsync(username, password, cancellationToken).ConfigureAwait(false);
+        Check(result, username, "Password");
+    }
+
+    /// <summary>paramiko's auth_publickey. Raises <see cref="AuthenticationException"/> when refused.</summary>
+    public async Task AuthPublicKeyAsync(string username, SshPrivateKey key, CancellationToken cancellationToken = default)
+    {
+        AuthResult result = await Auth.AuthPublicKeyAsync(username, key, cancellationToken).ConfigureAwait(false);
+        Check(result, username, $"Public key {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}");
+    }
+
+    public void AuthPassword(string username, string password) => Sync(ct => AuthPasswordAsync(username, password, ct));
+
+    public void AuthPublicKey(string username, SshPrivateKey key) => Sync(ct => AuthPublicKeyAsync(username, key, ct));
+
+    private void Check(AuthResult result, string username, string what)
+    {
+        if (result.Success)
+        {
+            Username = username;
+            return;
+        }
+        string allowed = string.Join(", ", result.AllowedMethods);
+        if (result.PartialSuccess)
+            throw new PartialAuthenticationException($"{what} was accepted for {username}, but the server requires more: {allowed}.", result.AllowedMethods);
+        throw new AuthenticationException($"{what} authentication failed for {username}. The server allows: {allowed}.", result.AllowedMethods);
+    }
+
+    /// <summary>paramiko's open_session.</summary>
+    public Task<Channel> OpenSessionAsync(CancellationToken cancellationToken = default) =>
+        OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    public Channel OpenSession(TimeSpan? timeout = null) => Sync(ct => OpenSessionAsync(ct), timeout);
+
+    /// <summary>paramiko's open_channel for a raw channel type and its type-specific data.</summary>
+    public Task<Channel> OpenChannelAsync(string kind, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default,
+        int windowSize = Channel.DefaultWindowSize, int maxPacketSize = Channel.DefaultMaxPacketSize)
+    {
+        if (!IsAuthenticated) throw new SshException("Authenticate before opening channels.");
+        return _connection.OpenChannelAsync(kind, data, cancellationToken, windowSize, maxPacketSize);
+    }
+
+    /// <summary>paramiko's open_channel("direct-tcpip", dest_addr, src_addr) (RFC 4254 §7.2).</summary>
+    public Task<Channel> OpenChannelAsync(string kind, DnsEndPoint destination, DnsEndPoint? source = null, CancellationToken cancellationToken = default)
+    {
+        var data = new SshBuffer()
+            .WriteString(destination.Host).WriteUInt32((uint)destination.Port)
+            .WriteString(source?.Host ?? "127.0.0.1").WriteUInt32((uint)(source?.Port ?? 0));
+        return OpenChannelAsync(kind, data.ToArray(), cancellationToken);
+    }
+
+    /// <summary>paramiko's global_request: with <paramref name="wait"/>, the reply data (null when refused).</summary>
+    public Task<byte[]?> GlobalRequestAsync(string kind, ReadOnlyMemory<byte> data = default, bool wait = true, CancellationToken cancellationToken = default) =>
+        _connection.SendGlobalRequestAsync(kind, data, wait, cancellationToken);
+
+    /// <summary>paramiko's send_ignore: an SSH_MSG_IGNORE of random bytes (RFC 4253 §11.2).</summary>
+    public Task SendIgnoreAsync(int byteCount = 16, CancellationToken cancellationToken = default) =>
+        _session.SendAsync(new IgnoreMessage(Math.Clamp(byteCount, 0, 4096)), cancellationToken).AsTask();
+
+    /// <summary>paramiko's renegotiate_keys: a new key exchange now; completes when it has finished.</summary>
+    public Task RenegotiateKeysAsync(CancellationToken cancellationToken = default) => _session.RekeyAsync(cancellationToken);
+
+    public void RenegotiateKeys() => Sync(ct => RenegotiateKeysAsync(ct));
+
+    /// <summary>Closes every channel and the connection (DISCONNECT by application).</summary>
+    public Task CloseAsync() => _session.DisconnectAsync(DisconnectReason.ByApplication, "Closed by application.");
+
+    public void Close() => CloseAsync().GetAwaiter().GetResult();
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
+
+    private static void Sync(Func<CancellationToken, Task> action, TimeSpan? timeout = null) => Sync<object?>(async ct =>
+    {
+        await action(ct).ConfigureAwait(false);
+        return null;
+    }, timeout);
+
+    /// <summary>The blocking twin of an async call, with paramiko's timeout meaning.</summary>
+    private static T Sync<T>(Func<CancellationToken, Task<T>> action, TimeSpan? timeout = null)
+    {
+        using var cts = timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
+        try
+        {
+            return action(cts.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The operation did not complete within {timeout!.Value.TotalSeconds:0.###} s.");
+        }
+    }
+}

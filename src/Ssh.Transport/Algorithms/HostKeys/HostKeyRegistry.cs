@@ -1,0 +1,16 @@
+namespace Ssh.Transport.Algorithms.HostKeys;
+
+/// <summary>Host key (signature) algorithms in preference order, with the key type each one needs.</summary>
+public static class HostKeyRegistry
+{
+    public sealed record HostKeyAlgorithmInfo(string Name, string KeyType, bool IsDefault);
+
+    public static IReadOnlyList<HostKeyAlgorithmInfo> All { get; } =
+    [
+        new("ssh-ed25519", "ssh-ed25519", true),
+    ];
+
+    public static IReadOnlyList<string> DefaultNames { get; } = All.Where(a => a.IsDefault).Select(a => a.Name).ToArray();
+
+    public static HostKeyAlgorithmInfo? Find(string name) => All.FirstOrDefault(a => a.Name == name);
+}

@@ -1,0 +1,115 @@
+using Ssh.Transport.Keys;
+using Ssh.Transport.Messages;
+using Ssh.Transport.Session;
+using Ssh.Transport.Wire;
+
+namespace Ssh.Transport.Auth;
+
+/// <summary>The client side of the user authentication protocol (RFC 4252): the service request and the
+/// none, password and publickey methods. One request at a time.</summary>
+internal sealed class UserAuthClient
+{
+    public const string UserAuthService = "ssh-userauth";
+    public const string ConnectionService = "ssh-connection";
+
+    private readonly SshSession _session;
+    private bool _serviceAccepted;
+
+    public UserAuthClient(SshSession session) => _session = session;
+
+    /// <summary>Banners the server sent (RFC 4252 §5.4), in order.</summary>
+    public List<string> Banners { get; } = [];
+
+    private async ValueTask EnsureServiceAsync(CancellationToken cancellationToken)
+    {
+        if (_serviceAccepted) return;
+        await _session.SendAsync(new ServiceMessage(MessageNumber.ServiceRequest, UserAuthService), cancellationToken).ConfigureAwait(false);
+        byte[] reply = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
+        if (reply[0] != (byte)MessageNumber.ServiceAccept || ServiceMessage.Read(reply).ServiceName != UserAuthService)
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected SERVICE_ACCEPT for {UserAuthService}, got message {reply[0]}.");
+        _serviceAccepted = true;
+    }
+
+    public async Task<AuthResult> AuthNoneAsync(string user, CancellationToken cancellationToken)
+    {
+        await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
+        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "none", ReadOnlyMemory<byte>.Empty), cancellationToken).ConfigureAwait(false);
+        return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<AuthResult> AuthPasswordAsync(string user, string password, CancellationToken cancellationToken)
+    {
+        await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
+        // RFC 4252 §8: boolean FALSE ‖ string password
+        var fields = new SshBuffer(64 + password.Length * 3).WriteBoolean(false).WriteString(password);
+        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "password", fields.ToArray()), cancellationToken).ConfigureAwait(false);
+        fields.Clear(zero: true);
+        return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>RFC 4252 §7: asks whether the key is acceptable, then signs. Returns the server's answer to the
+    /// signed request, or its FAILURE to the query.</summary>
+    public async Task<AuthResult> AuthPublicKeyAsync(string user, SshPrivateKey key, CancellationToken cancellationToken)
+    {
+        await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
+        string algorithm = ChooseSignatureAlgorithm(key.PublicKey);
+        byte[] blob = key.PublicKey.GetBlob();
+
+        var query = new SshBuffer().WriteBoolean(false).WriteString(algorithm).WriteString(blob);
+        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "publickey", query.ToArray()), cancellationToken).ConfigureAwait(false);
+        AuthResult? queryResult = await ReadResultAsync(cancellationToken, expectPkOk: true).ConfigureAwait(false);
+        if (queryResult is not null) return queryResult;
+
+        // RFC 4252 §7: the signature covers session id ‖ the request up to the key blob.
+        byte[] signedData = new SshBuffer(256)
+            .WriteString(_session.SessionId!)
+            .WriteByte((byte)MessageNumber.UserauthRequest)
+            .WriteString(user).WriteString(ConnectionService).WriteString("publickey")
+            .WriteBoolean(true).WriteString(algorithm).WriteString(blob)
+            .ToArray();
+        byte[] signature = key.Sign(signedData, algorithm);
+        var signed = new SshBuffer().WriteBoolean(true).WriteString(algorithm).WriteString(blob).WriteString(signature);
+        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "publickey", signed.ToArray()), cancellationToken).ConfigureAwait(false);
+        return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private string ChooseSignatureAlgorithm(SshPublicKey key)
+    {
+        IReadOnlyList<string> candidates = key.SignatureAlgorithms;
+        IReadOnlyList<string>? serverAlgorithms = _session.ServerSignatureAlgorithms;
+        if (serverAlgorithms is not null)
+        {
+            foreach (string c in candidates)
+            {
+                if (serverAlgorithms.Contains(c)) return c;
+            }
+        }
+        return candidates[0];
+    }
+
+    /// <summary>Waits for SUCCESS or FAILURE (collecting banners). With <paramref name="expectPkOk"/>, a PK_OK
+    /// returns null.</summary>
+    private async Task<AuthResult?> ReadResultAsync(CancellationToken cancellationToken, bool expectPkOk = false)
+    {
+        while (true)
+        {
+            byte[] message = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
+            switch ((MessageNumber)message[0])
+            {
+                case MessageNumber.UserauthBanner:
+                    Banners.Add(SshSession.Sanitize(UserauthBannerMessage.Read(message).Text));
+                    continue;
+                case MessageNumber.UserauthSuccess:
+                    return AuthResult.Succeeded;
+                case MessageNumber.UserauthFailure:
+                    UserauthFailureMessage failure = UserauthFailureMessage.Read(message);
+                    return new AuthResult(false, failure.Methods, failure.PartialSuccess);
+                case MessageNumber.UserauthPkOk when expectPkOk:
+                    return null;
+                default:
+                    throw new SshProtocolException(DisconnectReason.ProtocolError,
+                        $"Unexpected message {message[0]} during user authentication (RFC 4252).");
+            }
+        }
+    }
+}

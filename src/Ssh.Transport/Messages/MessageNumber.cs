@@ -1,0 +1,53 @@
+namespace Ssh.Transport.Messages;
+
+/// <summary>SSH message numbers (RFC 4250 §4.1, RFC 8308, RFC 5656).</summary>
+public enum MessageNumber : byte
+{
+    Disconnect = 1,
+    Ignore = 2,
+    Unimplemented = 3,
+    Debug = 4,
+    ServiceRequest = 5,
+    ServiceAccept = 6,
+    ExtInfo = 7,
+    KexInit = 20,
+    NewKeys = 21,
+    KexEcdhInit = 30,
+    KexEcdhReply = 31,
+    UserauthRequest = 50,
+    UserauthFailure = 51,
+    UserauthSuccess = 52,
+    UserauthBanner = 53,
+    UserauthPkOk = 60,
+    UserauthInfoRequest = 60,
+    UserauthInfoResponse = 61,
+    GlobalRequest = 80,
+    RequestSuccess = 81,
+    RequestFailure = 82,
+    ChannelOpen = 90,
+    ChannelOpenConfirmation = 91,
+    ChannelOpenFailure = 92,
+    ChannelWindowAdjust = 93,
+    ChannelData = 94,
+    ChannelExtendedData = 95,
+    ChannelEof = 96,
+    ChannelClose = 97,
+    ChannelRequest = 98,
+    ChannelSuccess = 99,
+    ChannelFailure = 100,
+}
+
+public static class MessageRanges
+{
+    /// <summary>Transport-layer generic messages (RFC 4251 §7: 1–19).</summary>
+    public static bool IsTransportGeneric(byte n) => n is >= 1 and <= 19;
+
+    /// <summary>Algorithm negotiation and method-specific key exchange (20–49).</summary>
+    public static bool IsKex(byte n) => n is >= 20 and <= 49;
+
+    /// <summary>User authentication (50–79).</summary>
+    public static bool IsUserauth(byte n) => n is >= 50 and <= 79;
+
+    /// <summary>Connection protocol (80–127).</summary>
+    public static bool IsConnection(byte n) => n is >= 80 and <= 127;
+}

@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Ssh.Transport.Algorithms.Ciphers;
+
+namespace Ssh.Transport.Packets;
+
+/// <summary>
+/// Reads binary packets (RFC 4253 §6) from a <see cref="PipeReader"/>: learns the length from the first bytes,
+/// rejects bad lengths before the body arrives, then authenticates and decrypts the whole packet into one
+/// buffer owned by this reader and hands out its payload. A payload stays valid until the next read.
+/// </summary>
+internal sealed class PacketReader : IDisposable
+{
+    private readonly PipeReader _input;
+    private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
+    private IPacketCipher _cipher = NonePacketCipher.Instance;
+
+    public PacketReader(PipeReader input) => _input = input;
+
+    /// <summary>The sequence number of the next packet (RFC 4253 §6.4); wraps at 2^32.</summary>
+    public uint SequenceNumber { get; private set; }
+
+    /// <summary>Packets and bytes since the last key change, for the rekey limits (RFC 4344 §3).</summary>
+    public long PacketsSinceKeyChange { get; private set; }
+    public long BytesSinceKeyChange { get; private set; }
+
+    /// <summary>Installs the keys taken into use at a received NEWKEYS.</summary>
+    public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber)
+    {
+        IPacketCipher old = _cipher;
+        _cipher = cipher;
+        if (!ReferenceEquals(old, NonePacketCipher.Instance)) old.Dispose();
+        if (resetSequenceNumber) SequenceNumber = 0;
+        PacketsSinceKeyChange = 0;
+        BytesSinceKeyChange = 0;
+    }
+
+    public void ResetSequenceNumber() => SequenceNumber = 0;
+
+    /// <summary>Reads the next packet and returns its payload (message number first).</summary>
+    /// <exception cref="SshConnectionException">The peer closed the connection.</exception>
+    /// <exception cref="SshProtocolException">The packet is malformed or fails authentication.</exception>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadPacketAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (TryReadPacket(ref buffer, out int payloadLength))
+            {
+                _input.AdvanceTo(buffer.Start);
+                return new ReadOnlyMemory<byte>(_buffer, 5, payloadLength);
+            }
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                bool midPacket = !buffer.IsEmpty;
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                throw new SshConnectionException(midPacket
+                    ? "The connection closed in the middle of a packet."
+                    : "The connection was closed by the peer.");
+            }
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Takes one whole packet off the front of <paramref name="buffer"/> if it is all there.</summary>
+    internal bool TryReadPacket(ref ReadOnlySequence<byte> buffer, out int payloadLength)
+    {
+        payloadLength = 0;
+        int lengthBytes = _cipher.LengthBytesNeeded;
+        if (buffer.Length < lengthBytes) return false;
+
+        Span<byte> first = stackalloc byte[32];
+        first = first[..lengthBytes];
+        buffer.Slice(0, lengthBytes).CopyTo(first);
+        uint packetLength = _cipher.DecryptLength(SequenceNumber, first);
+        ValidateLength(packetLength);
+
+        int total = 4 + (int)packetLength + _cipher.TagSize;
+        if (buffer.Length < total) return false;
+
+        Span<byte> packet = _buffer.AsSpan(0, 4 + (int)packetLength);
+        buffer.Slice(0, total).CopyTo(_buffer);
+        _cipher.Open(SequenceNumber, packet, _buffer.AsSpan(4 + (int)packetLength, _cipher.TagSize));
+
+        int paddingLength = packet[4];
+        if (paddingLength < 4 || paddingLength > packetLength - 2)
+            throw new SshProtocolException(DisconnectReason.ProtocolError,
+                $"Packet padding length {paddingLength} is invalid for a packet of {packetLength} bytes (RFC 4253 §6).");
+        payloadLength = (int)packetLength - 1 - paddingLength;
+
+        SequenceNumber++;
+        PacketsSinceKeyChange++;
+        BytesSinceKeyChange += total;
+        buffer = buffer.Slice(total);
+        return true;
+    }
+
+    private void ValidateLength(uint packetLength)
+    {
+        if (packetLength > PacketLimits.MaxPacketLength)
+            throw new SshProtocolException(DisconnectReason.ProtocolError,
+                $"The peer sent a packet of {packetLength} bytes; the limit is {PacketLimits.MaxPacketLength}. " +
+                "The data is corrupt or the keys do not match.");
+        if (packetLength < 5)
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"Packet length {packetLength} is too small to be valid.");
+        uint aligned = _cipher.LengthExcludedFromAlignment ? packetLength : packetLength + 4;
+        if (aligned % (uint)_cipher.BlockSize != 0)
+            throw new SshProtocolException(DisconnectReason.ProtocolError,
+                $"Packet length {packetLength} is not a multiple of the cipher block size {_cipher.BlockSize} (RFC 4253 §6).");
+    }
+
+    public void Dispose()
+    {
+        _cipher.Dispose();
+        Array.Clear(_buffer);
+        ArrayPool<byte>.Shared.Return(_buffer);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Ssh.Transport.Algorithms.Ciphers;
+
+namespace Ssh.Transport.Packets;
+
+/// <summary>
+/// Builds binary packets (RFC 4253 §6) in one reusable buffer: the caller writes a payload into
+/// <see cref="Payload"/>, then <see cref="WriteAsync"/> pads, seals in place and sends. Not thread-safe: the
+/// session serialises writers.
+/// </summary>
+internal sealed class PacketWriter : IDisposable
+{
+    private readonly Stream _output;
+    private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
+    private IPacketCipher _cipher = NonePacketCipher.Instance;
+
+    public PacketWriter(Stream output) => _output = output;
+
+    public uint SequenceNumber { get; private set; }
+    public long PacketsSinceKeyChange { get; private set; }
+    public long BytesSinceKeyChange { get; private set; }
+
+    /// <summary>Where the next payload goes (after the 5-byte header).</summary>
+    public Span<byte> Payload => _buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload);
+
+    public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber)
+    {
+        IPacketCipher old = _cipher;
+        _cipher = cipher;
+        if (!ReferenceEquals(old, NonePacketCipher.Instance)) old.Dispose();
+        if (resetSequenceNumber) SequenceNumber = 0;
+        PacketsSinceKeyChange = 0;
+        BytesSinceKeyChange = 0;
+    }
+
+    public void ResetSequenceNumber() => SequenceNumber = 0;
+
+    /// <summary>Seals the payload written into <see cref="Payload"/> and sends it.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WriteAsync(int payloadLength, CancellationToken cancellationToken)
+    {
+        int total = Seal(payloadLength);
+        await _output.WriteAsync(_buffer.AsMemory(0, total), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Pads and seals the packet in place; returns its length on the wire.</summary>
+    internal int Seal(int payloadLength)
+    {
+        int blockSize = _cipher.BlockSize;
+        int unpadded = 1 + payloadLength + (_cipher.LengthExcludedFromAlignment ? 0 : 4);
+        int padding = blockSize - unpadded % blockSize;
+        if (padding < 4) padding += blockSize;
+        int packetLength = 1 + payloadLength + padding;
+
+        Span<byte> packet = _buffer.AsSpan(0, 4 + packetLength);
+        BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)packetLength);
+        packet[4] = (byte)padding;
+        RandomNumberGenerator.Fill(packet[(5 + payloadLength)..]);
+        _cipher.Seal(SequenceNumber, packet, _buffer.AsSpan(4 + packetLength, _cipher.TagSize));
+
+        int total = 4 + packetLength + _cipher.TagSize;
+        SequenceNumber++;
+        PacketsSinceKeyChange++;
+        BytesSinceKeyChange += total;
+        return total;
+    }
+
+    /// <summary>The sealed bytes of the last packet (for tests and benchmarks).</summary>
+    internal ReadOnlySpan<byte> LastPacket(int total) => _buffer.AsSpan(0, total);
+
+    public void Dispose()
+    {
+        _cipher.Dispose();
+        Array.Clear(_buffer);
+        ArrayPool<byte>.Shared.Return(_buffer);
+    }
+}
