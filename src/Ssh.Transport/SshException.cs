@@ -73,3 +73,16 @@ public class BadHostKeyException : SshException
     public string ExpectedFingerprint { get; }
     public string ReceivedFingerprint { get; }
 }
+
+/// <summary>A private key file is protected by a passphrase and none was given, or the one given is wrong
+/// (paramiko's <c>PasswordRequiredException</c>).</summary>
+public class KeyPassphraseException : SshException
+{
+    public KeyPassphraseException(string message, bool passphraseGiven) : base(message)
+    {
+        PassphraseGiven = passphraseGiven;
+    }
+
+    /// <summary>False: the key needs a passphrase and none was given. True: the passphrase given does not decrypt it.</summary>
+    public bool PassphraseGiven { get; }
+}

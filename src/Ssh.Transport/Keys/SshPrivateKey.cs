@@ -11,6 +11,15 @@ public abstract class SshPrivateKey : IDisposable
     /// <summary>Signs <paramref name="data"/> and returns the signature blob <c>string algorithm ‖ string signature</c>.</summary>
     public abstract byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null);
 
+    /// <summary>Loads a private key file (paramiko's <c>from_private_key_file</c>). Malformed files raise a
+    /// <see cref="FormatException"/>; an encrypted key without the right passphrase a <see cref="KeyPassphraseException"/>.</summary>
+    public static SshPrivateKey FromFile(string path, string? passphrase = null) =>
+        OpenSshPrivateKeyFile.Load(path, passphrase);
+
+    /// <summary>Parses the text of a private key file.</summary>
+    public static SshPrivateKey FromString(string text, string? passphrase = null) =>
+        OpenSshPrivateKeyFile.Parse(text, passphrase);
+
     public void Dispose()
     {
         Dispose(true);

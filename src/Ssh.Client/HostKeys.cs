@@ -1,0 +1,139 @@
+using System.Globalization;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Client;
+
+/// <summary>paramiko's <c>HostKeys</c>: the known host keys, read from and written to OpenSSH known_hosts files.
+/// A host name is <c>host</c> for port 22 or <c>[host]:port</c> otherwise. Thread-safe.</summary>
+public sealed class HostKeys
+{
+    private readonly object _lock = new();
+    private readonly KnownHostsFile _file = new();
+
+    public HostKeys() { }
+
+    /// <summary>A set loaded from <paramref name="filename"/> (paramiko's <c>HostKeys(filename)</c>).</summary>
+    public HostKeys(string filename) => Load(filename);
+
+    /// <summary>The number of usable host entries (unmarked lines with a supported key type).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _file.Entries.Count(e => e.Key is not null && e.Marker == KnownHostMarker.None);
+        }
+    }
+
+    /// <summary>Every line with a key, in file order (a snapshot).</summary>
+    public IReadOnlyList<KnownHostEntry> Entries
+    {
+        get
+        {
+            lock (_lock) return _file.Entries;
+        }
+    }
+
+    /// <summary>Lines of the loaded files that could not be parsed; they are kept and saved back unchanged.</summary>
+    public IReadOnlyList<string> Warnings
+    {
+        get
+        {
+            lock (_lock) return _file.Warnings.ToList();
+        }
+    }
+
+    /// <summary>Adds the entries of a known_hosts file to this set. Lines that cannot be parsed or have key types
+    /// this library does not support are kept (and written back by <see cref="Save"/>) but never match.</summary>
+    public void Load(string filename)
+    {
+        KnownHostsFile loaded = KnownHostsFile.Load(filename);
+        lock (_lock) _file.Append(loaded);
+    }
+
+    /// <summary>Writes the set in known_hosts format (replacing the file).</summary>
+    public void Save(string filename)
+    {
+        lock (_lock) _file.Save(filename);
+    }
+
+    /// <summary>Records <paramref name="key"/> for the host. An existing line that names exactly this host with a key
+    /// of this type gets the new key in place; otherwise a line is appended.</summary>
+    public void Add(string hostname, string keyType, SshPublicKey key)
+    {
+        if (keyType != key.KeyType)
+            throw new ArgumentException($"The key is '{key.KeyType}', not '{keyType}'.", nameof(keyType));
+        (string host, int port) = SplitHostName(hostname);
+        string name = KnownHostEntry.HostName(host, port);
+        lock (_lock)
+        {
+            KnownHostEntry? existing = _file.Entries.FirstOrDefault(e =>
+                e.Marker == KnownHostMarker.None && e.KeyType == keyType &&
+                (e.IsHashed ? e.MatchesName(name) : e.Patterns.Contains(name, StringComparer.OrdinalIgnoreCase)));
+            if (existing is not null)
+                _file.Replace(existing, existing.WithKey(key));
+            else
+                _file.Add(host, port, key);
+        }
+    }
+
+    /// <summary>The keys on record for the host by key type, or null when there are none. Revoked keys are left out.</summary>
+    public IReadOnlyDictionary<string, SshPublicKey>? Lookup(string hostname)
+    {
+        (string host, int port) = SplitHostName(hostname);
+        lock (_lock)
+        {
+            IReadOnlyList<KnownHostEntry> entries = _file.Lookup(host, port);
+            var revoked = entries.Where(e => e.Marker == KnownHostMarker.Revoked).Select(e => e.Key!).ToHashSet();
+            var keys = new Dictionary<string, SshPublicKey>(StringComparer.Ordinal);
+            foreach (KnownHostEntry e in entries)
+            {
+                if (e.Marker == KnownHostMarker.None && !revoked.Contains(e.Key!))
+                    keys.TryAdd(e.KeyType, e.Key!);
+            }
+            return keys.Count == 0 ? null : keys;
+        }
+    }
+
+    /// <summary>True when <paramref name="key"/> is on record for the host and not revoked.</summary>
+    public bool Check(string hostname, SshPublicKey key) => CheckDetailed(hostname, key).Status == KnownHostsStatus.Match;
+
+    /// <summary>The full verdict (match, mismatch with the expected keys, not found, revoked).</summary>
+    public KnownHostsMatch CheckDetailed(string hostname, SshPublicKey key)
+    {
+        (string host, int port) = SplitHostName(hostname);
+        lock (_lock) return _file.Check(host, port, key);
+    }
+
+    /// <summary>Removes the unmarked entries for the host; returns how many.</summary>
+    public int Remove(string hostname)
+    {
+        (string host, int port) = SplitHostName(hostname);
+        lock (_lock) return _file.Remove(host, port);
+    }
+
+    public void Clear()
+    {
+        lock (_lock) _file.Clear();
+    }
+
+    /// <summary>paramiko's <c>hash_host</c>: <c>|1|salt|hash</c> for a host name (random salt unless given).</summary>
+    public static string HashHost(string hostname, byte[]? salt = null)
+    {
+        (string host, int port) = SplitHostName(hostname);
+        return KnownHostEntry.HashHostName(KnownHostEntry.HostName(host, port), salt);
+    }
+
+    /// <summary>Splits <c>[host]:port</c>; anything else is a host on port 22.</summary>
+    internal static (string Host, int Port) SplitHostName(string hostname)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostname);
+        if (hostname.StartsWith('['))
+        {
+            int close = hostname.LastIndexOf("]:", StringComparison.Ordinal);
+            if (close > 1 && int.TryParse(hostname.AsSpan(close + 2), NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+                && port is > 0 and <= 65535)
+                return (hostname[1..close], port);
+        }
+        return (hostname, 22);
+    }
+}
