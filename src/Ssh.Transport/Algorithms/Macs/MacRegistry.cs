@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+
+namespace Ssh.Transport.Algorithms.Macs;
+
+/// <summary>Every MAC we implement, in our preference order (OpenSSH's): EtM first, because it authenticates the
+/// ciphertext before anything is decrypted (OpenSSH PROTOCOL §1.5).</summary>
+public static class MacRegistry
+{
+    public static IReadOnlyList<MacInfo> All { get; } =
+    [
+        Hmac("hmac-sha2-256-etm@openssh.com", HashAlgorithmName.SHA256, 32, etm: true),
+        Hmac("hmac-sha2-512-etm@openssh.com", HashAlgorithmName.SHA512, 64, etm: true),
+        Hmac("hmac-sha2-256", HashAlgorithmName.SHA256, 32, etm: false),
+        Hmac("hmac-sha2-512", HashAlgorithmName.SHA512, 64, etm: false),
+    ];
+
+    public static IReadOnlyList<string> DefaultNames { get; } = All.Where(m => m.IsDefault).Select(m => m.Name).ToArray();
+
+    public static MacInfo? Find(string name)
+    {
+        foreach (MacInfo mac in All)
+        {
+            if (mac.Name == name)
+                return mac;
+        }
+        return null;
+    }
+
+    // RFC 6668 §2: the key length is the digest length.
+    private static MacInfo Hmac(string name, HashAlgorithmName hash, int size, bool etm) =>
+        new(name, size, size, etm, IsDefault: true, key =>
+        {
+            CheckKey(name, key, size);
+            return new HmacMac(hash, key, etm);
+        });
+
+    internal static void CheckKey(string name, byte[] key, int size)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length != size)
+            throw new ArgumentException($"{name} takes a {size}-byte key, not {key.Length} bytes.", nameof(key));
+    }
+}
