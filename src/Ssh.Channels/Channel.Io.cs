@@ -237,3 +237,15 @@ public sealed partial class Channel
         if (how is 1 or 2) ShutdownWrite();
     }
 }
+
+public sealed partial class Channel
+{
+    /// <summary>paramiko's makefile: the stdout stream as a file.</summary>
+    public ChannelFile MakeFile(int bufsize = -1) => new(this, ChannelStreamKind.Stdout, bufsize);
+
+    /// <summary>paramiko's makefile_stderr.</summary>
+    public ChannelFile MakeFileStderr(int bufsize = -1) => new(this, ChannelStreamKind.Stderr, bufsize);
+
+    /// <summary>paramiko's makefile_stdin: writes go to the remote stdin; closing it sends EOF.</summary>
+    public ChannelFile MakeFileStdin(int bufsize = -1) => new(this, ChannelStreamKind.Stdin, bufsize);
+}

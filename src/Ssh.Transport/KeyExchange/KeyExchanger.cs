@@ -336,7 +336,7 @@ internal sealed class KeyExchanger : IDisposable
 
     private static ExtInfoMessage BuildServerExtInfo()
     {
-        byte[] algorithms = new SshBuffer(128).WriteNameList(HostKeyRegistry.All.Select(a => a.Name)).ToArray();
+        byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',', HostKeyRegistry.All.Select(a => a.Name)));
         return new ExtInfoMessage([new("server-sig-algs", algorithms)]);
     }
 

@@ -321,8 +321,8 @@ internal sealed class SshSession : IAsyncDisposable
         {
             if (name == "server-sig-algs" && Role == SessionRole.Client)
             {
-                var r = new SshReader(value);
-                ServerSignatureAlgorithms = r.ReadNameList();
+                // RFC 8308 §3.1: the value's bytes are the name-list's content, without a further length.
+                ServerSignatureAlgorithms = System.Text.Encoding.ASCII.GetString(value).Split(',', StringSplitOptions.RemoveEmptyEntries);
             }
         }
     }

@@ -1,0 +1,108 @@
+using Ssh.Channels;
+using Ssh.Client;
+using Ssh.Transport;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Cli;
+
+/// <summary><c>sshcs exec</c>: ssh's "run one command" mode.</summary>
+internal static class ExecCommand
+{
+    private const int ConnectionFailed = 255;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ExecOptions options;
+        try
+        {
+            options = ExecOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"sshcs exec: {e.Message}");
+            return ConnectionFailed;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        await using var client = new SshClient { Settings = options.Settings };
+        Channel channel;
+        try
+        {
+            client.LoadSystemHostKeys(null);
+            client.LoadHostKeys(options.KnownHostsFile);
+            client.SetMissingHostKeyPolicy(options.Policy);
+            await client.ConnectAsync(options.Host, options.Port, options.User, options.Password,
+                keyFilename: options.KeyFiles, timeout: options.ConnectTimeout, lookForKeys: options.KeyFiles.Count == 0,
+                cancellationToken: cancel.Token).ConfigureAwait(false);
+            channel = await client.GetTransport()!.OpenSessionAsync(cancel.Token).ConfigureAwait(false);
+            await channel.ExecCommandAsync(options.Command, cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            return ConnectionFailed;
+        }
+
+        try
+        {
+            Task stdin = PumpStdinAsync(channel, cancel.Token);
+            Task stdout = PumpAsync(channel.ReadAsync, Console.OpenStandardOutput(), cancel.Token);
+            Task stderr = PumpAsync(channel.ReadStderrAsync, Console.OpenStandardError(), cancel.Token);
+            await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+            int status = await channel.RecvExitStatusAsync(cancel.Token).ConfigureAwait(false);
+            if (channel.ExitSignal is { } signal)
+            {
+                Console.Error.WriteLine($"sshcs: remote command killed by signal {signal.SignalName}");
+                return 128 + SignalNumber(signal.SignalName);
+            }
+            _ = stdin; // a command that ends without reading its input is normal: stdin is abandoned
+            return status < 0 ? ConnectionFailed : status;
+        }
+        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            return ConnectionFailed;
+        }
+    }
+
+    private static async Task PumpAsync(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, Stream output, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        int n;
+        while ((n = await read(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PumpStdinAsync(Channel channel, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using Stream input = Console.OpenStandardInput();
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                await channel.SendAllAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            await channel.ShutdownWriteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+        {
+            // The command finished or the channel closed before its input did: nothing more to send.
+        }
+    }
+
+    private static int SignalNumber(string name) => name switch
+    {
+        "HUP" => 1, "INT" => 2, "QUIT" => 3, "ILL" => 4, "ABRT" => 6, "FPE" => 8, "KILL" => 9,
+        "SEGV" => 11, "PIPE" => 13, "ALRM" => 14, "TERM" => 15, "USR1" => 10, "USR2" => 12,
+        _ => 0,
+    };
+}

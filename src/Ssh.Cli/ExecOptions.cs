@@ -1,0 +1,83 @@
+using Ssh.Client;
+using Ssh.Transport;
+
+namespace Ssh.Cli;
+
+/// <summary>The command line of <c>sshcs exec</c>, parsed like ssh's.</summary>
+internal sealed class ExecOptions
+{
+    public string Host { get; private set; } = "";
+    public int Port { get; private set; } = 22;
+    public string? User { get; private set; }
+    public string? Password { get; private set; }
+    public List<string> KeyFiles { get; } = [];
+    public string KnownHostsFile { get; private set; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
+    public IMissingHostKeyPolicy Policy { get; private set; } = new RejectPolicy();
+    public TransportSettings Settings { get; } = new();
+    public TimeSpan ConnectTimeout { get; private set; } = TimeSpan.FromSeconds(30);
+    public string Command { get; private set; } = "";
+
+    public static ExecOptions Parse(string[] args)
+    {
+        var o = new ExecOptions();
+        int i = 0;
+        string Next(string flag) => ++i < args.Length ? args[i] : throw new ArgumentException($"{flag} needs a value.");
+        for (; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (!a.StartsWith('-') || a == "--") break;
+            switch (a)
+            {
+                case "-p":
+                    o.Port = int.TryParse(Next(a), out int port) && port is > 0 and < 65536 ? port : throw new ArgumentException("-p needs a port number.");
+                    break;
+                case "-l":
+                    o.User = Next(a);
+                    break;
+                case "-i":
+                    o.KeyFiles.Add(Next(a));
+                    break;
+                case "--password-env":
+                    string variable = Next(a);
+                    o.Password = Environment.GetEnvironmentVariable(variable)
+                        ?? throw new ArgumentException($"Environment variable {variable} is not set.");
+                    break;
+                case "--known-hosts":
+                    o.KnownHostsFile = Next(a);
+                    break;
+                case "--host-key-policy":
+                    o.Policy = Next(a) switch
+                    {
+                        "reject" => new RejectPolicy(),
+                        "auto-add" => new AutoAddPolicy(),
+                        "warn" => new WarningPolicy(),
+                        string p => throw new ArgumentException($"Unknown host key policy '{p}': use reject, auto-add or warn."),
+                    };
+                    break;
+                case "--connect-timeout":
+                    o.ConnectTimeout = TimeSpan.FromSeconds(double.Parse(Next(a), System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                case "-o":
+                    o.Settings.ApplyOption(Next(a));
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{a}'.");
+            }
+        }
+        if (i < args.Length && args[i] == "--") i++;
+        if (i >= args.Length) throw new ArgumentException("Missing host.");
+        string target = args[i++];
+        int at = target.LastIndexOf('@');
+        if (at >= 0)
+        {
+            o.User ??= target[..at];
+            target = target[(at + 1)..];
+        }
+        o.Host = target;
+        if (i >= args.Length) throw new ArgumentException("Missing command.");
+        // ssh joins the remaining words with spaces and lets the remote shell parse them.
+        o.Command = string.Join(' ', args[i..]);
+        return o;
+    }
+}

@@ -1,0 +1,37 @@
+namespace Ssh.Cli;
+
+/// <summary>The <c>sshcs</c> tool: subcommands over the library.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        string[] rest = args[1..];
+        return args[0] switch
+        {
+            "exec" => await ExecCommand.RunAsync(rest).ConfigureAwait(false),
+            _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
+        };
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine(message);
+        return 2;
+    }
+
+    private const string Usage =
+        """
+        usage: sshcs <command> [options]
+
+        commands:
+          exec [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
+               [--host-key-policy reject|auto-add|warn] [-o Name=value]... [user@]host COMMAND...
+              Runs COMMAND on host, streaming stdin/stdout/stderr; exits with its exit status
+              (255 when the connection or authentication fails).
+        """;
+}

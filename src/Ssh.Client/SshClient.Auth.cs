@@ -1,0 +1,85 @@
+using Ssh.Channels;
+using Ssh.Transport;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Client;
+
+using Transport = Ssh.Channels.Transport;
+
+public sealed partial class SshClient
+{
+    private static readonly string[] DefaultKeyFiles = ["id_ed25519", "id_ecdsa", "id_rsa"];
+
+    /// <summary>paramiko's order: the given key, key files, default keys in ~/.ssh, then the password. The
+    /// "none" request first learns which methods the server allows, so we never offer a method it refuses.</summary>
+    private static async Task AuthenticateAsync(Transport transport, string username, string? password, SshPrivateKey? pkey,
+        IEnumerable<string>? keyFilenames, bool lookForKeys, string? passphrase, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> allowed = await transport.AuthNoneAsync(username, cancellationToken).ConfigureAwait(false);
+        if (transport.IsAuthenticated) return;
+
+        AuthenticationException? lastError = null;
+        if (allowed.Contains("publickey"))
+        {
+            foreach (SshPrivateKey key in CandidateKeys(pkey, keyFilenames, lookForKeys, password, passphrase))
+            {
+                try
+                {
+                    await transport.AuthPublicKeyAsync(username, key, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (AuthenticationException e)
+                {
+                    lastError = e;
+                    allowed = e.AllowedMethods;
+                }
+            }
+        }
+        if (password is not null && allowed.Contains("password"))
+        {
+            try
+            {
+                await transport.AuthPasswordAsync(username, password, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (AuthenticationException e)
+            {
+                lastError = e;
+            }
+        }
+        if (lastError is not null) throw lastError;
+        throw new BadAuthenticationTypeException(
+            $"No authentication method we could try is allowed for {username}. The server allows: {string.Join(", ", allowed)}.", allowed);
+    }
+
+    private static IEnumerable<SshPrivateKey> CandidateKeys(SshPrivateKey? pkey, IEnumerable<string>? keyFilenames, bool lookForKeys,
+        string? password, string? passphrase)
+    {
+        if (pkey is not null) yield return pkey;
+        foreach (string file in keyFilenames ?? [])
+            yield return SshPrivateKey.FromFile(file, passphrase ?? password);
+        if (!lookForKeys) yield break;
+        string sshDir = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh");
+        foreach (string name in DefaultKeyFiles)
+        {
+            string path = Path.Combine(sshDir, name);
+            if (!File.Exists(path)) continue;
+            SshPrivateKey? key = TryLoad(path, passphrase ?? password);
+            if (key is not null) yield return key;
+        }
+    }
+
+    /// <summary>Default key files that cannot be used (an unsupported type, a passphrase we lack) are skipped,
+    /// as OpenSSH does.</summary>
+    private static SshPrivateKey? TryLoad(string path, string? passphrase)
+    {
+        try
+        {
+            return SshPrivateKey.FromFile(path, passphrase);
+        }
+        catch (Exception e) when (e is FormatException or SshException or NotSupportedException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

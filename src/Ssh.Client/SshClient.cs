@@ -1,0 +1,134 @@
+using Ssh.Channels;
+using Ssh.Transport;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Client;
+
+using Transport = Ssh.Channels.Transport;
+
+/// <summary>
+/// paramiko's <c>SSHClient</c>: connect with host key checking and the usual authentication order, then run
+/// commands, shells and SFTP. Every blocking method has an async twin.
+/// </summary>
+public sealed partial class SshClient : IDisposable, IAsyncDisposable
+{
+    private readonly HostKeys _systemHostKeys = new();
+    private readonly HostKeys _hostKeys = new();
+    private IMissingHostKeyPolicy _policy = new RejectPolicy();
+    private Transport? _transport;
+
+    /// <summary>Algorithm preferences and limits used by <see cref="Connect"/>.</summary>
+    public TransportSettings Settings { get; set; } = new();
+
+    /// <summary>The file <see cref="LoadHostKeys"/> read, where <see cref="AutoAddPolicy"/> saves new keys.</summary>
+    public string? HostKeysFilename { get; private set; }
+
+    /// <summary>Loads the user's known_hosts (default <c>~/.ssh/known_hosts</c>); these are never written back.</summary>
+    public void LoadSystemHostKeys(string? filename = null)
+    {
+        filename ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
+        if (File.Exists(filename)) _systemHostKeys.Load(filename);
+        else if (filename is not null && !File.Exists(filename) && filename != DefaultKnownHosts)
+            throw new FileNotFoundException($"The known_hosts file {filename} does not exist.", filename);
+    }
+
+    private static string DefaultKnownHosts =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
+
+    /// <summary>Loads host keys that this client also saves (paramiko's load_host_keys).</summary>
+    public void LoadHostKeys(string filename)
+    {
+        HostKeysFilename = filename;
+        if (File.Exists(filename)) _hostKeys.Load(filename);
+    }
+
+    public void SaveHostKeys(string filename) => _hostKeys.Save(filename);
+
+    /// <summary>The client's own host keys (not the system ones).</summary>
+    public HostKeys GetHostKeys() => _hostKeys;
+
+    public void SetMissingHostKeyPolicy(IMissingHostKeyPolicy policy) => _policy = policy;
+
+    /// <summary>The underlying transport, or null before <see cref="Connect"/>.</summary>
+    public Transport? GetTransport() => _transport;
+
+    /// <summary>Connects, checks the host key, and authenticates in paramiko's order: <paramref name="pkey"/>,
+    /// <paramref name="keyFilename"/>, keys in <c>~/.ssh</c> (when <paramref name="lookForKeys"/>), then
+    /// <paramref name="password"/>.</summary>
+    /// <param name="sock">An already connected stream to use instead of opening a socket.</param>
+    public async Task ConnectAsync(string hostname, int port = 22, string? username = null, string? password = null,
+        SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
+        bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (_transport is not null) throw new InvalidOperationException("This client is already connected; create a new SshClient.");
+        username ??= Environment.UserName;
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t) timeoutSource.CancelAfter(t);
+        CancellationToken token = timeoutSource.Token;
+        try
+        {
+            Stream stream = sock ?? await Transport.OpenSocketAsync(hostname, port, timeout, token).ConfigureAwait(false);
+            var transport = new Transport(stream, Settings);
+            _transport = transport;
+            string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
+            await transport.StartClientAsync((key, _) =>
+            {
+                CheckHostKey(hostKeyName, key);
+                return ValueTask.CompletedTask;
+            }, token).ConfigureAwait(false);
+            await AuthenticateAsync(transport, username, password, pkey, keyFilename, lookForKeys, passphrase, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
+        {
+            await CloseAsync().ConfigureAwait(false);
+            throw new SshConnectionException($"Connecting to {hostname}:{port} timed out after {timeout.Value.TotalSeconds:0.#} s.");
+        }
+        catch
+        {
+            await CloseAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public void Connect(string hostname, int port = 22, string? username = null, string? password = null,
+        SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
+        bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null) =>
+        ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase)
+            .GetAwaiter().GetResult();
+
+    private void CheckHostKey(string hostKeyName, SshPublicKey key)
+    {
+        foreach (HostKeys store in new[] { _systemHostKeys, _hostKeys })
+        {
+            KnownHostsMatch match = store.CheckDetailed(hostKeyName, key);
+            switch (match.Status)
+            {
+                case KnownHostsStatus.Match:
+                    return;
+                case KnownHostsStatus.Revoked:
+                    throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());
+                case KnownHostsStatus.Mismatch:
+                    SshPublicKey expected = match.KnownKeys.FirstOrDefault(k => k.KeyType == key.KeyType) ?? match.KnownKeys[0];
+                    throw new BadHostKeyException(hostKeyName, expected.GetFingerprint(), key.GetFingerprint());
+            }
+        }
+        _policy.MissingHostKey(this, hostKeyName, key);
+    }
+
+    public async Task CloseAsync()
+    {
+        Transport? transport = _transport;
+        if (transport is null) return;
+        await transport.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public void Close() => CloseAsync().GetAwaiter().GetResult();
+
+    public void Dispose() => Close();
+
+    public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
+
+    private Transport RequireTransport() =>
+        _transport is { IsAuthenticated: true } t ? t : throw new SshException("Not connected: call Connect first.");
+}
