@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests (tests/) and interop tests against real peers (interop-tests/).
+# On a fresh Debian machine with the .NET 10 SDK it installs the peers (OpenSSH, dropbear, PuTTY,
+# paramiko) and the interop test user first. Ends with exactly one line `Tests: N passed, N failed`
+# and a non-zero exit when anything failed, a run errored, or a test project ran zero tests.
+#
+#   ./test.sh                     everything
+#   ./test.sh --unit              unit tests only
+#   ./test.sh --interop           interop tests only
+#   ./test.sh --interop -- --filter 'FullyQualifiedName~Harness'    extra args go to `dotnet test`
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+
+readonly RESULTS_DIR="$PWD/.test-output"
+readonly TEST_USER=sshcs-test
+readonly TEST_PASSWORD=sshcs-test-pw
+readonly TEST_HOME=/home/sshcs-test
+# A test that ignores its cancellation token must not hang the run forever: vstest kills the test host
+# after this long on one test (the TRX then still holds what ran). Override with SSH_TEST_HANG_TIMEOUT.
+readonly HANG_TIMEOUT=${SSH_TEST_HANG_TIMEOUT:-20m}
+
+usage() {
+    sed -n '2,10s/^# \{0,1\}//p' "$0"
+}
+
+want_unit=0
+want_interop=0
+extra_args=()
+while (($#)); do
+    case "$1" in
+        --unit) want_unit=1 ;;
+        --interop) want_interop=1 ;;
+        --) shift; extra_args=("$@"); break ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if ((want_unit == 0 && want_interop == 0)); then
+    want_unit=1
+    want_interop=1
+fi
+
+as_root() {
+    if ((EUID == 0)); then "$@"; else sudo "$@"; fi
+}
+
+log() { printf '==> %s\n' "$*"; }
+
+# --- peers -------------------------------------------------------------------------------------
+install_peers() {
+    local missing=()
+    local bin
+    for bin in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/lib/openssh/sftp-server \
+               /usr/bin/dbclient /usr/bin/plink /usr/bin/sudo /usr/bin/python3; do
+        [[ -x "$bin" ]] || missing+=("$bin")
+    done
+    if [[ -x /usr/bin/python3 ]] && ! /usr/bin/python3 -c 'import paramiko' 2>/dev/null; then
+        missing+=("python3-paramiko")
+    fi
+    if ((${#missing[@]} == 0)); then
+        return
+    fi
+    log "installing interop peers (missing: ${missing[*]})"
+    # Keep package scripts from starting system daemons (an sshd on *:22) on a CI machine:
+    # policy-rc.d exit 101 means "action forbidden" to invoke-rc.d. Only when none is in place.
+    local policy_added=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+        as_root chmod 755 /usr/sbin/policy-rc.d
+        policy_added=1
+    fi
+    local rc=0
+    as_root apt-get update || rc=$?
+    if ((rc == 0)); then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+            openssh-server openssh-client openssh-sftp-server dropbear-bin putty-tools \
+            python3-paramiko sudo || rc=$?
+    fi
+    if ((policy_added)); then as_root rm -f /usr/sbin/policy-rc.d; fi
+    return "$rc"
+}
+
+# --- the interop test user ---------------------------------------------------------------------
+setup_test_user() {
+    if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+        log "creating user $TEST_USER"
+        as_root useradd --no-create-home --home-dir "$TEST_HOME" --shell /bin/bash "$TEST_USER"
+    fi
+    as_root usermod --home "$TEST_HOME" --shell /bin/bash "$TEST_USER"
+    as_root mkdir -p "$TEST_HOME"
+    # A clean HOME: no skeleton dotfiles that print or slow down every remote command.
+    as_root rm -f "$TEST_HOME/.bashrc" "$TEST_HOME/.profile" "$TEST_HOME/.bash_logout"
+    as_root chown "$TEST_USER:" "$TEST_HOME"
+    as_root chmod 755 "$TEST_HOME"
+    echo "$TEST_USER:$TEST_PASSWORD" | as_root chpasswd
+    # Passwordful sudo, for the pty/sudo tests of later issues.
+    local sudoers=/etc/sudoers.d/$TEST_USER
+    if [[ "$(as_root cat "$sudoers" 2>/dev/null || true)" != "$TEST_USER ALL=(ALL) ALL" ]]; then
+        echo "$TEST_USER ALL=(ALL) ALL" | as_root tee "$sudoers" >/dev/null
+    fi
+    as_root chmod 440 "$sudoers"
+    # sshd's privilege-separation directory; /run is a tmpfs, so it vanishes on reboot.
+    as_root mkdir -p /run/sshd
+    as_root chmod 755 /run/sshd
+}
+
+# --- counting ----------------------------------------------------------------------------------
+passed=0
+failed=0
+run_error=0
+
+# A run that errored (build failure, crash, zero tests) counts as one failure, so the summary line
+# never reads "0 failed" for a failing run.
+run_failed() {
+    echo "test.sh: $*" >&2
+    run_error=1
+    failed=$((failed + 1))
+}
+
+# Prints one attribute of the <Counters .../> element of a TRX file (0 when absent).
+trx_counter() {
+    local value
+    value=$(grep -o '<Counters [^>]*>' "$1" | head -n 1 | grep -o " $2=\"[0-9]*\"" | grep -o '[0-9][0-9]*' || true)
+    echo "${value:-0}"
+}
+
+# Runs one test project into its TRX file and adds its counters to the totals.
+run_tests() {
+    local name=$1 project=$2
+    local trx="$RESULTS_DIR/$name.trx"
+    log "dotnet test $project"
+    local rc=0
+    dotnet test "$project" -c Release --no-build \
+        --results-directory "$RESULTS_DIR" \
+        --logger "trx;LogFileName=$trx" \
+        --logger "console;verbosity=normal" \
+        --blame-hang-timeout "$HANG_TIMEOUT" --blame-hang-dump-type none \
+        "${extra_args[@]}" || rc=$?
+    if [[ ! -f "$trx" ]]; then
+        run_failed "$name: no results file ($trx); dotnet test exited with $rc"
+        return
+    fi
+    local executed p f
+    executed=$(trx_counter "$trx" executed)
+    p=$(trx_counter "$trx" passed)
+    f=$(( $(trx_counter "$trx" failed) + $(trx_counter "$trx" error) \
+        + $(trx_counter "$trx" timeout) + $(trx_counter "$trx" aborted) ))
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if ((executed == 0)); then
+        run_failed "$name: zero tests executed; something is broken (or the filter matched nothing)"
+    fi
+    if ((rc != 0 && f == 0)); then
+        run_failed "$name: dotnet test exited with $rc but reported no failed test (crash or hang?)"
+    fi
+}
+
+summary_printed=0
+summary() {
+    summary_printed=1
+    echo "Tests: $passed passed, $failed failed"
+}
+
+# Per-run parent dir for the fixtures' sshd temp dirs. The fixtures kill their sshd on dispose and at
+# process exit, but a test host killed outright (hang timeout) cannot; then this trap stops whatever
+# sshd it left, by the PID in that sshd's own PidFile, and removes the dir.
+interop_tmp=""
+cleanup_interop_tmp() {
+    [[ -n "$interop_tmp" && -d "$interop_tmp" ]] || return 0
+    local pidfile pid
+    for pidfile in "$interop_tmp"/*/sshd.pid; do
+        [[ -f "$pidfile" ]] || continue
+        pid=$(cat "$pidfile" 2>/dev/null || true)
+        if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$interop_tmp/"; then
+            echo "test.sh: stopping leftover sshd $pid and its sessions" >&2
+            kill -STOP "$pid" 2>/dev/null || true     # no new sessions while we look
+            local stat child
+            for stat in /proc/[0-9]*/stat; do
+                child=${stat#/proc/}; child=${child%/stat}
+                # Field 4 of stat is the parent PID; the comm field before it is "(sshd)" here.
+                if [[ "$(cut -d' ' -f4 "$stat" 2>/dev/null)" == "$pid" ]]; then
+                    kill "$child" 2>/dev/null || true
+                fi
+            done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    rm -rf "$interop_tmp"
+}
+# Whatever stops the script (set -e in the setup steps included) still ends with the summary line.
+on_exit() {
+    local rc=$?
+    cleanup_interop_tmp
+    if ((!summary_printed)); then
+        run_failed "stopped early (exit code $rc)"
+        summary
+    fi
+    exit "$rc"
+}
+trap on_exit EXIT
+
+# --- main --------------------------------------------------------------------------------------
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    run_failed "the .NET SDK (dotnet) is not on PATH; install the .NET 10 SDK first"
+    summary
+    exit 1
+fi
+
+if ((want_interop)); then
+    install_peers
+    setup_test_user
+fi
+
+rm -rf "$RESULTS_DIR"
+mkdir -p "$RESULTS_DIR"
+
+log "dotnet build Ssh.sln -c Release"
+if ! dotnet build Ssh.sln -c Release; then
+    run_failed "the build failed"
+    summary
+    exit 1
+fi
+
+if ((want_unit)); then run_tests unit tests/Ssh.Tests.csproj; fi
+if ((want_interop)); then
+    # 0711: sshd reads each fixture's authorized_keys as the test user, who must traverse every parent.
+    interop_tmp=$(mktemp -d /tmp/sshcs-interop.XXXXXX)
+    chmod 711 "$interop_tmp"
+    export SSH_INTEROP_TMPDIR="$interop_tmp"
+    run_tests interop interop-tests/Ssh.InteropTests.csproj
+fi
+
+summary
+if ((failed > 0 || run_error)); then
+    exit 1
+fi
