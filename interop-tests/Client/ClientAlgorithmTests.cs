@@ -1,0 +1,55 @@
+using NUnit.Framework;
+using Ssh.InteropTests.Infrastructure;
+using Ssh.Transport;
+
+namespace Ssh.InteropTests.Client;
+
+/// <summary>Our client against Debian's sshd with one algorithm forced at a time on the server side.</summary>
+[TestFixture]
+public sealed class ClientAlgorithmTests
+{
+    private const int TimeoutMs = 60_000;
+
+    private static readonly string[] Ciphers =
+        ["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes256-ctr"];
+
+    private static readonly string[] Macs =
+        ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512"];
+
+    private static readonly string[] Kex = ["curve25519-sha256", "curve25519-sha256@libssh.org"];
+
+    [TestCaseSource(nameof(Ciphers)), CancelAfter(TimeoutMs)]
+    public Task Cipher(string cipher, CancellationToken cancellationToken) =>
+        RunWithAsync([$"Ciphers {cipher}"], a => Assert.That(a.CipherClientToServer, Is.EqualTo(cipher)), cancellationToken);
+
+    [TestCaseSource(nameof(Macs)), CancelAfter(TimeoutMs)]
+    public Task Mac(string mac, CancellationToken cancellationToken) =>
+        RunWithAsync(["Ciphers aes128-ctr,aes256-ctr", $"MACs {mac}"], a => Assert.That(a.MacServerToClient, Is.EqualTo(mac)), cancellationToken);
+
+    [TestCaseSource(nameof(Kex)), CancelAfter(TimeoutMs)]
+    public Task KeyExchange(string kex, CancellationToken cancellationToken) =>
+        RunWithAsync([$"KexAlgorithms {kex}"], a => Assert.That(a.Kex, Is.EqualTo(kex)), cancellationToken);
+
+    [Test, CancelAfter(TimeoutMs)]
+    public Task HostKeyEd25519(CancellationToken cancellationToken) =>
+        RunWithAsync(["HostKeyAlgorithms ssh-ed25519"], a => Assert.That(a.HostKey, Is.EqualTo("ssh-ed25519")), cancellationToken);
+
+    private static async Task RunWithAsync(string[] serverConfig, Action<Ssh.Transport.KeyExchange.NegotiatedAlgorithms> check, CancellationToken cancellationToken)
+    {
+        await using ServerTarget target = await ServerTarget.StartAsync(serverConfig, cancellationToken: cancellationToken);
+        try
+        {
+            await using var client = await ClientTestSupport.ConnectAsync(target, cancellationToken: cancellationToken);
+            check(client.GetTransport()!.Algorithms!);
+            var result = await ClientTestSupport.ExecAsync(client, "echo hello; echo oops >&2; exit 3", cancellationToken: cancellationToken);
+            Assert.That(result.StdoutText, Is.EqualTo("hello\n"));
+            Assert.That(result.Stderr, Is.EqualTo("oops\n"));
+            Assert.That(result.ExitCode, Is.EqualTo(3));
+        }
+        catch
+        {
+            TestContext.Out.WriteLine(target.LogTail());
+            throw;
+        }
+    }
+}
