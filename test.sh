@@ -165,7 +165,7 @@ summary() {
 
 # Per-run parent dir for the fixtures' sshd temp dirs. The fixtures kill their sshd on dispose and at
 # process exit, but a test host killed outright (hang timeout) cannot; then this trap stops whatever
-# sshd it left, by the PID in that sshd's own PidFile, and removes the dir.
+# sshd it left, by the PID in that sshd's own PidFile, and removes the dir. A leftover is a failure.
 interop_tmp=""
 cleanup_interop_tmp() {
     [[ -n "$interop_tmp" && -d "$interop_tmp" ]] || return 0
@@ -174,7 +174,7 @@ cleanup_interop_tmp() {
         [[ -f "$pidfile" ]] || continue
         pid=$(cat "$pidfile" 2>/dev/null || true)
         if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$interop_tmp/"; then
-            echo "test.sh: stopping leftover sshd $pid and its sessions" >&2
+            run_failed "interop: a fixture left sshd $pid running; stopping it and its sessions"
             kill -STOP "$pid" 2>/dev/null || true     # no new sessions while we look
             local stat child
             for stat in /proc/[0-9]*/stat; do
@@ -232,6 +232,7 @@ if ((want_interop)); then
     chmod 711 "$interop_tmp"
     export SSH_INTEROP_TMPDIR="$interop_tmp"
     run_tests interop interop-tests/Ssh.InteropTests.csproj
+    cleanup_interop_tmp
 fi
 
 summary
