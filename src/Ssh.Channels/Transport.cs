@@ -80,6 +80,9 @@ public sealed class Transport : IDisposable, IAsyncDisposable
     /// <summary>The algorithms of the most recent key exchange.</summary>
     public NegotiatedAlgorithms? Algorithms => _session.Algorithms;
 
+    /// <summary>How many key exchanges have completed, the first one included (re-keying adds one each).</summary>
+    public int KeyExchangeCount => _session.KeyExchangeCount;
+
     /// <summary>The session identifier (H of the first key exchange).</summary>
     public ReadOnlyMemory<byte> SessionId => _session.SessionId;
 

@@ -42,6 +42,9 @@ internal sealed class KeyExchanger : IDisposable
     /// <summary>Completes when the first key exchange has finished.</summary>
     public Task FirstCompletion => _first.Task;
 
+    /// <summary>How many key exchanges have completed on this connection (the first one included).</summary>
+    public int CompletedCount { get; private set; }
+
     private bool IsClient => _session.Role == SessionRole.Client;
 
     /// <summary>Sends our KEXINIT unless an exchange is already under way; returns a task for its end.</summary>
@@ -299,6 +302,7 @@ internal sealed class KeyExchanger : IDisposable
         _method = null;
         _lastKexTimestamp = Environment.TickCount64;
         _firstDone = true;
+        CompletedCount++;
         TaskCompletionSource done = _current;
         _current = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _inProgress = false;

@@ -81,6 +81,9 @@ internal sealed class SshSession : IAsyncDisposable
 
     public Exception? CloseReason => _closeReason;
 
+    /// <summary>How many key exchanges have completed (the first one included).</summary>
+    public int KeyExchangeCount => _kex.CompletedCount;
+
     internal PacketReader Reader => _reader;
     internal PacketWriter Writer => _writer;
     internal CancellationToken Lifetime => _lifetime.Token;
