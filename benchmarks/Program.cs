@@ -1,2 +1,19 @@
-// Placeholder entry point so the solution builds on the interop branch; the benchmarks come with issue 2.
-return 0;
+using BenchmarkDotNet.Running;
+using Ssh.Benchmarks.EndToEnd;
+
+namespace Ssh.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project benchmarks -- throughput [--size 1G]</c> runs the end-to-end comparison
+/// with OpenSSH; anything else goes to BenchmarkDotNet (e.g. <c>--filter '*PacketCipher*'</c>).
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "throughput")
+            return await ThroughputRun.RunAsync(args[1..]);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

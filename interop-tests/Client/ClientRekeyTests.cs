@@ -28,7 +28,15 @@ public sealed class ClientRekeyTests
         await using ServerTarget target = await ServerTarget.StartAsync(cancellationToken: cancellationToken);
         var settings = new TransportSettings { RekeyBytesLimit = 2_000_000, Ciphers = [cipher] };
         await using var client = await ClientTestSupport.ConnectAsync(target, settings, cancellationToken: cancellationToken);
-        await ClientExecTests.TransferAndVerifyAsync(client, 20_000_000, cancellationToken);
+        try
+        {
+            await ClientExecTests.TransferAndVerifyAsync(client, 20_000_000, cancellationToken);
+        }
+        catch
+        {
+            TestContext.Out.WriteLine(target.LogTail(40));
+            throw;
+        }
         // 20 MB each way with a 2 MB limit: about ten exchanges started by us, plus the first.
         Assert.That(client.GetTransport()!.KeyExchangeCount, Is.GreaterThanOrEqualTo(10));
     }

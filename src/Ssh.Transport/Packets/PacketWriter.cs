@@ -24,7 +24,16 @@ internal sealed class PacketWriter : IDisposable
     public long BytesSinceKeyChange { get; private set; }
 
     /// <summary>Where the next payload goes (after the 5-byte header).</summary>
-    public Span<byte> Payload => _buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload);
+    public Span<byte> Payload
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload);
+        }
+    }
+
+    private bool _disposed;
 
     public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber)
     {
@@ -49,6 +58,7 @@ internal sealed class PacketWriter : IDisposable
     /// <summary>Pads and seals the packet in place; returns its length on the wire.</summary>
     internal int Seal(int payloadLength)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         int blockSize = _cipher.BlockSize;
         int unpadded = 1 + payloadLength + (_cipher.LengthExcludedFromAlignment ? 0 : 4);
         int padding = blockSize - unpadded % blockSize;
@@ -71,8 +81,11 @@ internal sealed class PacketWriter : IDisposable
     /// <summary>The sealed bytes of the last packet (for tests and benchmarks).</summary>
     internal ReadOnlySpan<byte> LastPacket(int total) => _buffer.AsSpan(0, total);
 
+    /// <summary>Returns the buffer to the pool. The caller holds the session's write lock, so no write is under way.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _cipher.Dispose();
         Array.Clear(_buffer);
         ArrayPool<byte>.Shared.Return(_buffer);

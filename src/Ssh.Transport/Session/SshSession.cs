@@ -446,8 +446,14 @@ internal sealed class SshSession : IAsyncDisposable
                 // Already reported through CloseReason.
             }
         }
-        _reader.Dispose();
-        _writer.Dispose();
+        // The packet buffers come from a shared pool: hand them back only when nothing can touch them again,
+        // or another connection would find this one's bytes in its packets.
+        if (_readLoop is null || _readLoop.IsCompleted) _reader.Dispose();
+        if (await _writeLock.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false))
+        {
+            _writer.Dispose();
+            _writeLock.Release();
+        }
         _kex.Dispose();
     }
 }

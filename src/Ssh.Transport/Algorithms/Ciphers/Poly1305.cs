@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ssh.Transport.Algorithms.Ciphers;
 
@@ -21,23 +22,16 @@ internal static class Poly1305
         ulong r0 = BinaryPrimitives.ReadUInt64LittleEndian(key) & 0x0FFFFFFC0FFFFFFFUL;
         ulong r1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]) & 0x0FFFFFFC0FFFFFFCUL;
         ulong s1 = r1 + (r1 >> 2);
-        ulong h0 = 0, h1 = 0, h2 = 0;
-
-        while (message.Length >= 16)
-        {
-            Block(ref h0, ref h1, ref h2, r0, r1, s1,
-                BinaryPrimitives.ReadUInt64LittleEndian(message), BinaryPrimitives.ReadUInt64LittleEndian(message[8..]), 1);
-            message = message[16..];
-        }
-        if (!message.IsEmpty)
+        (ulong h0, ulong h1, ulong h2) = Blocks(message, 0, 0, 0, r0, r1, s1, hibit: 1);
+        int tail = message.Length % 16;
+        if (tail != 0)
         {
             // The last partial block gets its 0x01 byte right after the data instead of at bit 128.
             Span<byte> last = stackalloc byte[16];
             last.Clear();
-            message.CopyTo(last);
-            last[message.Length] = 1;
-            Block(ref h0, ref h1, ref h2, r0, r1, s1,
-                BinaryPrimitives.ReadUInt64LittleEndian(last), BinaryPrimitives.ReadUInt64LittleEndian(last[8..]), 0);
+            message[^tail..].CopyTo(last);
+            last[tail] = 1;
+            (h0, h1, h2) = Blocks(last, h0, h1, h2, r0, r1, s1, hibit: 0);
         }
 
         // h < 2p here, so h mod p is h, or h − p = h + 5 − 2^130 when that is not negative; pick in constant time.
@@ -56,28 +50,43 @@ internal static class Poly1305
         BinaryPrimitives.WriteUInt64LittleEndian(tag[8..], h1 + BinaryPrimitives.ReadUInt64LittleEndian(key[24..]) + (ulong)(t >> 64));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block(ref ulong h0, ref ulong h1, ref ulong h2, ulong r0, ulong r1, ulong s1, ulong m0, ulong m1, ulong hibit)
+    /// <summary>Absorbs every whole 16-byte block of <paramref name="message"/>. The state lives in locals, not
+    /// behind refs, so the JIT keeps it in registers across the loop.</summary>
+    private static (ulong H0, ulong H1, ulong H2) Blocks(ReadOnlySpan<byte> message, ulong h0, ulong h1, ulong h2,
+        ulong r0, ulong r1, ulong s1, ulong hibit)
     {
-        // h += m (with the 2^128 bit for full blocks).
-        UInt128 sum = (UInt128)h0 + m0;
-        ulong a0 = (ulong)sum;
-        sum = (UInt128)h1 + m1 + (ulong)(sum >> 64);
-        ulong a1 = (ulong)sum;
-        ulong a2 = h2 + hibit + (ulong)(sum >> 64);
+        ref byte m = ref MemoryMarshal.GetReference(message);
+        nuint end = (nuint)(message.Length & ~15);
+        for (nuint i = 0; i < end; i += 16)
+        {
+            // h += m (with the 2^128 bit for full blocks).
+            UInt128 sum = (UInt128)h0 + LittleEndian(ref m, i);
+            ulong a0 = (ulong)sum;
+            sum = (UInt128)h1 + LittleEndian(ref m, i + 8) + (ulong)(sum >> 64);
+            ulong a1 = (ulong)sum;
+            ulong a2 = h2 + hibit + (ulong)(sum >> 64);
 
-        // h *= r (mod 2^130 − 5), partially reduced. With a2 ≤ 7 and r0, r1 < 2^60 every sum fits its type.
-        UInt128 d0 = Math.BigMul(a0, r0) + Math.BigMul(a1, s1);
-        UInt128 d1 = Math.BigMul(a0, r1) + Math.BigMul(a1, r0) + (UInt128)(a2 * s1);
-        ulong d2 = a2 * r0;
+            // h *= r (mod 2^130 - 5), partially reduced. With a2 <= 7 and r0, r1 < 2^60 every sum fits its type.
+            UInt128 d0 = Math.BigMul(a0, r0) + Math.BigMul(a1, s1);
+            UInt128 d1 = Math.BigMul(a0, r1) + Math.BigMul(a1, r0) + (UInt128)(a2 * s1);
+            ulong d2 = a2 * r0;
 
-        d1 += d0 >> 64;
-        d2 += (ulong)(d1 >> 64);
-        ulong c = (d2 & ~3UL) + (d2 >> 2); // 5 · (d2 >> 2): the bits at 2^130 and above, folded back.
-        sum = (UInt128)(ulong)d0 + c;
-        h0 = (ulong)sum;
-        sum = (UInt128)(ulong)d1 + (ulong)(sum >> 64);
-        h1 = (ulong)sum;
-        h2 = (d2 & 3) + (ulong)(sum >> 64);
+            d1 += d0 >> 64;
+            d2 += (ulong)(d1 >> 64);
+            ulong c = (d2 & ~3UL) + (d2 >> 2); // 5 * (d2 >> 2): the bits at 2^130 and above, folded back.
+            sum = (UInt128)(ulong)d0 + c;
+            h0 = (ulong)sum;
+            sum = (UInt128)(ulong)d1 + (ulong)(sum >> 64);
+            h1 = (ulong)sum;
+            h2 = (d2 & 3) + (ulong)(sum >> 64);
+        }
+        return (h0, h1, h2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong LittleEndian(ref byte source, nuint offset)
+    {
+        ulong value = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, offset));
+        return BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value);
     }
 }
