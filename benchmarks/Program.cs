@@ -11,7 +11,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "throughput")
+        if (args.Length > 0 && args[0] == "throughput" && OperatingSystem.IsLinux())
             return await ThroughputRun.RunAsync(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

@@ -5,6 +5,7 @@ namespace Ssh.Benchmarks.EndToEnd;
 
 /// <summary>Debian's sshd on a free loopback port, for side-by-side runs. Needs root (as CI has) and the
 /// interop test user that test.sh creates.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class LocalSshd : IDisposable
 {
     private readonly Process _process;

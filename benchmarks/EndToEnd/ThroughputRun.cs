@@ -10,6 +10,7 @@ namespace Ssh.Benchmarks.EndToEnd;
 /// through OpenSSH's <c>ssh</c>, against the same local sshd, per cipher, in one run; prints MB/s and the ratio.
 /// Run: <c>dotnet run -c Release --project benchmarks -- throughput [--size 1G] [--runs 3] [--ciphers a,b]</c>.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ThroughputRun
 {
     private static readonly string[] AllCiphers =
