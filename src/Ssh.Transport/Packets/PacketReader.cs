@@ -97,6 +97,9 @@ internal sealed class PacketReader : IDisposable
         return true;
     }
 
+    /// <summary>The payload of the packet <see cref="TryReadPacket"/> last took (valid until the next read).</summary>
+    internal ReadOnlySpan<byte> Payload(int payloadLength) => _buffer.AsSpan(5, payloadLength);
+
     private void ValidateLength(uint packetLength)
     {
         if (packetLength > PacketLimits.MaxPacketLength)
