@@ -16,20 +16,19 @@ namespace Ssh.Channels;
 /// </summary>
 public sealed class Transport : IDisposable, IAsyncDisposable
 {
-    private readonly SshSession _session;
-    private readonly ConnectionService _connection;
+    private readonly Stream _stream;
+    private readonly TransportSettings _settings;
+    private readonly List<SshPrivateKey> _serverKeys = [];
+    private SshSession? _session;
+    private ConnectionService? _connection;
     private UserAuthClient? _auth;
 
-    /// <summary>Wraps a connected stream (a socket's <see cref="NetworkStream"/>, or any duplex stream).</summary>
+    /// <summary>Wraps a connected stream (a socket's <see cref="NetworkStream"/>, or any duplex stream). Nothing
+    /// is sent until <see cref="StartClientAsync"/> (or the server's StartServer).</summary>
     public Transport(Stream stream, TransportSettings? settings = null)
-        : this(stream, SessionRole.Client, settings)
     {
-    }
-
-    internal Transport(Stream stream, SessionRole role, TransportSettings? settings)
-    {
-        _session = new SshSession(stream, role, settings?.Clone() ?? new TransportSettings());
-        _connection = new ConnectionService(_session);
+        _stream = stream;
+        _settings = settings?.Clone() ?? new TransportSettings();
     }
 
     /// <summary>Opens a TCP connection (with TCP_NODELAY: SSH is latency-bound on small packets) and wraps it.</summary>
@@ -62,48 +61,71 @@ public sealed class Transport : IDisposable, IAsyncDisposable
         }
     }
 
-    internal SshSession Session => _session;
-    internal ConnectionService Connection => _connection;
+    internal SshSession Session => _session ?? throw new InvalidOperationException("The transport has not been started.");
+    internal ConnectionService Connection => _connection ?? throw new InvalidOperationException("The transport has not been started.");
 
-    public TransportSettings Settings => _session.Settings;
+    public TransportSettings Settings => _settings;
 
     /// <summary>True while the connection is up.</summary>
-    public bool IsActive => _session.IsConnected && _session.SessionId is not null;
+    public bool IsActive => _session is { IsConnected: true, SessionId: not null };
 
-    public bool IsAuthenticated => _session.IsAuthenticated;
+    public bool IsAuthenticated => _session?.IsAuthenticated ?? false;
+
+    /// <summary>True when this side is the server.</summary>
+    public bool IsServerMode => _session?.Role == SessionRole.Server;
+
+    /// <summary>paramiko's add_server_key: a host key the server side offers.</summary>
+    public void AddServerKey(SshPrivateKey key)
+    {
+        if (_session is not null) throw new InvalidOperationException("Add server keys before starting the transport.");
+        _serverKeys.Add(key);
+    }
+
+    /// <summary>The host keys added with <see cref="AddServerKey"/>.</summary>
+    public IReadOnlyList<SshPrivateKey> GetServerKeys() => _serverKeys;
+
+    /// <summary>Creates the session for one side; used by StartClient here and by the server front-end.</summary>
+    internal SshSession CreateSession(SessionRole role)
+    {
+        if (_session is not null) throw new InvalidOperationException("The transport has already been started.");
+        _session = new SshSession(_stream, role, _settings) { HostKeys = _serverKeys.ToArray() };
+        _connection = new ConnectionService(_session);
+        return _session;
+    }
 
     /// <summary>The user name that authenticated.</summary>
     public string? Username { get; private set; }
 
-    public string RemoteVersion => _session.RemoteVersion;
+    public string RemoteVersion => Session.RemoteVersion;
 
     /// <summary>The algorithms of the most recent key exchange.</summary>
-    public NegotiatedAlgorithms? Algorithms => _session.Algorithms;
+    public NegotiatedAlgorithms? Algorithms => _session?.Algorithms;
 
     /// <summary>How many key exchanges have completed, the first one included (re-keying adds one each).</summary>
-    public int KeyExchangeCount => _session.KeyExchangeCount;
+    public int KeyExchangeCount => _session?.KeyExchangeCount ?? 0;
 
     /// <summary>The session identifier (H of the first key exchange).</summary>
-    public ReadOnlyMemory<byte> SessionId => _session.SessionId;
+    public ReadOnlyMemory<byte> SessionId => _session?.SessionId;
 
     /// <summary>Banners the server sent during authentication.</summary>
     public IReadOnlyList<string> Banners => (IReadOnlyList<string>?)_auth?.Banners ?? [];
 
     /// <summary>Completes when the connection closes; faults with the reason if it failed.</summary>
-    public Task Completion => _session.Completion;
+    public Task Completion => Session.Completion;
 
     /// <summary>paramiko's get_remote_server_key.</summary>
     public SshPublicKey GetRemoteServerKey() =>
-        _session.RemoteHostKey ?? throw new SshException("The key exchange has not completed; there is no server key yet.");
+        _session?.RemoteHostKey ?? throw new SshException("The key exchange has not completed; there is no server key yet.");
 
     /// <summary>paramiko's start_client: negotiates keys. <paramref name="hostKeyVerifier"/> sees the server's
     /// key (already proven by its signature) and throws to refuse it.</summary>
     public async Task StartClientAsync(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null,
         CancellationToken cancellationToken = default)
     {
-        _session.HostKeyVerifier = hostKeyVerifier;
-        await _session.StartAsync(cancellationToken).ConfigureAwait(false);
-        _auth = new UserAuthClient(_session);
+        SshSession session = CreateSession(SessionRole.Client);
+        session.HostKeyVerifier = hostKeyVerifier;
+        await session.StartAsync(cancellationToken).ConfigureAwait(false);
+        _auth = new UserAuthClient(session);
     }
 
     public void StartClient(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null, TimeSpan? timeout = null) =>
@@ -166,7 +188,7 @@ public sealed class Transport : IDisposable, IAsyncDisposable
         int windowSize = Channel.DefaultWindowSize, int maxPacketSize = Channel.DefaultMaxPacketSize)
     {
         if (!IsAuthenticated) throw new SshException("Authenticate before opening channels.");
-        return _connection.OpenChannelAsync(kind, data, cancellationToken, windowSize, maxPacketSize);
+        return Connection.OpenChannelAsync(kind, data, cancellationToken, windowSize, maxPacketSize);
     }
 
     /// <summary>paramiko's open_channel("direct-tcpip", dest_addr, src_addr) (RFC 4254 §7.2).</summary>
@@ -180,34 +202,45 @@ public sealed class Transport : IDisposable, IAsyncDisposable
 
     /// <summary>paramiko's global_request: with <paramref name="wait"/>, the reply data (null when refused).</summary>
     public Task<byte[]?> GlobalRequestAsync(string kind, ReadOnlyMemory<byte> data = default, bool wait = true, CancellationToken cancellationToken = default) =>
-        _connection.SendGlobalRequestAsync(kind, data, wait, cancellationToken);
+        Connection.SendGlobalRequestAsync(kind, data, wait, cancellationToken);
 
     /// <summary>paramiko's send_ignore: an SSH_MSG_IGNORE of random bytes (RFC 4253 §11.2).</summary>
     public Task SendIgnoreAsync(int byteCount = 16, CancellationToken cancellationToken = default) =>
-        _session.SendAsync(new IgnoreMessage(Math.Clamp(byteCount, 0, 4096)), cancellationToken).AsTask();
+        Session.SendAsync(new IgnoreMessage(Math.Clamp(byteCount, 0, 4096)), cancellationToken).AsTask();
 
     /// <summary>paramiko's renegotiate_keys: a new key exchange now; completes when it has finished.</summary>
-    public Task RenegotiateKeysAsync(CancellationToken cancellationToken = default) => _session.RekeyAsync(cancellationToken);
+    public Task RenegotiateKeysAsync(CancellationToken cancellationToken = default) => Session.RekeyAsync(cancellationToken);
 
     public void RenegotiateKeys() => Sync(ct => RenegotiateKeysAsync(ct));
 
     /// <summary>Closes every channel and the connection (DISCONNECT by application).</summary>
-    public Task CloseAsync() => _session.DisconnectAsync(DisconnectReason.ByApplication, "Closed by application.");
+    public Task CloseAsync() =>
+        _session?.DisconnectAsync(DisconnectReason.ByApplication, "Closed by application.") ?? DisposeStreamAsync();
+
+    private Task DisposeStreamAsync()
+    {
+        _stream.Dispose();
+        return Task.CompletedTask;
+    }
 
     public void Close() => CloseAsync().GetAwaiter().GetResult();
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    public ValueTask DisposeAsync() => _session.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_session is null) _stream.Dispose();
+        else await _session.DisposeAsync().ConfigureAwait(false);
+    }
 
-    private static void Sync(Func<CancellationToken, Task> action, TimeSpan? timeout = null) => Sync<object?>(async ct =>
+    internal static void Sync(Func<CancellationToken, Task> action, TimeSpan? timeout = null) => Sync<object?>(async ct =>
     {
         await action(ct).ConfigureAwait(false);
         return null;
     }, timeout);
 
     /// <summary>The blocking twin of an async call, with paramiko's timeout meaning.</summary>
-    private static T Sync<T>(Func<CancellationToken, Task<T>> action, TimeSpan? timeout = null)
+    internal static T Sync<T>(Func<CancellationToken, Task<T>> action, TimeSpan? timeout = null)
     {
         using var cts = timeout is { } t ? new CancellationTokenSource(t) : new CancellationTokenSource();
         try

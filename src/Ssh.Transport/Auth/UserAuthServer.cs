@@ -1,0 +1,175 @@
+using Ssh.Transport.Keys;
+using Ssh.Transport.Messages;
+using Ssh.Transport.Session;
+using Ssh.Transport.Wire;
+
+namespace Ssh.Transport.Auth;
+
+/// <summary>
+/// The server side of user authentication (RFC 4252, RFC 4256): the service request, then requests until one
+/// succeeds. Nothing of the connection protocol is reachable before it returns (the session enforces that).
+/// A change of user or service between attempts, or too many failures, ends the connection.
+/// </summary>
+internal sealed class UserAuthServer
+{
+    private readonly SshSession _session;
+    private readonly IServerAuthenticator _authenticator;
+    private string? _user;
+    private int _failures;
+
+    public UserAuthServer(SshSession session, IServerAuthenticator authenticator, int maxAuthTries)
+    {
+        _session = session;
+        _authenticator = authenticator;
+        MaxAuthTries = maxAuthTries;
+    }
+
+    /// <summary>Failed attempts allowed before disconnecting (OpenSSH's MaxAuthTries, 6).</summary>
+    public int MaxAuthTries { get; }
+
+    /// <summary>The method that succeeded last (for logs).</summary>
+    public string? SucceededMethod { get; private set; }
+
+    /// <summary>Runs authentication to success; returns the user name.</summary>
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
+    {
+        byte[] first = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
+        if (first[0] != (byte)MessageNumber.ServiceRequest)
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected SERVICE_REQUEST, got message {first[0]}.");
+        string service = ServiceMessage.Read(first).ServiceName;
+        if (service != UserAuthClient.UserAuthService)
+            throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"Service '{SshSession.Sanitize(service)}' is not available.");
+        await _session.SendAsync(new ServiceMessage(MessageNumber.ServiceAccept, service), cancellationToken).ConfigureAwait(false);
+        if (_authenticator.GetBanner() is { Length: > 0 } banner)
+            await _session.SendAsync(new UserauthBannerMessage(banner), cancellationToken).ConfigureAwait(false);
+
+        while (true)
+        {
+            byte[] message = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
+            if (message[0] != (byte)MessageNumber.UserauthRequest)
+                throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected USERAUTH_REQUEST, got message {message[0]}.");
+            UserauthRequestMessage request = UserauthRequestMessage.Read(message);
+            CheckConsistent(request);
+            AuthenticationResult result = await DispatchAsync(request, message, cancellationToken).ConfigureAwait(false);
+            if (result == AuthenticationResult.Successful)
+            {
+                SucceededMethod = request.Method;
+                _session.MarkAuthenticated();
+                await _session.SendAsync(new EmptyMessage(MessageNumber.UserauthSuccess), cancellationToken).ConfigureAwait(false);
+                return request.User;
+            }
+            if (result == AuthenticationResult.Failed && request.Method != "none" && !_pkQueryOnly)
+            {
+                if (++_failures >= MaxAuthTries)
+                    throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable,
+                        $"Too many authentication failures for {SshSession.Sanitize(request.User)}.");
+            }
+            _pkQueryOnly = false;
+            if (result != PkOkSent)
+            {
+                string[] allowed = _authenticator.GetAllowedAuths(request.User).ToArray();
+                await _session.SendAsync(new UserauthFailureMessage(allowed, result == AuthenticationResult.PartiallySuccessful), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // A private marker: a publickey query answered with PK_OK needs no FAILURE.
+    private const AuthenticationResult PkOkSent = (AuthenticationResult)(-1);
+    private bool _pkQueryOnly;
+
+    private void CheckConsistent(UserauthRequestMessage request)
+    {
+        // RFC 4252 §5: the server may disconnect when user or service change; OpenSSH does, and so do we.
+        if (request.Service != UserAuthClient.ConnectionService)
+            throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"Service '{SshSession.Sanitize(request.Service)}' is not available.");
+        if (_user is null) _user = request.User;
+        else if (_user != request.User)
+            throw new SshProtocolException(DisconnectReason.ProtocolError, "The client changed the user name between authentication attempts.");
+    }
+
+    private async ValueTask<AuthenticationResult> DispatchAsync(UserauthRequestMessage request, byte[] raw, CancellationToken cancellationToken)
+    {
+        switch (request.Method)
+        {
+            case "none":
+                return await _authenticator.CheckNoneAsync(request.User, cancellationToken).ConfigureAwait(false);
+            case "password":
+                {
+                    var r = new SshReader(request.MethodFields.Span);
+                    if (r.ReadBoolean()) return AuthenticationResult.Failed; // password change: not offered
+                    string password = r.ReadString();
+                    return await _authenticator.CheckPasswordAsync(request.User, password, cancellationToken).ConfigureAwait(false);
+                }
+            case "publickey":
+                return await PublicKeyAsync(request, raw, cancellationToken).ConfigureAwait(false);
+            case "keyboard-interactive":
+                return await InteractiveAsync(request, cancellationToken).ConfigureAwait(false);
+            default:
+                return AuthenticationResult.Failed;
+        }
+    }
+
+    private async ValueTask<AuthenticationResult> PublicKeyAsync(UserauthRequestMessage request, byte[] raw, CancellationToken cancellationToken)
+    {
+        var r = new SshReader(request.MethodFields.Span);
+        bool signed = r.ReadBoolean();
+        string algorithm = r.ReadString();
+        byte[] blob = r.ReadBinaryString();
+        SshPublicKey key;
+        try
+        {
+            key = SshPublicKey.FromBlob(blob);
+        }
+        catch (Exception e) when (e is FormatException or NotSupportedException)
+        {
+            return AuthenticationResult.Failed;
+        }
+        if (!key.SignatureAlgorithms.Contains(algorithm)) return AuthenticationResult.Failed;
+
+        if (!signed)
+        {
+            AuthenticationResult acceptable = await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
+            if (acceptable != AuthenticationResult.Successful)
+            {
+                _pkQueryOnly = true; // a refused query is not a failed attempt (nothing was proven wrong)
+                return AuthenticationResult.Failed;
+            }
+            await _session.SendAsync(new UserauthPkOkMessage(algorithm, blob), cancellationToken).ConfigureAwait(false);
+            return PkOkSent;
+        }
+
+        byte[] signature = r.ReadBinaryString();
+        r.EnsureEnd("The publickey request");
+        // RFC 4252 §7: the signature covers session id ‖ the request as sent, up to and including the key blob.
+        int signedLength = raw.Length - (4 + signature.Length);
+        byte[] signedData = new SshBuffer(signedLength + 40)
+            .WriteString(_session.SessionId!)
+            .WriteBytes(raw.AsSpan(0, signedLength))
+            .ToArray();
+        if (!key.Verify(signedData, signature)) return AuthenticationResult.Failed;
+        return await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<AuthenticationResult> InteractiveAsync(UserauthRequestMessage request, CancellationToken cancellationToken)
+    {
+        var r = new SshReader(request.MethodFields.Span);
+        r.ReadStringBytes(); // language (deprecated)
+        string submethods = r.ReadString();
+        InteractiveQuery? query = await _authenticator.StartInteractiveAsync(request.User, submethods, cancellationToken).ConfigureAwait(false);
+        for (int round = 0; query is not null && round < 8; round++)
+        {
+            await _session.SendAsync(new UserauthInfoRequestMessage(query), cancellationToken).ConfigureAwait(false);
+            byte[] reply = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
+            if (reply[0] != (byte)MessageNumber.UserauthInfoResponse)
+                throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected USERAUTH_INFO_RESPONSE, got message {reply[0]}.");
+            UserauthInfoResponseMessage response = UserauthInfoResponseMessage.Read(reply);
+            if (response.Responses.Count != query.Prompts.Count)
+                throw new SshProtocolException(DisconnectReason.ProtocolError, "The number of keyboard-interactive responses does not match the prompts (RFC 4256 §3.4).");
+            (AuthenticationResult result, InteractiveQuery? next) =
+                await _authenticator.CheckInteractiveResponseAsync(request.User, response.Responses, cancellationToken).ConfigureAwait(false);
+            if (next is null) return result;
+            query = next;
+        }
+        return AuthenticationResult.Failed;
+    }
+}
