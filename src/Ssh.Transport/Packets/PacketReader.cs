@@ -14,6 +14,7 @@ internal sealed class PacketReader : IDisposable
     private readonly PipeReader _input;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
     private IPacketCipher _cipher = NonePacketCipher.Instance;
+    private bool _disposed;
 
     public PacketReader(PipeReader input) => _input = input;
 
@@ -110,8 +111,11 @@ internal sealed class PacketReader : IDisposable
                 $"Packet length {packetLength} is not a multiple of the cipher block size {_cipher.BlockSize} (RFC 4253 §6).");
     }
 
+    /// <summary>Returns the buffer to the pool, once: a second return would hand the same array to two renters.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _cipher.Dispose();
         Array.Clear(_buffer);
         ArrayPool<byte>.Shared.Return(_buffer);

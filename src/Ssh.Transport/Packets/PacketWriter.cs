@@ -16,6 +16,7 @@ internal sealed class PacketWriter : IDisposable
     private readonly Stream _output;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
     private IPacketCipher _cipher = NonePacketCipher.Instance;
+    private bool _disposed;
 
     public PacketWriter(Stream output) => _output = output;
 
@@ -71,8 +72,11 @@ internal sealed class PacketWriter : IDisposable
     /// <summary>The sealed bytes of the last packet (for tests and benchmarks).</summary>
     internal ReadOnlySpan<byte> LastPacket(int total) => _buffer.AsSpan(0, total);
 
+    /// <summary>Returns the buffer to the pool, once: a second return would hand the same array to two renters.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _cipher.Dispose();
         Array.Clear(_buffer);
         ArrayPool<byte>.Shared.Return(_buffer);
