@@ -20,6 +20,11 @@ public sealed partial class Channel
     /// exit-signal and refuses the rest. Returns whether the request succeeded.</summary>
     internal Func<Channel, ChannelRequestMessage, ValueTask<bool>>? RequestHandler { get; set; }
 
+    /// <summary>Server side: called (not awaited) once a request the handler accepted has been answered, to start
+    /// what it asked for. Output started from the handler itself could overtake the CHANNEL_SUCCESS, and a CLOSE
+    /// sent before it makes the client fail the request and then meet a reply for a channel it no longer has.</summary>
+    internal Action<Channel, ChannelRequestMessage>? RequestAccepted { get; set; }
+
     /// <summary>Sends a channel request (RFC 4254 §5.4). With <paramref name="wantReply"/> waits for the answer.</summary>
     public async Task<bool> SendRequestAsync(string requestType, bool wantReply, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
@@ -143,6 +148,7 @@ public sealed partial class Channel
             var reply = ok ? MessageNumber.ChannelSuccess : MessageNumber.ChannelFailure;
             await Session.SendAsync(new ChannelSignalMessage(reply, RemoteId)).ConfigureAwait(false);
         }
+        if (ok) RequestAccepted?.Invoke(this, request);
     }
 
     private bool HandleClientSideRequest(ChannelRequestMessage request)

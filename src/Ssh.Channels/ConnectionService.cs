@@ -227,6 +227,7 @@ internal sealed class ConnectionService : IConnectionHandler
             return;
         }
         channel.RequestHandler = decision.RequestHandler;
+        channel.RequestAccepted = decision.RequestAccepted;
         channel.OnOpenConfirmed(open.SenderChannel, open.InitialWindowSize, open.MaximumPacketSize);
         await Session.SendAsync(new ChannelOpenConfirmationMessage(open.SenderChannel, channel.LocalId, (uint)decision.WindowSize, (uint)decision.MaxPacketSize)).ConfigureAwait(false);
         decision.OnOpened?.Invoke(channel);
@@ -273,6 +274,7 @@ internal sealed record ChannelOpenDecision
     public int WindowSize { get; init; } = Channel.DefaultWindowSize;
     public int MaxPacketSize { get; init; } = Channel.DefaultMaxPacketSize;
     public Func<Channel, ChannelRequestMessage, ValueTask<bool>>? RequestHandler { get; init; }
+    public Action<Channel, ChannelRequestMessage>? RequestAccepted { get; init; }
     public Action<Channel>? OnOpened { get; init; }
 
     public static ChannelOpenDecision Refuse(ChannelOpenFailureReason reason, string description) =>

@@ -114,7 +114,7 @@ internal sealed class PacketReader : IDisposable
                 $"Packet length {packetLength} is not a multiple of the cipher block size {_cipher.BlockSize} (RFC 4253 §6).");
     }
 
-    /// <summary>Returns the buffer to the pool; only once no read can be under way.</summary>
+    /// <summary>Returns the buffer to the pool, once: a second return would hand the same array to two renters.</summary>
     public void Dispose()
     {
         if (_disposed) return;

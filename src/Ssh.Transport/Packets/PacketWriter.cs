@@ -16,6 +16,7 @@ internal sealed class PacketWriter : IDisposable
     private readonly Stream _output;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
     private IPacketCipher _cipher = NonePacketCipher.Instance;
+    private bool _disposed;
 
     public PacketWriter(Stream output) => _output = output;
 
@@ -24,16 +25,7 @@ internal sealed class PacketWriter : IDisposable
     public long BytesSinceKeyChange { get; private set; }
 
     /// <summary>Where the next payload goes (after the 5-byte header).</summary>
-    public Span<byte> Payload
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload);
-        }
-    }
-
-    private bool _disposed;
+    public Span<byte> Payload => _buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload);
 
     public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber)
     {
@@ -81,7 +73,7 @@ internal sealed class PacketWriter : IDisposable
     /// <summary>The sealed bytes of the last packet (for tests and benchmarks).</summary>
     internal ReadOnlySpan<byte> LastPacket(int total) => _buffer.AsSpan(0, total);
 
-    /// <summary>Returns the buffer to the pool. The caller holds the session's write lock, so no write is under way.</summary>
+    /// <summary>Returns the buffer to the pool, once: a second return would hand the same array to two renters.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -31,6 +31,7 @@ internal sealed class SshSession : IAsyncDisposable
     private Exception? _closeReason;
     private bool _outboundHeldForKex;
     private int _closing;
+    private int _disposed;
 
     public SshSession(Stream stream, SessionRole role, TransportSettings settings)
     {
@@ -433,22 +434,31 @@ internal sealed class SshSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: SshClient closes on a failed connect and again when disposed, and the packet buffers must go
+        // back to the shared pool exactly once or two later connections end up sharing one.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_closing == 0)
             await DisconnectAsync(DisconnectReason.ByApplication, "Closed by application.").ConfigureAwait(false);
+        bool readLoopDone = _readLoop is null;
         if (_readLoop is not null)
         {
             try
             {
                 await _readLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                readLoopDone = true;
+            }
+            catch (TimeoutException)
+            {
+                // Still running: its buffer is not ours to give back.
             }
             catch (Exception)
             {
-                // Already reported through CloseReason.
+                readLoopDone = true; // Already reported through CloseReason.
             }
         }
-        // The packet buffers come from a shared pool: hand them back only when nothing can touch them again,
-        // or another connection would find this one's bytes in its packets.
-        if (_readLoop is null || _readLoop.IsCompleted) _reader.Dispose();
+        if (readLoopDone) _reader.Dispose();
+        // A send that got past its closed-check may still be filling the packet buffer: wait it out. Later ones
+        // find the session closed once they hold the lock.
         if (await _writeLock.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false))
         {
             _writer.Dispose();
