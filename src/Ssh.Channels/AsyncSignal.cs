@@ -36,6 +36,7 @@ internal sealed class AsyncSignal : IValueTaskSource
 
     public void Set()
     {
+        CancellationTokenRegistration registration;
         lock (_lock)
         {
             if (!_waiting)
@@ -44,9 +45,12 @@ internal sealed class AsyncSignal : IValueTaskSource
                 return;
             }
             _waiting = false;
-            _registration.Dispose();
+            registration = _registration;
+            _registration = default;
             _core.SetResult(true);
         }
+        // Outside the lock: disposing waits for a running cancel callback, which itself takes the lock.
+        registration.Dispose();
     }
 
     private void Cancel(CancellationToken token)

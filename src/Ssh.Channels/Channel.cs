@@ -155,8 +155,9 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         }
         _opened.TrySetException(error);
         _opened.Task.Exception?.Handle(_ => true);
-        _stdout.Complete();
-        _stderr.Complete();
+        // Readers get what was buffered, then the error: a lost connection must not look like a clean end.
+        _stdout.Complete(error);
+        _stderr.Complete(error);
         _windowOpened.Set();
         FailPendingRequests();
         _exitStatus.TrySetResult(-1);

@@ -49,8 +49,9 @@ internal sealed class ChannelBuffer
     {
         lock (_lock)
         {
+            // An error only matters for a stream that had not already ended cleanly.
+            if (!_completed) _error = error;
             _completed = true;
-            _error ??= error;
         }
         _dataAvailable.Set();
     }

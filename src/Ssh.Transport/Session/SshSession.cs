@@ -280,6 +280,8 @@ internal sealed class SshSession : IAsyncDisposable
                 return;
             case (byte)MessageNumber.ServiceRequest:
             case (byte)MessageNumber.ServiceAccept:
+                if (IsAuthenticated)
+                    throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer sent a service message after authentication.");
                 await QueueServiceMessageAsync(payload).ConfigureAwait(false);
                 return;
             case (byte)MessageNumber.ExtInfo:
