@@ -22,6 +22,8 @@ public sealed class Transport : IDisposable, IAsyncDisposable
     private SshSession? _session;
     private ConnectionService? _connection;
     private UserAuthClient? _auth;
+    private readonly System.Threading.Channels.Channel<Channel> _accepted =
+        System.Threading.Channels.Channel.CreateUnbounded<Channel>(new() { SingleWriter = true });
 
     /// <summary>Wraps a connected stream (a socket's <see cref="NetworkStream"/>, or any duplex stream). Nothing
     /// is sent until <see cref="StartClientAsync"/> (or the server's StartServer).</summary>
@@ -176,6 +178,30 @@ public sealed class Transport : IDisposable, IAsyncDisposable
             throw new PartialAuthenticationException($"{what} was accepted for {username}, but the server requires more: {allowed}.", result.AllowedMethods);
         throw new AuthenticationException($"{what} authentication failed for {username}. The server allows: {allowed}.", result.AllowedMethods);
     }
+
+    /// <summary>Server side: hands a channel the peer opened to <see cref="AcceptAsync"/>.</summary>
+    internal void OfferAccepted(Channel channel) => _accepted.Writer.TryWrite(channel);
+
+    /// <summary>paramiko's accept: the next channel the peer opened (and the server allowed); null when the
+    /// connection closes or <paramref name="timeout"/> passes first.</summary>
+    public async Task<Channel?> AcceptAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t) timeoutSource.CancelAfter(t);
+        try
+        {
+            Task closed = Session.Completion;
+            Task<Channel> next = _accepted.Reader.ReadAsync(timeoutSource.Token).AsTask();
+            if (await Task.WhenAny(next, closed).ConfigureAwait(false) == next) return await next.ConfigureAwait(false);
+            return _accepted.Reader.TryRead(out Channel? channel) ? channel : null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    public Channel? Accept(TimeSpan? timeout = null) => AcceptAsync(timeout).GetAwaiter().GetResult();
 
     /// <summary>paramiko's open_session.</summary>
     public Task<Channel> OpenSessionAsync(CancellationToken cancellationToken = default) =>
