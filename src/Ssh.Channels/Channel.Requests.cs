@@ -122,6 +122,12 @@ public sealed partial class Channel
     public Task SendExitStatusAsync(int status, CancellationToken cancellationToken = default) =>
         SendRequestAsync("exit-status", false, new SshBuffer().WriteUInt32((uint)status).ToArray(), cancellationToken);
 
+    /// <summary>Server side: reports that the process died from a signal (RFC 4254 §6.10).</summary>
+    public Task SendExitSignalAsync(string signalName, bool coreDumped, string errorMessage = "", CancellationToken cancellationToken = default) =>
+        SendRequestAsync("exit-signal", false,
+            new SshBuffer().WriteString(signalName).WriteBoolean(coreDumped).WriteString(errorMessage).WriteString("").ToArray(),
+            cancellationToken);
+
     public void SendExitStatus(int status) => SendExitStatusAsync(status).GetAwaiter().GetResult();
 
     /// <summary>True once the exit status arrived (or the channel closed without one).</summary>

@@ -230,6 +230,17 @@ public sealed class Transport : IDisposable, IAsyncDisposable
     public Task<byte[]?> GlobalRequestAsync(string kind, ReadOnlyMemory<byte> data = default, bool wait = true, CancellationToken cancellationToken = default) =>
         Connection.SendGlobalRequestAsync(kind, data, wait, cancellationToken);
 
+    private Keepalive? _keepalive;
+
+    /// <summary>paramiko's set_keepalive, with OpenSSH's dead-peer detection: after each <paramref name="interval"/>
+    /// without traffic from the peer, a <c>keepalive@openssh.com</c> request; after <paramref name="countMax"/>
+    /// unanswered ones the connection fails with <see cref="SshConnectionException"/>. A zero interval turns it off.</summary>
+    public void SetKeepalive(TimeSpan interval, int countMax = 3)
+    {
+        _keepalive?.Dispose();
+        _keepalive = interval > TimeSpan.Zero ? new Keepalive(Session, Connection, interval, Math.Max(1, countMax)) : null;
+    }
+
     /// <summary>paramiko's send_ignore: an SSH_MSG_IGNORE of random bytes (RFC 4253 §11.2).</summary>
     public Task SendIgnoreAsync(int byteCount = 16, CancellationToken cancellationToken = default) =>
         Session.SendAsync(new IgnoreMessage(Math.Clamp(byteCount, 0, 4096)), cancellationToken).AsTask();
@@ -255,6 +266,7 @@ public sealed class Transport : IDisposable, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _keepalive?.Dispose();
         if (_session is null) _stream.Dispose();
         else await _session.DisposeAsync().ConfigureAwait(false);
     }

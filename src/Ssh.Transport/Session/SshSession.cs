@@ -85,6 +85,9 @@ internal sealed class SshSession : IAsyncDisposable
     /// <summary>How many key exchanges have completed (the first one included).</summary>
     public int KeyExchangeCount => _kex.CompletedCount;
 
+    /// <summary>When the last packet arrived (<see cref="Environment.TickCount64"/>), for keepalives.</summary>
+    public long LastReceivedTimestamp { get; private set; } = Environment.TickCount64;
+
     internal PacketReader Reader => _reader;
     internal PacketWriter Writer => _writer;
     internal CancellationToken Lifetime => _lifetime.Token;
@@ -246,6 +249,7 @@ internal sealed class SshSession : IAsyncDisposable
             while (true)
             {
                 ReadOnlyMemory<byte> payload = await _reader.ReadPacketAsync(_lifetime.Token).ConfigureAwait(false);
+                LastReceivedTimestamp = Environment.TickCount64;
                 await DispatchAsync(payload).ConfigureAwait(false);
                 if (_kex.IsRekeyDue()) await _kex.StartAsync().ConfigureAwait(false);
             }
@@ -359,6 +363,9 @@ internal sealed class SshSession : IAsyncDisposable
     }
 
     /// <summary>Ends the session after an error: tells the peer why (unless it told us), then closes.</summary>
+    /// <summary>Ends the session because of <paramref name="error"/> (a dead peer, say).</summary>
+    internal Task AbortAsync(Exception error) => FailAsync(error);
+
     internal async Task FailAsync(Exception? error)
     {
         if (Interlocked.CompareExchange(ref _closing, 1, 0) != 0)

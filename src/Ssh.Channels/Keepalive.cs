@@ -1,0 +1,80 @@
+using Ssh.Transport;
+using Ssh.Transport.Session;
+
+namespace Ssh.Channels;
+
+/// <summary>
+/// Detects a dead peer (OpenSSH's ServerAliveInterval / ServerAliveCountMax): after each quiet interval it sends
+/// <c>keepalive@openssh.com</c> with want-reply; any packet from the peer counts as an answer. After
+/// <see cref="CountMax"/> unanswered intervals the connection is failed, which fails every pending operation
+/// with <see cref="SshConnectionException"/>.
+/// </summary>
+internal sealed class Keepalive : IDisposable
+{
+    private readonly SshSession _session;
+    private readonly ConnectionService _connection;
+    private readonly CancellationTokenSource _stop = new();
+
+    public Keepalive(SshSession session, ConnectionService connection, TimeSpan interval, int countMax)
+    {
+        _session = session;
+        _connection = connection;
+        Interval = interval;
+        CountMax = countMax;
+        _ = Task.Run(RunAsync);
+    }
+
+    public TimeSpan Interval { get; }
+    public int CountMax { get; }
+
+    private async Task RunAsync()
+    {
+        int unanswered = 0;
+        long lastSeen = _session.LastReceivedTimestamp;
+        using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                if (!_session.IsConnected) return;
+                long received = _session.LastReceivedTimestamp;
+                if (received != lastSeen)
+                {
+                    lastSeen = received;
+                    unanswered = 0;
+                    continue; // the peer spoke during this interval
+                }
+                if (unanswered >= CountMax)
+                {
+                    await _session.AbortAsync(new SshConnectionException(
+                        $"The peer did not answer {CountMax} keepalives sent {Interval.TotalSeconds:0.###} s apart; the connection is considered dead.")).ConfigureAwait(false);
+                    return;
+                }
+                unanswered++;
+                _ = SendAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task SendAsync()
+    {
+        try
+        {
+            await _connection.SendGlobalRequestAsync("keepalive@openssh.com", ReadOnlyMemory<byte>.Empty, wantReply: true, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or OperationCanceledException or IOException)
+        {
+            // The connection is going away; the read loop reports why.
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+}
