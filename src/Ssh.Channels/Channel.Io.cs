@@ -64,10 +64,12 @@ public sealed partial class Channel
     {
         if (buffer.IsEmpty) return 0;
         if (_readShutdown) return 0;
-        int n = source.TryRead(buffer.Span);
+        int n = source.TryRead(buffer.Span, out int fromMemory);
         if (n < 0)
         {
+            int waiter = ReferenceEquals(source, _stdout) ? StdoutWaiter : StderrWaiter;
             CancellationTokenSource? timeoutSource = null;
+            SetWaiting(waiter, true);
             try
             {
                 CancellationToken token = cancellationToken;
@@ -77,7 +79,7 @@ public sealed partial class Channel
                     timeoutSource.CancelAfter(timeout);
                     token = timeoutSource.Token;
                 }
-                while ((n = source.TryRead(buffer.Span)) < 0)
+                while ((n = source.TryRead(buffer.Span, out fromMemory)) < 0)
                     await source.WaitAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (timeoutSource is not null && !cancellationToken.IsCancellationRequested)
@@ -86,22 +88,23 @@ public sealed partial class Channel
             }
             finally
             {
+                SetWaiting(waiter, false);
                 timeoutSource?.Dispose();
             }
         }
-        if (n > 0) await ConsumedAsync(n).ConfigureAwait(false);
+        if (fromMemory > 0) await ConsumedAsync(fromMemory, force: false).ConfigureAwait(false);
         return n;
     }
 
     /// <summary>Re-opens the window for what the application took out, in chunks of half the window so a fast
     /// reader keeps the peer streaming without a WINDOW_ADJUST per packet.</summary>
-    private ValueTask ConsumedAsync(int count)
+    private ValueTask ConsumedAsync(int count, bool force)
     {
         int adjust = 0;
         lock (_lock)
         {
             _consumedSinceAdjust += count;
-            if (!_eofReceived && !_closeReceived && _consumedSinceAdjust >= LocalWindowSize / 2)
+            if (!_eofReceived && !_closeReceived && _consumedSinceAdjust > 0 && (force || _consumedSinceAdjust >= LocalWindowSize / 2))
             {
                 adjust = _consumedSinceAdjust;
                 _consumedSinceAdjust = 0;

@@ -134,7 +134,20 @@ public sealed partial class Channel
     public bool ExitStatusReady() => _exitStatus.Task.IsCompleted;
 
     /// <summary>Waits for the remote command's exit status; -1 when the channel closed without one (as paramiko).</summary>
-    public Task<int> RecvExitStatusAsync(CancellationToken cancellationToken = default) => _exitStatus.Task.WaitAsync(cancellationToken);
+    public async Task<int> RecvExitStatusAsync(CancellationToken cancellationToken = default)
+    {
+        if (_exitStatus.Task.IsCompleted) return await _exitStatus.Task.ConfigureAwait(false);
+        // While we wait, unread output must not hold the command up (see Channel.Relief.cs).
+        SetWaiting(ExitWaiter, true);
+        try
+        {
+            return await _exitStatus.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            SetWaiting(ExitWaiter, false);
+        }
+    }
 
     public int RecvExitStatus() => RecvExitStatusAsync().GetAwaiter().GetResult();
 

@@ -109,6 +109,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
             _localWindowRemaining -= data.Length;
         }
         (stderr && !_combineStderr ? _stderr : _stdout).Write(data);
+        if (Volatile.Read(ref _waiters) != 0) Relieve();
     }
 
     internal void OnEof()
@@ -175,6 +176,8 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     private void FinishClose()
     {
         _exitStatus.TrySetResult(-1);
+        _stdout.Complete();
+        _stderr.Complete();
         _connection.Remove(this);
         _closed.TrySetResult();
     }

@@ -3,9 +3,11 @@ namespace Ssh.Channels;
 /// <summary>
 /// The inbound bytes of one channel stream (stdout or stderr): a ring buffer filled by the session's read loop
 /// and drained by the application. Its size is bounded by the channel window the peer was granted, so it never
-/// grows without limit; the channel re-opens the window only as bytes are taken out.
+/// grows without limit; the channel re-opens the window only as bytes are taken out. When the application waits
+/// on something else (the other stream, the exit status) while this stream holds the window shut, the channel can
+/// move the bytes to a temporary file (<see cref="Spill"/>) so the peer may go on: the classic exec deadlock.
 /// </summary>
-internal sealed class ChannelBuffer
+internal sealed class ChannelBuffer : IDisposable
 {
     private readonly object _lock = new();
     private readonly AsyncSignal _dataAvailable = new();
@@ -14,18 +16,29 @@ internal sealed class ChannelBuffer
     private int _count;
     private bool _completed;
     private Exception? _error;
+    private FileStream? _spill;
+    private long _spillRead;
 
     public ChannelBuffer(int initialCapacity = 16 * 1024) => _ring = new byte[initialCapacity];
 
+    /// <summary>Bytes waiting in memory (not counting spilled ones).</summary>
     public int Count
     {
         get { lock (_lock) return _count; }
     }
 
+    /// <summary>Bytes waiting, in memory and on disk.</summary>
+    public long Available
+    {
+        get { lock (_lock) return _count + SpilledUnread; }
+    }
+
+    private long SpilledUnread => _spill is null ? 0 : _spill.Length - _spillRead;
+
     /// <summary>True when no more data will come (EOF, close or failure) and the buffer is empty.</summary>
     public bool IsAtEnd
     {
-        get { lock (_lock) return _completed && _count == 0; }
+        get { lock (_lock) return _completed && _count == 0 && SpilledUnread == 0; }
     }
 
     /// <summary>Appends data (read loop). Never blocks: the window guarantees room is bounded.</summary>
@@ -56,15 +69,32 @@ internal sealed class ChannelBuffer
         _dataAvailable.Set();
     }
 
-    /// <summary>Takes up to <paramref name="destination"/>.Length bytes without waiting; -1 when nothing is there yet.</summary>
-    public int TryRead(Span<byte> destination)
+    /// <summary>Takes up to <paramref name="destination"/>.Length bytes without waiting; -1 when nothing is there
+    /// yet. <paramref name="fromMemory"/> says how many came from memory (spilled ones were counted as consumed
+    /// when they were spilled).</summary>
+    public int TryRead(Span<byte> destination, out int fromMemory)
     {
+        fromMemory = 0;
         lock (_lock)
         {
+            if (SpilledUnread > 0)
+            {
+                _spill!.Position = _spillRead;
+                int read = _spill.Read(destination[..(int)Math.Min(destination.Length, SpilledUnread)]);
+                _spillRead += read;
+                if (SpilledUnread == 0)
+                {
+                    _spill.SetLength(0);
+                    _spillRead = 0;
+                }
+                return read;
+            }
             if (_count == 0)
             {
                 if (_completed)
                 {
+                    _spill?.Dispose();
+                    _spill = null;
                     if (_error is not null) throw _error;
                     return 0;
                 }
@@ -77,25 +107,45 @@ internal sealed class ChannelBuffer
             _head = (_head + n) % _ring.Length;
             _count -= n;
             if (_count == 0) _head = 0;
+            fromMemory = n;
             return n;
         }
+    }
+
+    /// <summary>Moves every byte held in memory to the end of a temporary file (readable only by this user,
+    /// deleted when closed). Returns how many bytes moved, which the caller counts as consumed.</summary>
+    public int Spill()
+    {
+        lock (_lock)
+        {
+            if (_count == 0) return 0;
+            _spill ??= CreateSpillFile();
+            _spill.Position = _spill.Length;
+            int first = Math.Min(_count, _ring.Length - _head);
+            _spill.Write(_ring, _head, first);
+            _spill.Write(_ring, 0, _count - first);
+            int moved = _count;
+            _head = 0;
+            _count = 0;
+            return moved;
+        }
+    }
+
+    private static FileStream CreateSpillFile()
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            Options = FileOptions.DeleteOnClose,
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new FileStream(Path.Combine(Path.GetTempPath(), $"sshcs-channel-{Guid.NewGuid():N}.tmp"), options);
     }
 
     /// <summary>Waits for data or the end (one reader at a time).</summary>
     public ValueTask WaitAsync(CancellationToken cancellationToken) => _dataAvailable.WaitAsync(cancellationToken);
-
-    /// <summary>Looks at the next bytes without taking them (for line reading).</summary>
-    public int Peek(Span<byte> destination)
-    {
-        lock (_lock)
-        {
-            int n = Math.Min(destination.Length, _count);
-            int first = Math.Min(n, _ring.Length - _head);
-            _ring.AsSpan(_head, first).CopyTo(destination);
-            _ring.AsSpan(0, n - first).CopyTo(destination[first..]);
-            return n;
-        }
-    }
 
     private void EnsureCapacity(int needed)
     {
@@ -108,5 +158,14 @@ internal sealed class ChannelBuffer
         _ring.AsSpan(0, _count - first).CopyTo(bigger.AsSpan(first));
         _ring = bigger;
         _head = 0;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _spill?.Dispose();
+            _spill = null;
+        }
     }
 }

@@ -1,0 +1,72 @@
+using Ssh.Transport;
+
+namespace Ssh.Channels;
+
+/// <summary>
+/// Deadlock relief. The window is shared by stdout and stderr, so an application that reads stdout to the end
+/// (or waits for the exit status) while the command fills stderr would wait forever: the peer stops when the
+/// window is full, and the window only re-opens as the application reads. When someone is waiting and the window
+/// is (nearly) shut by a stream nobody is reading, that stream's bytes move to a temporary file and count as
+/// consumed, so the peer goes on. Memory stays bounded by the window; a reader that is merely slow, and waits on
+/// nothing, still throttles the peer.
+/// </summary>
+public sealed partial class Channel
+{
+    private const int StdoutWaiter = 1;
+    private const int StderrWaiter = 2;
+    private const int ExitWaiter = 4;
+
+    private int _waiters;
+    private int _relieveRequested;
+    private int _relieving;
+
+    private void SetWaiting(int waiter, bool waiting)
+    {
+        int current, updated;
+        do
+        {
+            current = Volatile.Read(ref _waiters);
+            updated = waiting ? current | waiter : current & ~waiter;
+        }
+        while (Interlocked.CompareExchange(ref _waiters, updated, current) != current);
+        if (waiting) Relieve();
+    }
+
+    /// <summary>Checks whether a stream nobody reads is holding the window shut while someone waits; if so,
+    /// spills it (off the read loop, which must never do file I/O or wait).</summary>
+    internal void Relieve()
+    {
+        if (Volatile.Read(ref _waiters) == 0) return;
+        Volatile.Write(ref _relieveRequested, 1);
+        if (Interlocked.Exchange(ref _relieving, 1) == 1) return;
+        _ = Task.Run(RelieveLoopAsync);
+    }
+
+    private async Task RelieveLoopAsync()
+    {
+        try
+        {
+            while (Interlocked.Exchange(ref _relieveRequested, 0) == 1)
+            {
+                int waiters = Volatile.Read(ref _waiters);
+                bool windowShut;
+                lock (_lock) windowShut = _localWindowRemaining < LocalMaxPacketSize;
+                if (waiters == 0 || !windowShut) continue;
+                int moved = 0;
+                if ((waiters & StdoutWaiter) == 0) moved += _stdout.Spill();
+                if ((waiters & StderrWaiter) == 0) moved += _stderr.Spill();
+                if (moved > 0) await ConsumedAsync(moved, force: true).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SshException)
+        {
+            // Cannot spill (disk full, connection gone): the wait goes on, or fails with the connection.
+        }
+        finally
+        {
+            Volatile.Write(ref _relieving, 0);
+        }
+        // A request that came in after the loop's last check but before _relieving was cleared.
+        if (Volatile.Read(ref _relieveRequested) == 1) Relieve();
+    }
+}
