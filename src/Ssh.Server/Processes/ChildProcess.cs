@@ -1,0 +1,256 @@
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+
+namespace Ssh.Server.Processes;
+
+/// <summary>
+/// A command the server runs for a session channel ("exec", "shell", RFC 4254 §6.5), optionally on a
+/// pseudo-terminal (§6.2). Without a pty the child's stdin, stdout and stderr are three Unix socket
+/// pairs, as sshd uses: .NET then reads and writes them through its epoll engine, without a thread per
+/// stream. With a pty, stdin and stdout are both the master and stderr goes to the terminal.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Reaper _reaper;
+    private readonly Socket? _stdin;
+    private readonly PtyStream? _pty;
+    private readonly TimeSpan _killGracePeriod;
+    private int _disposed;
+
+    private ChildProcess(int pid, Stream input, Stream output, Stream? error, Socket? stdin, PtyStream? pty, TimeSpan killGracePeriod)
+    {
+        ProcessId = pid;
+        Input = input;
+        Output = output;
+        Error = error;
+        _stdin = stdin;
+        _pty = pty;
+        _killGracePeriod = killGracePeriod;
+        _reaper = new Reaper(pid, _lock);
+    }
+
+    public int ProcessId { get; }
+
+    /// <summary>The child's stdin; with a pty, the master (the same stream as <see cref="Output"/>).</summary>
+    public Stream Input { get; }
+
+    /// <summary>
+    /// The child's stdout; with a pty, the master. Reads return 0 once every process holding the write
+    /// side (the child and whatever it left running with it) has closed it.
+    /// </summary>
+    public Stream Output { get; }
+
+    /// <summary>The child's stderr; null with a pty, where stderr is the terminal.</summary>
+    public Stream? Error { get; }
+
+    /// <summary>
+    /// Completes once the child has exited and been reaped, independently of <see cref="Output"/>:
+    /// a background process may keep the output open longer.
+    /// </summary>
+    public Task<ChildExit> Exited => _reaper.Exited;
+
+    public bool HasPty => _pty is not null;
+
+    /// <summary>Starts the child; throws an <see cref="IOException"/> with the errno text when that fails.</summary>
+    public static ChildProcess Start(ChildProcessOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.FileName);
+        return options.Pty is null ? StartWithPipes(options) : StartWithPty(options);
+    }
+
+    private static ChildProcess StartWithPipes(ChildProcessOptions options)
+    {
+        var pairs = new List<(int Parent, int Child)>(3);
+        var sockets = new List<Socket>(3);
+        int pid = 0;
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                pairs.Add(SocketPair());
+            }
+            pid = Spawner.Spawn(options, null, pairs[0].Child, pairs[1].Child, pairs[2].Child);
+            foreach (var pair in pairs)
+            {
+                sockets.Add(new Socket(new SafeSocketHandle(pair.Parent, ownsHandle: true)));
+            }
+            pairs.ForEach(p => LibC.Close(p.Child));
+            return new ChildProcess(pid,
+                new NetworkStream(sockets[0], FileAccess.Write, ownsSocket: true),
+                new NetworkStream(sockets[1], FileAccess.Read, ownsSocket: true),
+                new NetworkStream(sockets[2], FileAccess.Read, ownsSocket: true),
+                sockets[0], null, options.KillGracePeriod);
+        }
+        catch
+        {
+            sockets.ForEach(s => s.Dispose());
+            for (int i = sockets.Count; i < pairs.Count; i++)
+            {
+                LibC.Close(pairs[i].Parent);
+                LibC.Close(pairs[i].Child);
+            }
+            Abandon(pid);
+            throw;
+        }
+    }
+
+    // A child whose streams could not be set up: kill it, and still reap it.
+    private static void Abandon(int pid)
+    {
+        if (pid > 0)
+        {
+            LibC.Kill(pid, Signals.SIGKILL);
+            _ = new Reaper(pid, new Lock());
+        }
+    }
+
+    private static unsafe (int Parent, int Child) SocketPair()
+    {
+        int* fds = stackalloc int[2];
+        if (LibC.SocketPair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, fds) != 0)
+        {
+            throw LibC.LastError("socketpair");
+        }
+        return (fds[0], fds[1]);
+    }
+
+    private static ChildProcess StartWithPty(ChildProcessOptions options)
+    {
+        using var terminal = PseudoTerminal.Open(options.Pty!);
+        int pid = Spawner.Spawn(options, terminal.SlavePath, -1, -1, -1);
+        terminal.CloseSlave();
+        PtyStream stream;
+        try
+        {
+            stream = new PtyStream(terminal.TakeMaster());
+        }
+        catch
+        {
+            Abandon(pid);
+            throw;
+        }
+        return new ChildProcess(pid, stream, stream, null, null, stream, options.KillGracePeriod);
+    }
+
+    /// <summary>
+    /// Sends end-of-file to the child. Without a pty: shuts down the sending side of stdin. With a pty:
+    /// writes the terminal's VEOF character (^D), after whatever was written before, as a terminal user
+    /// would; in canonical mode that ends a read at the start of a line (a non-empty line needs a second
+    /// VEOF, which is the user's to send), and it means nothing in raw mode.
+    /// </summary>
+    public void CloseInput()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+        if (_pty is null)
+        {
+            try
+            {
+                _stdin!.Shutdown(SocketShutdown.Send);
+            }
+            catch (SocketException)
+            {
+                // The child is gone; EOF no longer matters.
+            }
+            return;
+        }
+        byte eof = WithMaster(PseudoTerminal.EofCharacter);
+        if (eof != 0)
+        {
+            _ = _pty.Enqueue([eof]).ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
+    }
+
+    /// <summary>Sets the terminal's window size (RFC 4254 §6.7); the kernel sends SIGWINCH. No-op without a pty.</summary>
+    public void Resize(int columns, int rows, int widthPixels, int heightPixels)
+    {
+        if (_pty is null || Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+        WithMaster(fd =>
+        {
+            PseudoTerminal.SetWindowSize(fd, columns, rows, widthPixels, heightPixels);
+            return 0;
+        });
+    }
+
+    // The master fd, kept open for the call even if the stream is disposed meanwhile.
+    private T WithMaster<T>(Func<int, T> use)
+    {
+        var master = _pty!.Master;
+        bool added = false;
+        try
+        {
+            master.DangerousAddRef(ref added);
+            return use((int)master.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                master.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Delivers a signal named as in RFC 4254 §6.9 ("INT", "TERM", ...). With a pty it goes to the
+    /// child's process group (the child leads its own session), as a key like ^C would. Returns false
+    /// for a name outside the RFC's list, or when the child has already been reaped.
+    /// </summary>
+    public bool SendSignal(string signalName)
+    {
+        ArgumentNullException.ThrowIfNull(signalName);
+        return Signals.TryGetNumber(signalName, out int signal) && Kill(signal, group: _pty is not null);
+    }
+
+    // Under the reaper's lock: the pid is still ours (at worst a zombie) while it has not been reaped.
+    private bool Kill(int signal, bool group)
+    {
+        lock (_lock)
+        {
+            if (_reaper.Reaped)
+            {
+                return false;
+            }
+            return LibC.Kill(group ? -ProcessId : ProcessId, signal) == 0;
+        }
+    }
+
+    /// <summary>
+    /// Closes this side's fds, and if the child is still running sends SIGHUP to its process group (as a
+    /// terminal hang-up would) and SIGKILL after the grace period; completes once the child is reaped.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await Exited.ConfigureAwait(false);
+            return;
+        }
+        await Input.DisposeAsync().ConfigureAwait(false);
+        await Output.DisposeAsync().ConfigureAwait(false);
+        if (Error is not null)
+        {
+            await Error.DisposeAsync().ConfigureAwait(false);
+        }
+        if (!Exited.IsCompleted && Kill(Signals.SIGHUP, group: true))
+        {
+            try
+            {
+                await Exited.WaitAsync(_killGracePeriod).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Kill(Signals.SIGKILL, group: true);
+            }
+        }
+        await Exited.ConfigureAwait(false);
+    }
+}
