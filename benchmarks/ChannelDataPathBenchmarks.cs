@@ -127,7 +127,7 @@ public class ChannelDataPathBenchmarks
             throw new InvalidOperationException("The channel data header is wrong.");
         _channelBuffer.Write(payload[header..]);
 
-        int read = _channelBuffer.TryRead(_consumed);
+        int read = _channelBuffer.TryRead(_consumed, out _);
         if (read != DataLength)
             throw new InvalidOperationException($"Read {read} bytes out of the channel buffer, expected {DataLength}.");
         return read;

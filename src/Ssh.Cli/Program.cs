@@ -14,6 +14,7 @@ public static class Program
         return args[0] switch
         {
             "exec" => await ExecCommand.RunAsync(rest).ConfigureAwait(false),
+            "server" when OperatingSystem.IsLinux() => await ServerCommand.RunAsync(rest).ConfigureAwait(false),
             _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
         };
     }
@@ -29,6 +30,10 @@ public static class Program
         usage: sshcs <command> [options]
 
         commands:
+          server [--listen ADDR:PORT] [--host-key FILE]... [--user NAME:PASSWORD]... [--authorized-keys FILE]
+                 [-o Name=value]... [--log-level info|error]
+              A throw-away SSH server (default 127.0.0.1:2222, user test / password test, a host key kept in
+              ~/.local/state/sshcs). Commands run as the server's own OS user. Ctrl-C or SIGTERM stops it.
           exec [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
                [--host-key-policy reject|auto-add|warn] [-o Name=value]... [user@]host COMMAND...
               Runs COMMAND on host, streaming stdin/stdout/stderr; exits with its exit status

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Ssh.Server;
+using Ssh.Server.Sessions;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Cli;
+
+/// <summary><c>sshcs server</c>: a throw-away SSH server for tests and CI.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+internal static class ServerCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ServerOptions options;
+        try
+        {
+            options = ServerOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or NotSupportedException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"sshcs server: {e.Message}");
+            return 2;
+        }
+
+        var serverOptions = new SshServerOptions { Endpoint = options.Endpoint, Settings = options.Settings };
+        serverOptions.HostKeys.AddRange(options.HostKeys);
+        var logger = new Logger(options.LogLevel);
+        await using var server = new SshServer(serverOptions, () => new CommandServerInterface(options.Accounts) { Log = logger.Info });
+        server.Log += logger.Info;
+        try
+        {
+            server.Start();
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            Console.Error.WriteLine($"sshcs server: cannot listen on {options.Endpoint}: {e.Message}");
+            return 1;
+        }
+
+        Console.Out.WriteLine($"Listening on {server.LocalEndPoint}");
+        foreach (SshPrivateKey key in options.HostKeys)
+            Console.Out.WriteLine($"Host key: {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}");
+        Console.Out.Flush();
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        await stop.Task.ConfigureAwait(false);
+        logger.Info("shutting down");
+        await server.StopAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    private sealed class Logger(string level)
+    {
+        public void Info(string message)
+        {
+            if (level is "error" or "quiet") return;
+            Console.Error.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {message}");
+        }
+    }
+}
+
+/// <summary>The command line of <c>sshcs server</c>.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+internal sealed class ServerOptions
+{
+    public const string DefaultUser = "test";
+    public const string DefaultPassword = "test";
+
+    public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 2222);
+    public List<SshPrivateKey> HostKeys { get; } = [];
+    public ServerAccounts Accounts { get; } = new();
+    public Ssh.Transport.TransportSettings Settings { get; } = new();
+    public string LogLevel { get; private set; } = "info";
+
+    public static ServerOptions Parse(string[] args)
+    {
+        var o = new ServerOptions();
+        bool usersGiven = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
+            switch (args[i])
+            {
+                case "--listen":
+                    o.Endpoint = IPEndPoint.TryParse(Next(), out IPEndPoint? ep) ? ep : throw new ArgumentException("--listen takes ADDRESS:PORT, e.g. 127.0.0.1:2222 or [::1]:0.");
+                    break;
+                case "--host-key":
+                    o.HostKeys.Add(SshPrivateKey.FromFile(Next()));
+                    break;
+                case "--user":
+                    string spec = Next();
+                    int colon = spec.IndexOf(':');
+                    if (colon <= 0) throw new ArgumentException("--user takes NAME:PASSWORD.");
+                    o.Accounts.AddUser(spec[..colon], spec[(colon + 1)..]);
+                    usersGiven = true;
+                    break;
+                case "--authorized-keys":
+                    o.Accounts.AddAuthorizedKeys(Next());
+                    break;
+                case "-o":
+                    o.Settings.ApplyOption(Next());
+                    break;
+                case "--log-level":
+                    o.LogLevel = Next().ToLowerInvariant();
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{args[i]}'.");
+            }
+        }
+        if (!usersGiven)
+        {
+            // The built-in credentials are public knowledge: never offer them beyond this machine.
+            if (!IPAddress.IsLoopback(o.Endpoint.Address))
+                throw new ArgumentException($"Refusing the default user {DefaultUser}:{DefaultPassword} on the non-loopback address {o.Endpoint.Address}; give --user NAME:PASSWORD.");
+            o.Accounts.AddUser(DefaultUser, DefaultPassword);
+        }
+        if (o.HostKeys.Count == 0) o.HostKeys.Add(LoadOrCreateDefaultHostKey());
+        return o;
+    }
+
+    /// <summary>A host key kept under the user's state directory, so restarts keep the same fingerprint.</summary>
+    private static SshPrivateKey LoadOrCreateDefaultHostKey()
+    {
+        string stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } x
+            ? x
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        string dir = Path.Combine(stateHome, "sshcs");
+        string path = Path.Combine(dir, "ssh_host_ed25519_key");
+        if (File.Exists(path)) return SshPrivateKey.FromFile(path);
+        Directory.CreateDirectory(dir);
+        var key = Ed25519PrivateKey.Generate();
+        key.Comment = "sshcs server host key";
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, "");
+        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(temp, OpenSshPrivateKeyFile.Format(key));
+        File.Move(temp, path, overwrite: true);
+        File.WriteAllText(path + ".pub", key.PublicKey.ToOpenSshString(key.Comment) + "\n");
+        return key;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using Ssh.Channels;
+using Ssh.Server.Processes;
+using Ssh.Transport.Auth;
+using Ssh.Transport.Keys;
+using Ssh.Transport.Messages;
+
+namespace Ssh.Server.Sessions;
+
+/// <summary>
+/// The built-in session handler (what <c>sshcs server</c> runs): password and key authentication against
+/// <see cref="ServerAccounts"/>, and session channels that run commands and shells as OS processes of the server's
+/// own user, with pseudo-terminals, environment, signals, exit status and exit signals.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class CommandServerInterface : ServerInterface
+{
+    private readonly ServerAccounts _accounts;
+    private readonly object _lock = new();
+    private readonly Dictionary<Channel, SessionChannel> _sessions = [];
+
+    public CommandServerInterface(ServerAccounts accounts, string? peer = null)
+    {
+        _accounts = accounts;
+        Peer = peer;
+    }
+
+    /// <summary>"address port" of the client, for SSH_CLIENT.</summary>
+    public string? Peer { get; }
+
+    /// <summary>Log lines (what ran, what failed).</summary>
+    public Action<string>? Log { get; set; }
+
+    public override string GetAllowedAuths(string username) => _accounts.HasKeys ? "publickey,password" : "password";
+
+    public override AuthenticationResult CheckAuthPassword(string username, string password) => _accounts.CheckPassword(username, password);
+
+    public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) => _accounts.CheckPublicKey(username, key);
+
+    public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId) =>
+        kind == "session" ? null : ChannelOpenFailureReason.UnknownChannelType;
+
+    public override bool CheckChannelPtyRequest(Channel channel, string term, int width, int height, int widthPixels, int heightPixels, ReadOnlyMemory<byte> modes)
+    {
+        SessionChannel session = For(channel);
+        if (session.Started) return false;
+        session.Pty = new PtyOptions(term, width, height, widthPixels, heightPixels, modes);
+        return true;
+    }
+
+    public override bool CheckChannelEnvRequest(Channel channel, string name, string value)
+    {
+        SessionChannel session = For(channel);
+        if (session.Started || name.Length == 0 || name.Contains('=')) return false;
+        session.Environment[name] = value;
+        return true;
+    }
+
+    public override bool CheckChannelExecRequest(Channel channel, string command) => For(channel).Prepare(command);
+
+    public override bool CheckChannelShellRequest(Channel channel) => For(channel).Prepare(null);
+
+    public override bool CheckChannelWindowChangeRequest(Channel channel, int width, int height, int widthPixels, int heightPixels) =>
+        For(channel).Resize(width, height, widthPixels, heightPixels);
+
+    public override bool CheckChannelSignalRequest(Channel channel, string signalName) => For(channel).Signal(signalName);
+
+    public override void OnChannelRequestAccepted(Channel channel, string requestType)
+    {
+        if (requestType is not ("exec" or "shell")) return;
+        SessionChannel session = For(channel);
+        Log?.Invoke(session.Command is null ? "shell started" : $"exec: {session.Command}");
+        _ = session.RunAsync();
+    }
+
+    private SessionChannel For(Channel channel)
+    {
+        lock (_lock)
+        {
+            if (!_sessions.TryGetValue(channel, out SessionChannel? session))
+            {
+                session = new SessionChannel(channel, Peer, message => Log?.Invoke(message));
+                _sessions[channel] = session;
+                _ = channel.Completion.ContinueWith(_ =>
+                {
+                    lock (_lock) _sessions.Remove(channel);
+                }, TaskScheduler.Default);
+            }
+            return session;
+        }
+    }
+}

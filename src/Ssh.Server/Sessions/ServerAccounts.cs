@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ssh.Transport.Auth;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Server.Sessions;
+
+/// <summary>The users a built-in server accepts: passwords and authorized keys. Thread-safe once built.</summary>
+public sealed class ServerAccounts
+{
+    private readonly Dictionary<string, byte[]> _passwordHashes = new(StringComparer.Ordinal);
+    private readonly List<SshPublicKey> _authorizedKeys = [];
+
+    /// <summary>Adds a user with a password (kept only as a SHA-256 hash, compared in constant time).</summary>
+    public ServerAccounts AddUser(string name, string password)
+    {
+        _passwordHashes[name] = SHA256.HashData(Encoding.UTF8.GetBytes(password));
+        return this;
+    }
+
+    /// <summary>A key that may log in as any configured user.</summary>
+    public ServerAccounts AddAuthorizedKey(SshPublicKey key)
+    {
+        _authorizedKeys.Add(key);
+        return this;
+    }
+
+    public ServerAccounts AddAuthorizedKeys(string authorizedKeysFile)
+    {
+        foreach (var entry in AuthorizedKeysFile.Load(authorizedKeysFile).Entries) _authorizedKeys.Add(entry.Key);
+        return this;
+    }
+
+    public IReadOnlyCollection<string> Users => _passwordHashes.Keys;
+
+    public bool HasKeys => _authorizedKeys.Count > 0;
+
+    public AuthenticationResult CheckPassword(string user, string password)
+    {
+        byte[] offered = SHA256.HashData(Encoding.UTF8.GetBytes(password));
+        // Compare against something even for unknown users, so timing does not tell which names exist.
+        byte[] expected = _passwordHashes.TryGetValue(user, out byte[]? hash) ? hash : new byte[32];
+        bool match = CryptographicOperations.FixedTimeEquals(offered, expected) && hash is not null;
+        return match ? AuthenticationResult.Successful : AuthenticationResult.Failed;
+    }
+
+    public AuthenticationResult CheckPublicKey(string user, SshPublicKey key) =>
+        _passwordHashes.ContainsKey(user) && _authorizedKeys.Contains(key) ? AuthenticationResult.Successful : AuthenticationResult.Failed;
+}

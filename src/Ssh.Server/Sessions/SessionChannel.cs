@@ -1,0 +1,152 @@
+using Ssh.Channels;
+using Ssh.Server.Processes;
+using Ssh.Transport;
+
+namespace Ssh.Server.Sessions;
+
+/// <summary>One session channel of the built-in handler: collects pty and environment requests, then runs one
+/// command or shell and pumps its stdin, stdout and stderr through the channel until it exits.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+internal sealed class SessionChannel(Channel channel, string? peer, Action<string> log)
+{
+    private ChildProcess? _process;
+    private PtyOptions? _pty;
+
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    public PtyOptions? Pty
+    {
+        get => _pty;
+        set => _pty = value;
+    }
+
+    public bool Started { get; private set; }
+
+    /// <summary>The command to run; null for a shell.</summary>
+    public string? Command { get; private set; }
+
+    public bool Prepare(string? command)
+    {
+        if (Started) return false;
+        Started = true;
+        Command = command;
+        return true;
+    }
+
+    public bool Resize(int width, int height, int widthPixels, int heightPixels)
+    {
+        if (_pty is null) return false;
+        _pty = _pty with { Columns = width, Rows = height, WidthPixels = widthPixels, HeightPixels = heightPixels };
+        _process?.Resize(width, height, widthPixels, heightPixels);
+        return true;
+    }
+
+    public bool Signal(string signalName) => _process?.SendSignal(signalName) ?? false;
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            _process = ChildProcess.Start(BuildOptions());
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            log($"cannot start {(Command ?? "shell")}: {e.Message}");
+            await FinishAsync(exit: null, stderrMessage: $"sshcs: cannot start the command: {e.Message}\n").ConfigureAwait(false);
+            return;
+        }
+        await using ChildProcess process = _process;
+        Task input = PumpInputAsync(process);
+        Task output = PumpAsync(process.Output, channel.SendAllAsync);
+        Task error = process.Error is null ? Task.CompletedTask : PumpAsync(process.Error, channel.SendAllStderrAsync);
+        // If the client closes the channel first, the process gets the hang-up a terminal would give it.
+        _ = channel.Completion.ContinueWith(_ =>
+        {
+            if (!process.Exited.IsCompleted) process.SendSignal("HUP");
+        }, TaskScheduler.Default);
+
+        ChildExit exit = await process.Exited.ConfigureAwait(false);
+        await Task.WhenAll(output, error).ConfigureAwait(false);
+        _ = input; // the command may end without reading its input
+        await FinishAsync(exit, null).ConfigureAwait(false);
+    }
+
+    private ChildProcessOptions BuildOptions()
+    {
+        string home = System.Environment.GetEnvironmentVariable("HOME") ?? "/";
+        string user = System.Environment.UserName;
+        string shell = System.Environment.GetEnvironmentVariable("SHELL") is { Length: > 0 } s && File.Exists(s) ? s : "/bin/sh";
+        var env = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["HOME"] = home,
+            ["USER"] = user,
+            ["LOGNAME"] = user,
+            ["SHELL"] = shell,
+            ["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+        };
+        if (peer is not null) env["SSH_CLIENT"] = peer;
+        if (_pty is not null) env["TERM"] = _pty.Term;
+        foreach (var (name, value) in Environment) env[name] = value;
+        return new ChildProcessOptions
+        {
+            FileName = Command is null ? shell : "/bin/sh",
+            // A shell is a login shell, named "-sh" style as login(1) does; a command goes through sh -c as in OpenSSH.
+            ArgumentZero = Command is null ? "-" + Path.GetFileName(shell) : "sh",
+            Arguments = Command is null ? [] : ["-c", Command],
+            Environment = env,
+            WorkingDirectory = Directory.Exists(home) ? home : "/",
+            Pty = _pty,
+        };
+    }
+
+    private async Task PumpInputAsync(ChildProcess process)
+    {
+        byte[] buffer = new byte[32 * 1024];
+        try
+        {
+            int n;
+            while ((n = await channel.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+                await process.Input.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+            process.CloseInput();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SshException)
+        {
+            // The process stopped reading, or the channel went away.
+        }
+    }
+
+    private static async Task PumpAsync(Stream source, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> send)
+    {
+        byte[] buffer = new byte[32 * 1024];
+        try
+        {
+            int n;
+            while ((n = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+                await send(buffer.AsMemory(0, n), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SshException)
+        {
+            // The channel closed under us: nothing more to deliver.
+        }
+    }
+
+    private async Task FinishAsync(ChildExit? exit, string? stderrMessage)
+    {
+        try
+        {
+            if (stderrMessage is not null)
+                await channel.SendAllStderrAsync(System.Text.Encoding.UTF8.GetBytes(stderrMessage)).ConfigureAwait(false);
+            if (exit?.SignalName is { } signal)
+                await channel.SendExitSignalAsync(signal, exit.CoreDumped).ConfigureAwait(false);
+            else
+                await channel.SendExitStatusAsync(exit?.ExitCode ?? 127).ConfigureAwait(false);
+            await channel.ShutdownWriteAsync().ConfigureAwait(false);
+            await channel.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or IOException)
+        {
+            // The client is gone already.
+        }
+        log($"{(Command ?? "shell")} finished: {(exit?.SignalName is { } s ? "signal " + s : "status " + (exit?.ExitCode ?? 127))}");
+    }
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using Ssh.Server.Sessions;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Server;
+
+/// <summary>
+/// One line in a test: <c>await using var server = TestSshServer.Start();</c> — a server on a free loopback port
+/// with a fresh ed25519 host key, a user with a password and an authorized client key, running commands as the
+/// current OS user.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class TestSshServer : IAsyncDisposable, IDisposable
+{
+    private readonly SshServer _server;
+
+    private TestSshServer(SshServer server, SshPrivateKey hostKey, SshPrivateKey clientKey, string user, string password)
+    {
+        _server = server;
+        HostKey = hostKey.PublicKey;
+        ClientKey = clientKey;
+        User = user;
+        Password = password;
+    }
+
+    public string Host => "127.0.0.1";
+    public int Port => _server.LocalEndPoint.Port;
+    public string User { get; }
+    public string Password { get; }
+
+    /// <summary>A private key the server accepts for <see cref="User"/>.</summary>
+    public SshPrivateKey ClientKey { get; }
+
+    /// <summary>The server's host key (for a known_hosts entry: <c>[127.0.0.1]:port</c>).</summary>
+    public SshPublicKey HostKey { get; }
+
+    public SshServer Server => _server;
+
+    public static TestSshServer Start(string user = "test", string password = "test", Action<SshServerOptions>? configure = null)
+    {
+        var hostKey = Ed25519PrivateKey.Generate();
+        var clientKey = Ed25519PrivateKey.Generate();
+        var options = new SshServerOptions { Endpoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        options.HostKeys.Add(hostKey);
+        configure?.Invoke(options);
+        var accounts = new ServerAccounts().AddUser(user, password).AddAuthorizedKey(clientKey.PublicKey);
+        var server = new SshServer(options, () => new CommandServerInterface(accounts));
+        server.Start();
+        return new TestSshServer(server, hostKey, clientKey, user, password);
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    public void Dispose() => _server.StopAsync().GetAwaiter().GetResult();
+}
