@@ -150,6 +150,8 @@ public sealed partial class Channel
 
     public void SendAll(ReadOnlySpan<byte> data) => SendAllAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
 
+    public int SendStderr(ReadOnlySpan<byte> data) => SendStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+
     public void SendAllStderr(ReadOnlySpan<byte> data) => SendAllStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -85,8 +85,9 @@ public sealed partial class Channel
         return RequireAsync("pty-req", data, "a pseudo-terminal", cancellationToken);
     }
 
-    public void GetPty(string term = "vt100", int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0) =>
-        GetPtyAsync(term, width, height, widthPixels, heightPixels).GetAwaiter().GetResult();
+    public void GetPty(string term = "vt100", int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0,
+        ReadOnlyMemory<byte> modes = default) =>
+        GetPtyAsync(term, width, height, widthPixels, heightPixels, modes).GetAwaiter().GetResult();
 
     /// <summary>Tells the server the terminal was resized (RFC 4254 §6.7); no reply.</summary>
     public Task ResizePtyAsync(int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0, CancellationToken cancellationToken = default)
@@ -99,10 +100,10 @@ public sealed partial class Channel
     public void ResizePty(int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0) =>
         ResizePtyAsync(width, height, widthPixels, heightPixels).GetAwaiter().GetResult();
 
-    /// <summary>Sets an environment variable for the command to come (RFC 4254 §6.4). Servers usually accept only
-    /// names their configuration allows (OpenSSH's AcceptEnv); like paramiko this raises when refused.</summary>
+    /// <summary>Sets an environment variable for the command to come (RFC 4254 §6.4). As in paramiko, no reply is
+    /// asked for: servers silently drop names their configuration does not accept (OpenSSH's AcceptEnv).</summary>
     public Task SetEnvironmentVariableAsync(string name, string value, CancellationToken cancellationToken = default) =>
-        RequireAsync("env", new SshBuffer().WriteString(name).WriteString(value).ToArray(), $"environment variable {name}", cancellationToken);
+        SendRequestAsync("env", false, new SshBuffer().WriteString(name).WriteString(value).ToArray(), cancellationToken);
 
     public void SetEnvironmentVariable(string name, string value) => SetEnvironmentVariableAsync(name, value).GetAwaiter().GetResult();
 
@@ -117,6 +118,8 @@ public sealed partial class Channel
     /// <summary>Delivers a signal (name without "SIG", e.g. "TERM") to the remote process (RFC 4254 §6.9).</summary>
     public Task SendSignalAsync(string signalName, CancellationToken cancellationToken = default) =>
         SendRequestAsync("signal", false, new SshBuffer().WriteString(signalName).ToArray(), cancellationToken);
+
+    public void SendSignal(string signalName) => SendSignalAsync(signalName).GetAwaiter().GetResult();
 
     /// <summary>Server side: reports the exit status (RFC 4254 §6.10).</summary>
     public Task SendExitStatusAsync(int status, CancellationToken cancellationToken = default) =>
