@@ -6,13 +6,15 @@ namespace Ssh.Transport.Packets;
 
 /// <summary>
 /// Reads binary packets (RFC 4253 §6) from a <see cref="PipeReader"/>: learns the length from the first bytes,
-/// rejects bad lengths before the body arrives, then authenticates and decrypts the whole packet into one
-/// buffer owned by this reader and hands out its payload. A payload stays valid until the next read.
+/// rejects bad lengths before the body arrives, then authenticates and decrypts the whole packet into a buffer
+/// rented for it and hands out its payload. A payload stays valid until the next read, which returns the buffer
+/// (cleared: it held plaintext) to the pool, so an idle connection holds no packet buffer at all.
 /// </summary>
 internal sealed class PacketReader : IDisposable
 {
     private readonly PipeReader _input;
-    private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
+    private byte[]? _buffer;
+    private int _bufferUsed;
     private IPacketCipher _cipher = NonePacketCipher.Instance;
     private bool _disposed;
 
@@ -50,7 +52,7 @@ internal sealed class PacketReader : IDisposable
             if (TryReadPacket(ref buffer, out int payloadLength))
             {
                 _input.AdvanceTo(buffer.Start);
-                return new ReadOnlyMemory<byte>(_buffer, 5, payloadLength);
+                return new ReadOnlyMemory<byte>(_buffer!, 5, payloadLength);
             }
             if (result.IsCompleted || result.IsCanceled)
             {
@@ -67,6 +69,7 @@ internal sealed class PacketReader : IDisposable
     /// <summary>Takes one whole packet off the front of <paramref name="buffer"/> if it is all there.</summary>
     internal bool TryReadPacket(ref ReadOnlySequence<byte> buffer, out int payloadLength)
     {
+        ReleaseBuffer();
         payloadLength = 0;
         int lengthBytes = _cipher.LengthBytesNeeded;
         if (buffer.Length < lengthBytes) return false;
@@ -80,6 +83,8 @@ internal sealed class PacketReader : IDisposable
         int total = 4 + (int)packetLength + _cipher.TagSize;
         if (buffer.Length < total) return false;
 
+        _buffer = ArrayPool<byte>.Shared.Rent(total);
+        _bufferUsed = total;
         Span<byte> packet = _buffer.AsSpan(0, 4 + (int)packetLength);
         buffer.Slice(0, total).CopyTo(_buffer);
         _cipher.Open(SequenceNumber, packet, _buffer.AsSpan(4 + (int)packetLength, _cipher.TagSize));
@@ -99,6 +104,16 @@ internal sealed class PacketReader : IDisposable
 
     /// <summary>The payload of the packet <see cref="TryReadPacket"/> last took (valid until the next read).</summary>
     internal ReadOnlySpan<byte> Payload(int payloadLength) => _buffer.AsSpan(5, payloadLength);
+
+    /// <summary>Returns the last packet's buffer, cleared of its plaintext.</summary>
+    private void ReleaseBuffer()
+    {
+        byte[]? buffer = _buffer;
+        if (buffer is null) return;
+        _buffer = null;
+        buffer.AsSpan(0, _bufferUsed).Clear();
+        ArrayPool<byte>.Shared.Return(buffer);
+    }
 
     private void ValidateLength(uint packetLength)
     {
@@ -120,7 +135,6 @@ internal sealed class PacketReader : IDisposable
         if (_disposed) return;
         _disposed = true;
         _cipher.Dispose();
-        Array.Clear(_buffer);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        ReleaseBuffer();
     }
 }

@@ -7,14 +7,14 @@ using Ssh.Transport.Algorithms.Ciphers;
 namespace Ssh.Transport.Packets;
 
 /// <summary>
-/// Builds binary packets (RFC 4253 §6) in one reusable buffer: the caller writes a payload into
-/// <see cref="Payload"/>, then <see cref="WriteAsync"/> pads, seals in place and sends. Not thread-safe: the
-/// session serialises writers.
+/// Builds binary packets (RFC 4253 §6): the caller writes a payload into <see cref="Payload"/> (a buffer rented
+/// from the pool for this packet), then <see cref="WriteAsync"/> pads, seals in place, sends and gives the buffer
+/// back, so an idle connection holds none. Not thread-safe: the session serialises writers.
 /// </summary>
 internal sealed class PacketWriter : IDisposable
 {
     private readonly Stream _output;
-    private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
+    private byte[]? _buffer;
     private IPacketCipher _cipher = NonePacketCipher.Instance;
     private bool _disposed;
 
@@ -25,7 +25,15 @@ internal sealed class PacketWriter : IDisposable
     public long BytesSinceKeyChange { get; private set; }
 
     /// <summary>Where the next payload goes (after the 5-byte header).</summary>
-    public Span<byte> Payload => _buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload);
+    public Span<byte> Payload
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _buffer ??= ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
+            return _buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload);
+        }
+    }
 
     public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber)
     {
@@ -44,7 +52,29 @@ internal sealed class PacketWriter : IDisposable
     public async ValueTask WriteAsync(int payloadLength, CancellationToken cancellationToken)
     {
         int total = Seal(payloadLength);
-        await _output.WriteAsync(_buffer.AsMemory(0, total), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _output.WriteAsync(_buffer.AsMemory(0, total), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseBuffer(0);
+        }
+    }
+
+    /// <summary>Drops a payload that was written but will not be sent here (it was copied elsewhere); its
+    /// plaintext is wiped before the buffer goes back to the pool.</summary>
+    public void Discard(int payloadLength) => ReleaseBuffer(5 + payloadLength);
+
+    /// <summary>Returns the buffer; the first <paramref name="plaintextBytes"/> still hold plaintext and are
+    /// cleared (a sealed packet is ciphertext already).</summary>
+    private void ReleaseBuffer(int plaintextBytes)
+    {
+        byte[]? buffer = _buffer;
+        if (buffer is null) return;
+        _buffer = null;
+        buffer.AsSpan(0, plaintextBytes).Clear();
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     /// <summary>Pads and seals the packet in place; returns its length on the wire.</summary>
@@ -57,7 +87,8 @@ internal sealed class PacketWriter : IDisposable
         if (padding < 4) padding += blockSize;
         int packetLength = 1 + payloadLength + padding;
 
-        Span<byte> packet = _buffer.AsSpan(0, 4 + packetLength);
+        byte[] buffer = _buffer ??= ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
+        Span<byte> packet = buffer.AsSpan(0, 4 + packetLength);
         BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)packetLength);
         packet[4] = (byte)padding;
         RandomNumberGenerator.Fill(packet[(5 + payloadLength)..]);
@@ -79,7 +110,6 @@ internal sealed class PacketWriter : IDisposable
         if (_disposed) return;
         _disposed = true;
         _cipher.Dispose();
-        Array.Clear(_buffer);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        ReleaseBuffer(_buffer?.Length ?? 0);
     }
 }

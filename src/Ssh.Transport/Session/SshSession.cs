@@ -164,6 +164,7 @@ internal sealed class SshSession : IAsyncDisposable
             if (_outboundHeldForKex && !MessageRanges.IsKex(number) && number != (byte)MessageNumber.Disconnect)
             {
                 _heldDuringKex.Enqueue(_writer.Payload[..length].ToArray());
+                _writer.Discard(length);
                 return;
             }
             // A packet, once started, is finished whatever the caller's token says: half a packet breaks the stream.
