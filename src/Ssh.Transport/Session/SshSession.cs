@@ -38,7 +38,8 @@ internal sealed class SshSession : IAsyncDisposable
         _stream = stream;
         Role = role;
         Settings = settings;
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true));
+        // Zero-byte reads: wait for data before renting a read buffer, so an idle connection holds none.
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true, useZeroByteReads: true));
         _reader = new PacketReader(_input);
         _writer = new PacketWriter(stream);
         _kex = new KeyExchanger(this);
