@@ -24,6 +24,7 @@ internal static class ServerCommand
         }
 
         var serverOptions = new SshServerOptions { Endpoint = options.Endpoint, Settings = options.Settings };
+        if (options.MaxStartups is { } maxStartups) serverOptions.MaxUnauthenticatedConnections = maxStartups;
         serverOptions.HostKeys.AddRange(options.HostKeys);
         var logger = new Logger(options.LogLevel);
         await using var server = new SshServer(serverOptions, () => new CommandServerInterface(options.Accounts) { Log = logger.Info });
@@ -74,6 +75,8 @@ internal sealed class ServerOptions
     public ServerAccounts Accounts { get; } = new();
     public Ssh.Transport.TransportSettings Settings { get; } = new();
     public string LogLevel { get; private set; } = "info";
+    /// <summary>Connections still authenticating at once (OpenSSH's MaxStartups); null keeps the server's default.</summary>
+    public int? MaxStartups { get; private set; }
 
     public static ServerOptions Parse(string[] args)
     {
@@ -102,6 +105,10 @@ internal sealed class ServerOptions
                     break;
                 case "-o":
                     o.Settings.ApplyOption(Next());
+                    break;
+                case "--max-startups":
+                    o.MaxStartups = int.TryParse(Next(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int max) && max > 0
+                        ? max : throw new ArgumentException("--max-startups takes a positive number of connections.");
                     break;
                 case "--log-level":
                     o.LogLevel = Next().ToLowerInvariant();
