@@ -5,7 +5,8 @@ namespace Ssh.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks -- throughput [--size 1G]</c> runs the end-to-end comparison
-/// with OpenSSH; anything else goes to BenchmarkDotNet (e.g. <c>--filter '*PacketCipher*'</c>).
+/// with OpenSSH; <c>connections [--count 1000]</c> opens that many idle connections to one <c>sshcs server</c> and
+/// reports handshakes per second and the server's memory per connection; anything else goes to BenchmarkDotNet (e.g. <c>--filter '*PacketCipher*'</c>).
 /// </summary>
 public static class Program
 {
@@ -13,6 +14,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "throughput" && OperatingSystem.IsLinux())
             return await ThroughputRun.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "connections" && OperatingSystem.IsLinux())
+            return await IdleConnectionsRun.RunAsync(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -24,6 +24,7 @@ internal static class ServerCommand
         }
 
         var serverOptions = new SshServerOptions { Endpoint = options.Endpoint, Settings = options.Settings };
+        if (options.MaxStartups is { } maxStartups) serverOptions.MaxUnauthenticatedConnections = maxStartups;
         serverOptions.HostKeys.AddRange(options.HostKeys);
         var logger = new Logger(options.LogLevel);
         await using var server = new SshServer(serverOptions, () => new CommandServerInterface(options.Accounts) { Log = logger.Info });
@@ -46,10 +47,35 @@ internal static class ServerCommand
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var sigusr1 = options.StatsFile is { } statsFile
+            ? PosixSignalRegistration.Create(SIGUSR1, c => { c.Cancel = true; _ = Task.Run(() => WriteStats(statsFile, server)); })
+            : null;
         await stop.Task.ConfigureAwait(false);
         logger.Info("shutting down");
         await server.StopAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>Linux's SIGUSR1, as a raw signal number (PosixSignal has no name for it).</summary>
+    private const PosixSignal SIGUSR1 = (PosixSignal)10;
+
+    /// <summary>For the idle-connections benchmark (hidden <c>--stats-file FILE</c>): on SIGUSR1, after a full
+    /// collection, writes the connection count and the live managed heap, replacing the file atomically.</summary>
+    private static void WriteStats(string path, SshServer server)
+    {
+        try
+        {
+            long managed = GC.GetTotalMemory(forceFullCollection: true);
+            string text = FormattableString.Invariant(
+                $"connections {server.ConnectionCount}\nmanaged_heap_bytes {managed}\ngc_heap_size_bytes {GC.GetGCMemoryInfo().HeapSizeBytes}\n");
+            string temp = path + ".tmp";
+            File.WriteAllText(temp, text);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"sshcs server: cannot write {path}: {e.Message}");
+        }
     }
 
     private sealed class Logger(string level)
@@ -74,6 +100,10 @@ internal sealed class ServerOptions
     public ServerAccounts Accounts { get; } = new();
     public Ssh.Transport.TransportSettings Settings { get; } = new();
     public string LogLevel { get; private set; } = "info";
+    /// <summary>Connections still authenticating at once (OpenSSH's MaxStartups); null keeps the server's default.</summary>
+    public int? MaxStartups { get; private set; }
+    /// <summary>Hidden, for benchmarks: where SIGUSR1 writes the connection count and managed heap size.</summary>
+    public string? StatsFile { get; private set; }
 
     public static ServerOptions Parse(string[] args)
     {
@@ -102,6 +132,13 @@ internal sealed class ServerOptions
                     break;
                 case "-o":
                     o.Settings.ApplyOption(Next());
+                    break;
+                case "--max-startups":
+                    o.MaxStartups = int.TryParse(Next(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int max) && max > 0
+                        ? max : throw new ArgumentException("--max-startups takes a positive number of connections.");
+                    break;
+                case "--stats-file":
+                    o.StatsFile = Path.GetFullPath(Next());
                     break;
                 case "--log-level":
                     o.LogLevel = Next().ToLowerInvariant();
