@@ -193,9 +193,17 @@ public class ChildProcessTests
     [Test, CancelAfter(60_000)]
     public async Task TwoHundredChildren_AllExitAndAreReaped(CancellationToken ct)
     {
+        // System.Diagnostics.Process children alongside: the runtime's SIGCHLD handling must reap only its own.
+        var dotnetChildren = Enumerable.Range(0, 10).Select(_ => System.Diagnostics.Process.Start("/bin/sh", ["-c", "exit 5"])).ToList();
         var children = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => Sh($"echo {i}; exit {i % 50}"), ct)));
         try
         {
+            foreach (var process in dotnetChildren)
+            {
+                await process.WaitForExitAsync(ct);
+                Assert.That(process.ExitCode, Is.EqualTo(5));
+                process.Dispose();
+            }
             var outputs = await Task.WhenAll(children.Select(c => ReadToEndAsync(c.Output, ct)));
             var exits = await Task.WhenAll(children.Select(c => c.Exited)).WaitAsync(ct);
             for (int i = 0; i < children.Length; i++)

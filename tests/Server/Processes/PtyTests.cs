@@ -12,7 +12,7 @@ public class PtyTests
     [Test, CancelAfter(10_000)]
     public async Task Tty_IsAPseudoTerminal_ThatIsTheControllingTerminal(CancellationToken ct)
     {
-        await using var child = Sh("tty; ps -o tty= -p $$", Pty());
+        await using var child = Sh("tty; ps -o tty= -p $$; echo \"$TERM\"", Pty());
         Assert.That(child.Error, Is.Null);
         Assert.That(child.Input, Is.SameAs(child.Output));
         string output = await ReadToEndAsync(child.Output, ct);
@@ -20,6 +20,7 @@ public class PtyTests
         Assert.That(lines[0], Does.Match(@"^/dev/pts/\d+$"), output);
         // ps names the controlling terminal: "pts/N", the same one.
         Assert.That("/dev/" + lines[1].Trim(), Is.EqualTo(lines[0]), output);
+        Assert.That(lines[2], Is.EqualTo("xterm"), "TERM from the pty request");
         Assert.That((await child.Exited.WaitAsync(ct)).ExitCode, Is.EqualTo(0));
     }
 
