@@ -86,8 +86,13 @@ public class PtyTests
     public async Task SendSignal_ReachesTheWholeForegroundGroup(CancellationToken ct)
     {
         // Were only the shell signalled, its trap would have to wait for sleep to end.
-        await using var child = Sh("trap 'echo got-int' INT; echo ready; sleep 30; echo after", Pty());
-        await ReadUntilAsync(child.Output, "ready\r\n", ct);
+        string seconds = $"30.{Random.Shared.Next(100_000, 999_999)}";
+        await using var child = Sh($"trap 'echo got-int' INT; sleep {seconds}; echo after", Pty());
+        // Signal once sleep has exec'd: before that the forked shell still has the trap's handler.
+        while (FindByCommandLine("sleep", seconds).Count == 0)
+        {
+            await Task.Delay(10, ct);
+        }
         Assert.That(child.SendSignal("INT"), Is.True);
         string output = await ReadToEndAsync(child.Output, ct);
         Assert.That(output, Does.Contain("got-int\r\nafter\r\n"));
