@@ -153,9 +153,9 @@ public sealed class ChildProcess : IAsyncDisposable
             {
                 _stdin!.Shutdown(SocketShutdown.Send);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                // The child is gone; EOF no longer matters.
+                // The child is gone, or the caller closed Input itself: EOF no longer matters.
             }
             return;
         }
@@ -219,7 +219,9 @@ public sealed class ChildProcess : IAsyncDisposable
             {
                 return false;
             }
-            return LibC.Kill(group ? -ProcessId : ProcessId, signal) == 0;
+            // The child leads its own process group (it was spawned as a session leader), but should
+            // the group be gone, the child itself still gets the signal.
+            return (group && LibC.Kill(-ProcessId, signal) == 0) || LibC.Kill(ProcessId, signal) == 0;
         }
     }
 

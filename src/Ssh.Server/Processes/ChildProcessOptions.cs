@@ -23,7 +23,8 @@ public sealed class ChildProcessOptions
 
     /// <summary>
     /// The child's complete environment: nothing is inherited from this process. The caller adds
-    /// TERM (for a pty), HOME, USER, PATH, SSH_CONNECTION and the rest.
+    /// HOME, USER, PATH, SSH_CONNECTION and the rest. With a pty and no TERM here, TERM is
+    /// <see cref="PtyOptions.Term"/>.
     /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 

@@ -326,10 +326,6 @@ internal sealed class PtyStream : Stream
             // An eventfd stays readable once written: every poll, now or later, returns at once.
             ulong one = 1;
             LibC.Write((int)_wake.DangerousGetHandle(), (byte*)&one, sizeof(ulong));
-            while (_incoming.Reader.TryRead(out var chunk))
-            {
-                ArrayPool<byte>.Shared.Return(chunk.Array!);
-            }
             // The fds close when the threads have let go of them.
             _master.Dispose();
             _wake.Dispose();

@@ -32,6 +32,11 @@ internal static unsafe class Spawner
             }
             env.Add(name + "=" + value);
         }
+        // sshd sets TERM from the pty-req (RFC 4254 §6.2); the caller's own TERM, if any, wins.
+        if (options.Pty is { Term.Length: > 0 } pty && !options.Environment.ContainsKey("TERM"))
+        {
+            env.Add("TERM=" + pty.Term);
+        }
 
         using var nativeArgv = new NativeStringArray(argv, "arguments");
         using var nativeEnv = new NativeStringArray(env, "environment");

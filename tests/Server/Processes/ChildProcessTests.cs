@@ -111,13 +111,27 @@ public class ChildProcessTests
             Assert.That(exit.ExitCode, Is.EqualTo(0));
             Assert.That(await ReadToEndAsync(child.Output, ct).WaitAsync(TimeSpan.FromSeconds(5), ct), Is.Empty);
             Assert.That(await ReadToEndAsync(child.Error!, ct).WaitAsync(TimeSpan.FromSeconds(5), ct), Is.Empty);
-            Assert.That(FindByCommandLine("sleep", seconds), Has.Count.EqualTo(1), "the background sleep is running");
+            Assert.That(await FindSleepAsync(), Has.Count.EqualTo(1), "the background sleep is running");
         }
         finally
         {
-            foreach (int pid in FindByCommandLine("sleep", seconds))
+            foreach (int pid in await FindSleepAsync())
             {
                 System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+        }
+
+        // nohup may not have exec'd sleep yet.
+        async Task<List<int>> FindSleepAsync()
+        {
+            for (int i = 0; ; i++)
+            {
+                var found = FindByCommandLine("sleep", seconds);
+                if (found.Count > 0 || i == 200)
+                {
+                    return found;
+                }
+                await Task.Delay(10, CancellationToken.None);
             }
         }
     }
@@ -193,9 +207,17 @@ public class ChildProcessTests
     [Test, CancelAfter(60_000)]
     public async Task TwoHundredChildren_AllExitAndAreReaped(CancellationToken ct)
     {
+        // System.Diagnostics.Process children alongside: the runtime's SIGCHLD handling must reap only its own.
+        var dotnetChildren = Enumerable.Range(0, 10).Select(_ => System.Diagnostics.Process.Start("/bin/sh", ["-c", "exit 5"])).ToList();
         var children = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(() => Sh($"echo {i}; exit {i % 50}"), ct)));
         try
         {
+            foreach (var process in dotnetChildren)
+            {
+                await process.WaitForExitAsync(ct);
+                Assert.That(process.ExitCode, Is.EqualTo(5));
+                process.Dispose();
+            }
             var outputs = await Task.WhenAll(children.Select(c => ReadToEndAsync(c.Output, ct)));
             var exits = await Task.WhenAll(children.Select(c => c.Exited)).WaitAsync(ct);
             for (int i = 0; i < children.Length; i++)
@@ -209,5 +231,44 @@ public class ChildProcessTests
         {
             await Task.WhenAll(children.Select(c => c.DisposeAsync().AsTask()));
         }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task Dispose_LeavesNoFdsOpenInThisProcess(CancellationToken ct)
+    {
+        static Dictionary<string, string> OpenFds() =>
+            Directory.GetFiles("/proc/self/fd").ToDictionary(f => Path.GetFileName(f), f => new FileInfo(f).LinkTarget ?? "?");
+        Dictionary<string, string> before = [];
+        var keepAlive = new List<ChildProcess>(); // so that no finalizer closes what Dispose should have
+        for (int i = 0; i < 11; i++)
+        {
+            if (i == 1)
+            {
+                before = OpenFds(); // after a first round has loaded what it needs (assemblies are mapped from fds)
+            }
+            await using (var plain = Sh("echo x"))
+            {
+                keepAlive.Add(plain);
+                await ReadToEndAsync(plain.Output, ct);
+            }
+            await using (var pty = Sh("echo x", Pty()))
+            {
+                keepAlive.Add(pty);
+                await ReadToEndAsync(pty.Output, ct);
+            }
+            await using (var running = Sh("sleep 30", Pty()))
+            {
+                keepAlive.Add(running);
+            }
+        }
+        // The pty threads let go of the master just after disposal.
+        var deadline = DateTime.UtcNow.AddSeconds(2);
+        while (OpenFds().Count > before.Count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
+        var added = OpenFds().Where(f => !before.ContainsKey(f.Key) && !f.Value.EndsWith(".dll", StringComparison.Ordinal)).Select(f => $"{f.Key} -> {f.Value}");
+        Assert.That(added, Is.Empty);
+        GC.KeepAlive(keepAlive);
     }
 }

@@ -12,7 +12,7 @@ public class PtyTests
     [Test, CancelAfter(10_000)]
     public async Task Tty_IsAPseudoTerminal_ThatIsTheControllingTerminal(CancellationToken ct)
     {
-        await using var child = Sh("tty; ps -o tty= -p $$", Pty());
+        await using var child = Sh("tty; ps -o tty= -p $$; echo \"$TERM\"", Pty());
         Assert.That(child.Error, Is.Null);
         Assert.That(child.Input, Is.SameAs(child.Output));
         string output = await ReadToEndAsync(child.Output, ct);
@@ -20,6 +20,7 @@ public class PtyTests
         Assert.That(lines[0], Does.Match(@"^/dev/pts/\d+$"), output);
         // ps names the controlling terminal: "pts/N", the same one.
         Assert.That("/dev/" + lines[1].Trim(), Is.EqualTo(lines[0]), output);
+        Assert.That(lines[2], Is.EqualTo("xterm"), "TERM from the pty request");
         Assert.That((await child.Exited.WaitAsync(ct)).ExitCode, Is.EqualTo(0));
     }
 
@@ -85,8 +86,13 @@ public class PtyTests
     public async Task SendSignal_ReachesTheWholeForegroundGroup(CancellationToken ct)
     {
         // Were only the shell signalled, its trap would have to wait for sleep to end.
-        await using var child = Sh("trap 'echo got-int' INT; echo ready; sleep 30; echo after", Pty());
-        await ReadUntilAsync(child.Output, "ready\r\n", ct);
+        string seconds = $"30.{Random.Shared.Next(100_000, 999_999)}";
+        await using var child = Sh($"trap 'echo got-int' INT; sleep {seconds}; echo after", Pty());
+        // Signal once sleep has exec'd: before that the forked shell still has the trap's handler.
+        while (FindByCommandLine("sleep", seconds).Count == 0)
+        {
+            await Task.Delay(10, ct);
+        }
         Assert.That(child.SendSignal("INT"), Is.True);
         string output = await ReadToEndAsync(child.Output, ct);
         Assert.That(output, Does.Contain("got-int\r\nafter\r\n"));
