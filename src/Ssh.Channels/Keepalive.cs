@@ -6,8 +6,8 @@ namespace Ssh.Channels;
 /// <summary>
 /// Detects a dead peer (OpenSSH's ServerAliveInterval / ServerAliveCountMax): after each quiet interval it sends
 /// <c>keepalive@openssh.com</c> with want-reply; any packet from the peer counts as an answer. After
-/// <see cref="CountMax"/> unanswered intervals the connection is failed, which fails every pending operation
-/// with <see cref="SshConnectionException"/>.
+/// <see cref="CountMax"/> silent intervals in a row the connection is failed, which fails every pending operation
+/// with <see cref="SshConnectionException"/>: a dead peer is noticed within interval × countMax.
 /// </summary>
 internal sealed class Keepalive : IDisposable
 {
@@ -44,13 +44,13 @@ internal sealed class Keepalive : IDisposable
                     unanswered = 0;
                     continue; // the peer spoke during this interval
                 }
-                if (unanswered >= CountMax)
+                // CountMax silent intervals in a row: the peer is gone (each earlier one sent a probe it never answered).
+                if (++unanswered >= CountMax)
                 {
                     await _session.AbortAsync(new SshConnectionException(
-                        $"The peer did not answer {CountMax} keepalives sent {Interval.TotalSeconds:0.###} s apart; the connection is considered dead.")).ConfigureAwait(false);
+                        $"The peer sent nothing for {CountMax} keepalive intervals of {Interval.TotalSeconds:0.###} s and answered no keepalive; the connection is considered dead.")).ConfigureAwait(false);
                     return;
                 }
-                unanswered++;
                 _ = SendAsync();
             }
         }
