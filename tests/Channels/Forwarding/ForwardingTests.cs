@@ -73,6 +73,27 @@ public sealed class ForwardingTests
     }
 
     [Test, CancelAfter(TimeoutMs)]
+    public async Task ChannelPump_WithATinyWindowAndPackets_MovesAMegabyteBothWays(CancellationToken ct)
+    {
+        await using var echo = EchoServer.StartTcp();
+        var (client, _) = await ConnectAsync(ct);
+        Channel channel = await client.OpenChannelAsync("direct-tcpip", ForwardingNames.TcpipData("127.0.0.1", echo.Port, "127.0.0.1", 1), ct,
+            windowSize: 1024, maxPacketSize: 256);
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using Socket local = await SocketRoundTrip.ConnectAsync(listener.LocalEndPoint!, ct);
+        Task pump = ChannelPump.RunAsync(channel, await listener.AcceptAsync(ct), ct);
+
+        byte[] data = SocketRoundTrip.RandomBytes(1 << 20);
+        byte[] back = await SocketRoundTrip.EchoAsync(local, data, ct);
+
+        Assert.That(back, Is.EqualTo(data));
+        await pump.WaitAsync(ct);
+        Assert.That(channel.Closed, Is.True);
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
     public async Task LocalForward_SeveralConnectionsAtOnce(CancellationToken ct)
     {
         await using var echo = EchoServer.StartTcp();
