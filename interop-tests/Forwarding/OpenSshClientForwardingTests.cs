@@ -74,6 +74,45 @@ public sealed class OpenSshClientForwardingTests
     }
 
     [Test, CancelAfter(TimeoutMs)]
+    public async Task SshL_ToAUnixSocket_UsesDirectStreamLocal(CancellationToken ct)
+    {
+        await using var unixEcho = EchoServer.StartUnix(Path.Combine(_server.Directory, "echo.sock"));
+        int localPort = Sockets.FreePort();
+        StartSsh("-N", "-L", $"127.0.0.1:{localPort}:{unixEcho.SocketPath}");
+
+        using Socket socket = await Sockets.ConnectWhenListeningAsync(localPort, ct);
+        byte[] data = Sockets.RandomBytes(300_000);
+
+        Assert.That(await Sockets.EchoAsync(socket, data, ct), Is.EqualTo(data));
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task SshR_FromAUnixSocket_UsesStreamLocalForward(CancellationToken ct)
+    {
+        string path = Path.Combine(_server.Directory, "remote.sock");
+        BackgroundProcess ssh = StartSsh("-N", "-R", $"{path}:127.0.0.1:{_echo.Port}");
+
+        Socket? socket = null;
+        while (socket is null)
+        {
+            try
+            {
+                socket = await Sockets.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), ct);
+            }
+            catch (SocketException)
+            {
+                Assert.That(ssh.HasExited, Is.False, ssh.Output);
+                await Task.Delay(50, ct);
+            }
+        }
+        using (socket)
+        {
+            byte[] data = Sockets.RandomBytes(100_000);
+            Assert.That(await Sockets.EchoAsync(socket, data, ct), Is.EqualTo(data));
+        }
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
     public async Task SshW_UsesStdinAndStdoutAsTheStream(CancellationToken ct)
     {
         byte[] data = Sockets.RandomBytes(256 * 1024);
