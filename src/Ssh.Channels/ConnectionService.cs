@@ -212,7 +212,8 @@ internal sealed class ConnectionService : IConnectionHandler
             return AnswerChannelOpenAsync(open, ChannelOpenDecision.Refuse(ChannelOpenFailureReason.AdministrativelyProhibited,
                 $"{open.ChannelType} channels are not accepted here."));
         ValueTask<ChannelOpenDecision> pending = ChannelOpenHandler(open);
-        if (pending.IsCompletedSuccessfully) return AnswerChannelOpenAsync(open, pending.Result);
+        // A handler that failed at once (malformed type-specific data) fails the read loop, as it always has.
+        if (pending.IsCompleted) return AnswerChannelOpenAsync(open, pending.Result);
         // A decision that needs I/O (connecting a forwarded socket, say) is answered when it is ready, off the read
         // loop: RFC 4254 §5.1 lets confirmations come in any order, and nothing arrives for this channel before it.
         _ = AnswerWhenDecidedAsync(open, pending);
