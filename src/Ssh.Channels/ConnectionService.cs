@@ -206,11 +206,43 @@ internal sealed class ConnectionService : IConnectionHandler
         throw new SshProtocolException(DisconnectReason.ProtocolError, $"The peer referred to channel {localId}, which is not open.");
     }
 
-    private async ValueTask OnChannelOpenAsync(ChannelOpenMessage open)
+    private ValueTask OnChannelOpenAsync(ChannelOpenMessage open)
     {
-        ChannelOpenDecision decision = ChannelOpenHandler is null
-            ? ChannelOpenDecision.Refuse(ChannelOpenFailureReason.AdministrativelyProhibited, $"{open.ChannelType} channels are not accepted here.")
-            : await ChannelOpenHandler(open).ConfigureAwait(false);
+        if (ChannelOpenHandler is null)
+            return AnswerChannelOpenAsync(open, ChannelOpenDecision.Refuse(ChannelOpenFailureReason.AdministrativelyProhibited,
+                $"{open.ChannelType} channels are not accepted here."));
+        ValueTask<ChannelOpenDecision> pending = ChannelOpenHandler(open);
+        // A handler that failed at once (malformed type-specific data) fails the read loop, as it always has.
+        if (pending.IsCompleted) return AnswerChannelOpenAsync(open, pending.Result);
+        // A decision that needs I/O (connecting a forwarded socket, say) is answered when it is ready, off the read
+        // loop: RFC 4254 §5.1 lets confirmations come in any order, and nothing arrives for this channel before it.
+        _ = AnswerWhenDecidedAsync(open, pending);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task AnswerWhenDecidedAsync(ChannelOpenMessage open, ValueTask<ChannelOpenDecision> pending)
+    {
+        ChannelOpenDecision decision;
+        try
+        {
+            decision = await pending.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            decision = ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ConnectFailed, e.Message);
+        }
+        try
+        {
+            await AnswerChannelOpenAsync(open, decision).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection went away while the decision was pending.
+        }
+    }
+
+    private async ValueTask AnswerChannelOpenAsync(ChannelOpenMessage open, ChannelOpenDecision decision)
+    {
         if (decision.FailureReason is { } reason)
         {
             await Session.SendAsync(new ChannelOpenFailureMessage(open.SenderChannel, reason, decision.FailureDescription ?? "")).ConfigureAwait(false);

@@ -14,7 +14,7 @@ namespace Ssh.Channels;
 /// paramiko's <c>Transport</c>: one SSH connection over a stream. Start it as a client, authenticate, then open
 /// channels. Thread-safe; every blocking method has an async twin.
 /// </summary>
-public sealed class Transport : IDisposable, IAsyncDisposable
+public sealed partial class Transport : IDisposable, IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly TransportSettings _settings;

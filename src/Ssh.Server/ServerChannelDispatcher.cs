@@ -16,30 +16,53 @@ internal sealed class ServerChannelDispatcher(Transport transport, ServerInterfa
         ConnectionService connection = transport.Connection;
         connection.ChannelOpenHandler = OnChannelOpenAsync;
         connection.GlobalRequestHandler = OnGlobalRequestAsync;
+        server.Transport = transport;
     }
 
-    private ValueTask<ChannelOpenDecision> OnChannelOpenAsync(ChannelOpenMessage open)
+    private async ValueTask<ChannelOpenDecision> OnChannelOpenAsync(ChannelOpenMessage open)
     {
         ChannelOpenFailureReason? refusal;
         if (open.ChannelType == "direct-tcpip")
         {
-            var r = new SshReader(open.Data.Span);
-            var destination = new DnsEndPoint(r.ReadString(), (int)r.ReadUInt32());
-            var origin = new DnsEndPoint(r.ReadString(), (int)r.ReadUInt32());
-            refusal = server.CheckChannelDirectTcpipRequest(open.SenderChannel, origin, destination);
+            var (host, port, originHost, originPort) = ReadTcpip(open.Data.Span);
+            if (port is < 0 or > IPEndPoint.MaxPort || originPort is < 0 or > IPEndPoint.MaxPort || host.Length == 0)
+                return ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ConnectFailed, "direct-tcpip: invalid destination.");
+            // The check may connect (the built-in handler does); that happens off the read loop (ConnectionService).
+            refusal = await server.CheckChannelDirectTcpipRequestAsync(open.SenderChannel,
+                new DnsEndPoint(originHost.Length == 0 ? "0.0.0.0" : originHost, originPort), new DnsEndPoint(host, port),
+                transport.Session.Lifetime).ConfigureAwait(false);
+        }
+        else if (open.ChannelType == "direct-streamlocal@openssh.com")
+        {
+            string path = new SshReader(open.Data.Span).ReadString();
+            refusal = await server.CheckChannelDirectStreamLocalRequestAsync(open.SenderChannel, path, transport.Session.Lifetime).ConfigureAwait(false);
         }
         else
         {
             refusal = server.CheckChannelRequest(open.ChannelType, open.SenderChannel);
         }
         if (refusal is { } reason)
-            return ValueTask.FromResult(ChannelOpenDecision.Refuse(reason, $"{open.ChannelType} channel refused."));
-        return ValueTask.FromResult(new ChannelOpenDecision
+            return ChannelOpenDecision.Refuse(reason, $"{open.ChannelType} channel refused.");
+        return new ChannelOpenDecision
         {
             RequestHandler = OnChannelRequestAsync,
             RequestAccepted = (channel, request) => server.OnChannelRequestAccepted(channel, request.RequestType),
-            OnOpened = transport.OfferAccepted,
-        });
+            OnOpened = channel =>
+            {
+                if (!server.OnChannelOpened(channel)) transport.OfferAccepted(channel);
+            },
+        };
+    }
+
+    // RFC 4254 §7.2: string host ‖ uint32 port ‖ string originator address ‖ uint32 originator port
+    private static (string Host, int Port, string OriginHost, int OriginPort) ReadTcpip(ReadOnlySpan<byte> data)
+    {
+        var r = new SshReader(data);
+        string host = r.ReadString();
+        long port = r.ReadUInt32();
+        string originHost = r.ReadString();
+        long originPort = r.ReadUInt32();
+        return (host, (int)Math.Min(port, int.MaxValue), originHost, (int)Math.Min(originPort, int.MaxValue));
     }
 
     private async ValueTask<bool> OnChannelRequestAsync(Channel channel, ChannelRequestMessage request)
@@ -89,6 +112,11 @@ internal sealed class ServerChannelDispatcher(Transport transport, ServerInterfa
                 }
             case "cancel-tcpip-forward":
                 server.CancelPortForwardRequest(r.ReadString(), (int)r.ReadUInt32());
+                return ValueTask.FromResult<byte[]?>([]);
+            case "streamlocal-forward@openssh.com":
+                return ValueTask.FromResult<byte[]?>(server.CheckStreamLocalForwardRequest(r.ReadString()) ? [] : null);
+            case "cancel-streamlocal-forward@openssh.com":
+                server.CancelStreamLocalForwardRequest(r.ReadString());
                 return ValueTask.FromResult<byte[]?>([]);
             case "keepalive@openssh.com":
             case "hostkeys-prove-00@openssh.com":

@@ -6,6 +6,8 @@ using Ssh.Transport.Messages;
 
 namespace Ssh.Server;
 
+using Transport = Ssh.Channels.Transport;
+
 /// <summary>
 /// paramiko's <c>ServerInterface</c>: the server application's decisions, as virtual methods that deny by default.
 /// Override what you allow. Each decision that may need I/O has an async twin whose default calls the sync one;
@@ -92,6 +94,28 @@ public class ServerInterface
     public virtual ChannelOpenFailureReason? CheckChannelDirectTcpipRequest(uint channelId, DnsEndPoint origin, DnsEndPoint destination) =>
         ChannelOpenFailureReason.AdministrativelyProhibited;
 
+    public virtual ValueTask<ChannelOpenFailureReason?> CheckChannelDirectTcpipRequestAsync(uint channelId, DnsEndPoint origin,
+        DnsEndPoint destination, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(CheckChannelDirectTcpipRequest(channelId, origin, destination));
+
+    /// <summary>A direct-streamlocal@openssh.com channel to the Unix socket <paramref name="socketPath"/> (OpenSSH
+    /// PROTOCOL §2.4): null to accept, or the failure reason.</summary>
+    public virtual ChannelOpenFailureReason? CheckChannelDirectStreamLocalRequest(uint channelId, string socketPath) =>
+        ChannelOpenFailureReason.AdministrativelyProhibited;
+
+    public virtual ValueTask<ChannelOpenFailureReason?> CheckChannelDirectStreamLocalRequestAsync(uint channelId, string socketPath,
+        CancellationToken cancellationToken) =>
+        ValueTask.FromResult(CheckChannelDirectStreamLocalRequest(channelId, socketPath));
+
+    /// <summary>Called once an accepted channel is confirmed to the client (its <see cref="Channel.RemoteId"/> is the
+    /// <c>channelId</c> the checks saw). Return true when this interface serves the channel itself (a forwarded
+    /// connection, say); false hands it to <see cref="Transport.AcceptAsync"/>.</summary>
+    public virtual bool OnChannelOpened(Channel channel) => false;
+
+    /// <summary>The transport this interface serves, set when the server side starts: what an interface uses to open
+    /// channels to the client (forwarded-tcpip). One interface per connection when this is used.</summary>
+    public Transport? Transport { get; internal set; }
+
     // ---- Global requests (RFC 4254 §4, §7.1) ----
 
     /// <summary>A remote forward ("tcpip-forward"): the port bound (the requested one, or the one chosen when
@@ -99,6 +123,12 @@ public class ServerInterface
     public virtual int? CheckPortForwardRequest(string address, int port) => null;
 
     public virtual void CancelPortForwardRequest(string address, int port) { }
+
+    /// <summary>A remote Unix socket forward ("streamlocal-forward@openssh.com", PROTOCOL §2.4): true when the
+    /// server now listens on <paramref name="socketPath"/>.</summary>
+    public virtual bool CheckStreamLocalForwardRequest(string socketPath) => false;
+
+    public virtual void CancelStreamLocalForwardRequest(string socketPath) { }
 
     /// <summary>Any other global request: the reply data, or null to refuse.</summary>
     public virtual byte[]? CheckGlobalRequest(string kind, ReadOnlyMemory<byte> data) => null;

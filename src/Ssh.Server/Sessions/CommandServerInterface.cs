@@ -1,5 +1,6 @@
 using System.Net;
 using Ssh.Channels;
+using Ssh.Server.Forwarding;
 using Ssh.Server.Processes;
 using Ssh.Transport.Auth;
 using Ssh.Transport.Keys;
@@ -72,6 +73,42 @@ public class CommandServerInterface : ServerInterface
         Log?.Invoke(session.Command is null ? "shell started" : $"exec: {session.Command}");
         _ = session.RunAsync();
     }
+
+    // ---- Port forwarding (RFC 4254 §7, OpenSSH PROTOCOL §2.4): ssh -L, -R, -W ----
+
+    /// <summary>What this handler allows of port forwarding; by default TCP and Unix socket forwarding, remote forwards
+    /// on loopback only.</summary>
+    public ForwardingOptions ForwardingOptions { get; init; } = new();
+
+    private ServerForwarding? _forwarding;
+
+    private ServerForwarding Forwarding
+    {
+        get
+        {
+            lock (_lock)
+                return _forwarding ??= new ServerForwarding(Transport ?? throw new InvalidOperationException("The server has not started."),
+                    ForwardingOptions, message => Log?.Invoke(message));
+        }
+    }
+
+    public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectTcpipRequestAsync(uint channelId, DnsEndPoint origin,
+        DnsEndPoint destination, CancellationToken cancellationToken) =>
+        Forwarding.ConnectAsync(channelId, destination, cancellationToken);
+
+    public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectStreamLocalRequestAsync(uint channelId, string socketPath,
+        CancellationToken cancellationToken) =>
+        Forwarding.ConnectUnixAsync(channelId, socketPath, cancellationToken);
+
+    public override bool OnChannelOpened(Channel channel) => Forwarding.TryStart(channel);
+
+    public override int? CheckPortForwardRequest(string address, int port) => Forwarding.Listen(address, port);
+
+    public override void CancelPortForwardRequest(string address, int port) => Forwarding.Cancel(address, port);
+
+    public override bool CheckStreamLocalForwardRequest(string socketPath) => Forwarding.ListenUnix(socketPath);
+
+    public override void CancelStreamLocalForwardRequest(string socketPath) => Forwarding.CancelUnix(socketPath);
 
     private SessionChannel For(Channel channel)
     {

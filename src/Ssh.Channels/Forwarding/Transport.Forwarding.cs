@@ -1,0 +1,158 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Ssh.Channels.Forwarding;
+using Ssh.Transport;
+
+namespace Ssh.Channels;
+
+/// <summary>Port forwarding on the client side (RFC 4254 §7, OpenSSH PROTOCOL §2.4).</summary>
+public sealed partial class Transport
+{
+    private RemoteForwardTable? _remoteForwards;
+
+    /// <summary>paramiko-style local forward (<c>ssh -L</c>): listens on <paramref name="listen"/> (port 0 chooses one;
+    /// see <see cref="LocalPortForwarder.LocalEndPoint"/>) and tunnels each connection through a <c>direct-tcpip</c>
+    /// channel to <paramref name="remoteHost"/>:<paramref name="remotePort"/>, resolved by the server.</summary>
+    public Task<LocalPortForwarder> ForwardLocalPortAsync(IPEndPoint listen, string remoteHost, int remotePort,
+        CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!IsAuthenticated) throw new SshException("Authenticate before forwarding ports.");
+        var forwarder = new LocalPortForwarder(this, remoteHost, remotePort);
+        forwarder.Start(listen);
+        return Task.FromResult(forwarder);
+    }
+
+    public LocalPortForwarder ForwardLocalPort(IPEndPoint listen, string remoteHost, int remotePort) =>
+        Sync(ct => ForwardLocalPortAsync(listen, remoteHost, remotePort, ct));
+
+    /// <summary>Opens a <c>direct-streamlocal@openssh.com</c> channel to the Unix socket at
+    /// <paramref name="socketPath"/> on the server (PROTOCOL §2.4; <c>ssh -L port:/path</c>).</summary>
+    public Task<Channel> OpenStreamLocalChannelAsync(string socketPath, CancellationToken cancellationToken = default) =>
+        OpenChannelAsync(ForwardingNames.DirectStreamLocal, ForwardingNames.DirectStreamLocalData(socketPath), cancellationToken);
+
+    /// <summary>paramiko's request_port_forward (RFC 4254 §7.1, <c>ssh -R</c>): asks the server to listen on
+    /// <paramref name="address"/>:<paramref name="port"/> and returns the port it bound (the one it chose when 0 was
+    /// asked). Each connection to it arrives as a <c>forwarded-tcpip</c> channel, given to <paramref name="handler"/>
+    /// with the originator's address and port, or, without a handler, to <see cref="AcceptAsync"/>.</summary>
+    /// <exception cref="SshException">The server refused.</exception>
+    public async Task<int> RequestPortForwardAsync(string address, int port, Func<Channel, string, int, Task>? handler = null,
+        CancellationToken cancellationToken = default)
+    {
+        RemoteForwardTable table = RemoteForwards();
+        RemoteForwardTable.Entry entry = table.Add(address, port, streamLocal: false, handler);
+        try
+        {
+            byte[]? reply = await GlobalRequestAsync(ForwardingNames.TcpipForward, ForwardingNames.ForwardRequestData(address, port),
+                wait: true, cancellationToken).ConfigureAwait(false);
+            if (reply is null) throw new SshException($"The server refused to forward port {port} on '{address}' (tcpip-forward).");
+            // RFC 4254 §7.1: the reply names the port only when port 0 was asked.
+            int bound = port == 0 && reply.Length >= 4 ? (int)BinaryPrimitives.ReadUInt32BigEndian(reply) : port;
+            if (bound == 0) throw new SshException($"The server accepted a forward of port 0 on '{address}' without naming the port it bound.");
+            table.Confirm(entry, bound);
+            return bound;
+        }
+        catch
+        {
+            table.Remove(entry);
+            throw;
+        }
+    }
+
+    public int RequestPortForward(string address, int port, Func<Channel, string, int, Task>? handler = null) =>
+        Sync(ct => RequestPortForwardAsync(address, port, handler, ct));
+
+    /// <summary>A remote forward whose connections go to a local TCP target (<c>ssh -R port:host:hostport</c>): each
+    /// incoming channel is connected to <paramref name="targetHost"/>:<paramref name="targetPort"/> and pumped; one
+    /// the target refuses is closed. Returns the port the server bound.</summary>
+    public Task<int> ForwardRemotePortToAsync(string address, int port, string targetHost, int targetPort,
+        CancellationToken cancellationToken = default) =>
+        RequestPortForwardAsync(address, port, (channel, _, _) => ConnectAndPumpAsync(channel, targetHost, targetPort), cancellationToken);
+
+    private static async Task ConnectAndPumpAsync(Channel channel, string host, int port)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+            await channel.CloseAsync().ConfigureAwait(false);
+            return;
+        }
+        await ChannelPump.RunAsync(channel, socket).ConfigureAwait(false);
+    }
+
+    /// <summary>paramiko's cancel_port_forward (RFC 4254 §7.1 cancel-tcpip-forward): the server stops listening;
+    /// connections already forwarded carry on.</summary>
+    public async Task CancelPortForwardAsync(string address, int port, CancellationToken cancellationToken = default)
+    {
+        RemoteForwardTable table = RemoteForwards();
+        byte[]? reply = await GlobalRequestAsync(ForwardingNames.CancelTcpipForward, ForwardingNames.ForwardRequestData(address, port),
+            wait: true, cancellationToken).ConfigureAwait(false);
+        if (table.Find(address, port, streamLocal: false) is { } entry) table.Remove(entry);
+        if (reply is null) throw new SshException($"The server refused to cancel the forward of port {port} on '{address}'.");
+    }
+
+    public void CancelPortForward(string address, int port) => Sync(ct => CancelPortForwardAsync(address, port, ct));
+
+    /// <summary>Asks the server to listen on the Unix socket <paramref name="socketPath"/> (PROTOCOL §2.4
+    /// streamlocal-forward, <c>ssh -R /path:...</c>); each connection arrives as a
+    /// <c>forwarded-streamlocal@openssh.com</c> channel for <paramref name="handler"/> or <see cref="AcceptAsync"/>.</summary>
+    public async Task RequestStreamLocalForwardAsync(string socketPath, Func<Channel, Task>? handler = null,
+        CancellationToken cancellationToken = default)
+    {
+        RemoteForwardTable table = RemoteForwards();
+        RemoteForwardTable.Entry entry = table.Add(socketPath, 0, streamLocal: true,
+            handler is null ? null : (channel, _, _) => handler(channel));
+        try
+        {
+            byte[]? reply = await GlobalRequestAsync(ForwardingNames.StreamLocalForward, ForwardingNames.PathData(socketPath),
+                wait: true, cancellationToken).ConfigureAwait(false);
+            if (reply is null) throw new SshException($"The server refused to forward the Unix socket '{socketPath}' (streamlocal-forward).");
+            table.Confirm(entry, 0);
+        }
+        catch
+        {
+            table.Remove(entry);
+            throw;
+        }
+    }
+
+    /// <summary>Stops a <see cref="RequestStreamLocalForwardAsync"/> forward.</summary>
+    public async Task CancelStreamLocalForwardAsync(string socketPath, CancellationToken cancellationToken = default)
+    {
+        RemoteForwardTable table = RemoteForwards();
+        byte[]? reply = await GlobalRequestAsync(ForwardingNames.CancelStreamLocalForward, ForwardingNames.PathData(socketPath),
+            wait: true, cancellationToken).ConfigureAwait(false);
+        if (table.Find(socketPath, 0, streamLocal: true) is { } entry) table.Remove(entry);
+        if (reply is null) throw new SshException($"The server refused to cancel the forward of the Unix socket '{socketPath}'.");
+    }
+
+    /// <summary>The table, with the gate for forwarded channels installed on first use (client side only: the server
+    /// side's channel opens are the server front-end's).</summary>
+    private RemoteForwardTable RemoteForwards()
+    {
+        if (!IsAuthenticated) throw new SshException("Authenticate before forwarding ports.");
+        if (IsServerMode) throw new InvalidOperationException("Remote forwards are requested by the client side.");
+        lock (_serverKeys)
+        {
+            if (_remoteForwards is null)
+            {
+                var table = new RemoteForwardTable(OfferAccepted);
+                // Other channel types (an agent's, say) stay with whoever handled them before.
+                var previous = Connection.ChannelOpenHandler;
+                Connection.ChannelOpenHandler = open =>
+                    open.ChannelType is ForwardingNames.ForwardedTcpip or ForwardingNames.ForwardedStreamLocal || previous is null
+                        ? table.DecideAsync(open)
+                        : previous(open);
+                _remoteForwards = table;
+            }
+            return _remoteForwards;
+        }
+    }
+}
