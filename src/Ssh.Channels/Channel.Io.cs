@@ -100,6 +100,7 @@ public sealed partial class Channel
     /// reader keeps the peer streaming without a WINDOW_ADJUST per packet.</summary>
     private ValueTask ConsumedAsync(int count, bool force)
     {
+        Interlocked.Add(ref _consumedTotal, count);
         int adjust = 0;
         lock (_lock)
         {

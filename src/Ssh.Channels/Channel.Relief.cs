@@ -5,10 +5,10 @@ namespace Ssh.Channels;
 /// <summary>
 /// Deadlock relief. The window is shared by stdout and stderr, so an application that reads stdout to the end
 /// (or waits for the exit status) while the command fills stderr would wait forever: the peer stops when the
-/// window is full, and the window only re-opens as the application reads. When someone is waiting and the window
-/// is (nearly) shut by a stream nobody is reading, that stream's bytes move to a temporary file and count as
-/// consumed, so the peer goes on. Memory stays bounded by the window; a reader that is merely slow, and waits on
-/// nothing, still throttles the peer.
+/// window is full, and the window only re-opens as the application reads. When someone is waiting, the window is
+/// (nearly) shut, and nothing at all has been consumed for <see cref="StallTime"/>, the streams nobody waits on move
+/// to a temporary file and count as consumed, so the peer goes on. Memory stays bounded by the window; a reader
+/// that is merely slow still throttles the peer, because its progress shows there is no deadlock.
 /// </summary>
 public sealed partial class Channel
 {
@@ -16,7 +16,11 @@ public sealed partial class Channel
     private const int StderrWaiter = 2;
     private const int ExitWaiter = 4;
 
+    /// <summary>How long a shut window may go without any consumption before it counts as a deadlock.</summary>
+    private static readonly TimeSpan StallTime = TimeSpan.FromMilliseconds(50);
+
     private int _waiters;
+    private long _consumedTotal;
     private int _relieveRequested;
     private int _relieving;
 
@@ -42,16 +46,29 @@ public sealed partial class Channel
         _ = Task.Run(RelieveLoopAsync);
     }
 
+    private bool IsStuck()
+    {
+        if (Volatile.Read(ref _waiters) == 0) return false;
+        lock (_lock) return _localWindowRemaining < LocalMaxPacketSize && !_closeReceived;
+    }
+
     private async Task RelieveLoopAsync()
     {
         try
         {
             while (Interlocked.Exchange(ref _relieveRequested, 0) == 1)
             {
+                if (!IsStuck()) continue;
+                long consumedBefore = Interlocked.Read(ref _consumedTotal);
+                await Task.Delay(StallTime).ConfigureAwait(false);
+                if (Interlocked.Read(ref _consumedTotal) != consumedBefore)
+                {
+                    // Someone is reading: no deadlock, but look again while the window stays shut.
+                    Volatile.Write(ref _relieveRequested, 1);
+                    continue;
+                }
+                if (!IsStuck()) continue;
                 int waiters = Volatile.Read(ref _waiters);
-                bool windowShut;
-                lock (_lock) windowShut = _localWindowRemaining < LocalMaxPacketSize;
-                if (waiters == 0 || !windowShut) continue;
                 int moved = 0;
                 if ((waiters & StdoutWaiter) == 0) moved += _stdout.Spill();
                 if ((waiters & StderrWaiter) == 0) moved += _stderr.Spill();
