@@ -73,12 +73,12 @@ internal static class ExecCommand
 
     private static async Task PumpAsync(Func<Memory<byte>, CancellationToken, ValueTask<int>> read, Stream output, CancellationToken cancellationToken)
     {
-        byte[] buffer = new byte[64 * 1024];
+        byte[] buffer = new byte[256 * 1024];
         int n;
         while ((n = await read(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            // Console streams have no true async write: WriteAsync would hop to another thread for every chunk.
+            output.Write(buffer, 0, n);
         }
     }
 
