@@ -9,6 +9,8 @@ using Ssh.InteropTests.Client;
 using Ssh.InteropTests.Infrastructure;
 using Ssh.Transport.Messages;
 
+using Ssh.Tests.Channels.Forwarding;
+
 namespace Ssh.InteropTests.Forwarding;
 
 using Transport = Ssh.Channels.Transport;

@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using NUnit.Framework;
 using Ssh.InteropTests.Infrastructure;
 
+using Ssh.Tests.Channels.Forwarding;
+
 namespace Ssh.InteropTests.Forwarding;
 
 /// <summary>OpenSSH's client forwarding through <c>sshcs server</c>: <c>ssh -L</c>, <c>ssh -R</c>, <c>ssh -W</c>.</summary>

@@ -8,6 +8,8 @@ using Ssh.Server.Sessions;
 using Ssh.Transport;
 using Ssh.Transport.Keys;
 
+using Ssh.Tests.EndToEnd;
+
 namespace Ssh.InteropTests.Server;
 
 using Transport = Ssh.Channels.Transport;

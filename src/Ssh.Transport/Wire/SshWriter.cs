@@ -62,10 +62,7 @@ public ref struct SshWriter
     /// a zero byte added when the top bit is set.</summary>
     public void WriteMpint(ReadOnlySpan<byte> unsignedBigEndian)
     {
-        int start = 0;
-        while (start < unsignedBigEndian.Length && unsignedBigEndian[start] == 0) start++;
-        ReadOnlySpan<byte> magnitude = unsignedBigEndian[start..];
-        bool pad = !magnitude.IsEmpty && (magnitude[0] & 0x80) != 0;
+        ReadOnlySpan<byte> magnitude = Mpint.Magnitude(unsignedBigEndian, out bool pad);
         WriteUInt32((uint)(magnitude.Length + (pad ? 1 : 0)));
         if (pad) WriteByte(0);
         WriteBytes(magnitude);

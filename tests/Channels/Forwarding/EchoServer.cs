@@ -35,6 +35,8 @@ internal sealed class EchoServer : IAsyncDisposable
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(path));
         listener.Listen(16);
+        // Connectable by any user: sshd connects as the test user.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
         return new EchoServer(listener) { SocketPath = path };
     }
 
