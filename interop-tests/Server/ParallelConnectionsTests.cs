@@ -30,7 +30,7 @@ public sealed class ParallelConnectionsTests
             Assert.That(failed.Count, Is.EqualTo(0),
                 $"{failed.Count} of {Connections} failed; the first:\n{(failed.Count > 0 ? failed[0].Result.Describe() : "")}\n{server.LogTail()}");
             Assert.That(server.HasExited, Is.False);
-            Assert.That(System.Text.RegularExpressions.Regex.Count(server.Log, ": authenticated as "), Is.EqualTo(Connections), server.LogTail());
+            Assert.That(System.Text.RegularExpressions.Regex.Count(server.Log, " authenticated with "), Is.EqualTo(Connections), server.LogTail());
         }
         catch
         {

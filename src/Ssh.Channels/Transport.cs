@@ -96,7 +96,10 @@ public sealed partial class Transport : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The user name that authenticated.</summary>
-    public string? Username { get; private set; }
+    public string? Username { get; internal set; }
+
+    /// <summary>The authentication method that succeeded ("publickey", "password", ...).</summary>
+    public string? AuthenticationMethod { get; internal set; }
 
     public string RemoteVersion => Session.RemoteVersion;
 
@@ -143,6 +146,7 @@ public sealed partial class Transport : IDisposable, IAsyncDisposable
         if (result.Success)
         {
             Username = username;
+            AuthenticationMethod = "none";
             return [];
         }
         return result.AllowedMethods;
@@ -152,25 +156,26 @@ public sealed partial class Transport : IDisposable, IAsyncDisposable
     public async Task AuthPasswordAsync(string username, string password, CancellationToken cancellationToken = default)
     {
         AuthResult result = await Auth.AuthPasswordAsync(username, password, cancellationToken).ConfigureAwait(false);
-        Check(result, username, "Password");
+        Check(result, username, "Password", "password");
     }
 
     /// <summary>paramiko's auth_publickey. Raises <see cref="AuthenticationException"/> when refused.</summary>
     public async Task AuthPublicKeyAsync(string username, SshPrivateKey key, CancellationToken cancellationToken = default)
     {
         AuthResult result = await Auth.AuthPublicKeyAsync(username, key, cancellationToken).ConfigureAwait(false);
-        Check(result, username, $"Public key {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}");
+        Check(result, username, $"Public key {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}", "publickey");
     }
 
     public void AuthPassword(string username, string password) => Sync(ct => AuthPasswordAsync(username, password, ct));
 
     public void AuthPublicKey(string username, SshPrivateKey key) => Sync(ct => AuthPublicKeyAsync(username, key, ct));
 
-    private void Check(AuthResult result, string username, string what)
+    private void Check(AuthResult result, string username, string what, string method)
     {
         if (result.Success)
         {
             Username = username;
+            AuthenticationMethod = method;
             return;
         }
         string allowed = string.Join(", ", result.AllowedMethods);

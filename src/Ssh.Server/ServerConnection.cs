@@ -45,6 +45,8 @@ public static class TransportServerExtensions
             await session.StartAsync(grace.Token).ConfigureAwait(false);
             var auth = new UserAuthServer(session, new ServerAuthenticatorAdapter(server), options.MaxAuthTries);
             string user = await auth.RunAsync(grace.Token).ConfigureAwait(false);
+            transport.Username = user;
+            transport.AuthenticationMethod = auth.SucceededMethod;
             server.OnAuthenticated(user, auth.SucceededMethod ?? "");
             return user;
         }

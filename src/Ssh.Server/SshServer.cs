@@ -121,7 +121,7 @@ public sealed class SshServer : IAsyncDisposable
             string user = await transport.StartServerAsync(server, _options.Connection, _stopping.Token).ConfigureAwait(false);
             Interlocked.Decrement(ref _unauthenticated);
             counted = false;
-            Log?.Invoke($"{peer}: authenticated as {user}");
+            Log?.Invoke($"{peer}: {user} authenticated with {transport.AuthenticationMethod}");
             if (_handler is not null) await _handler(transport, server, user, _stopping.Token).ConfigureAwait(false);
             await transport.Completion.ConfigureAwait(false);
         }
