@@ -98,6 +98,9 @@ public sealed partial class Transport : IDisposable, IAsyncDisposable
     /// <summary>The user name that authenticated.</summary>
     public string? Username { get; internal set; }
 
+    /// <summary>Where the peer connects from ("address:port"), when the transport was made from a socket.</summary>
+    public string? RemoteEndPointDescription { get; internal set; }
+
     /// <summary>The authentication method that succeeded ("publickey", "password", ...).</summary>
     public string? AuthenticationMethod { get; internal set; }
 

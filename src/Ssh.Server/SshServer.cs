@@ -90,7 +90,7 @@ public sealed class SshServer : IAsyncDisposable
                 socket.Dispose();
                 continue;
             }
-            var transport = new Transport(new NetworkStream(socket, ownsSocket: true), _options.Settings);
+            var transport = new Transport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
             foreach (var key in _options.HostKeys) transport.AddServerKey(key);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Task connection = Task.Run(async () =>

@@ -70,7 +70,8 @@ public class CommandServerInterface : ServerInterface
     {
         if (requestType is not ("exec" or "shell")) return;
         SessionChannel session = For(channel);
-        Log?.Invoke(session.Command is null ? "shell started" : $"exec: {session.Command}");
+        string who = $"{Transport?.RemoteEndPointDescription}: {Transport?.Username}";
+        Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: exec: {session.Command}");
         _ = session.RunAsync();
     }
 
