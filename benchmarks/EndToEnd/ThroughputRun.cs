@@ -37,20 +37,24 @@ internal static class ThroughputRun
         // (OpenSSH is native code and needs no warm-up).
         await MeasureOursAsync(sshd, ciphers[0], download: true, Math.Min(size, 256L << 20));
         await MeasureOursAsync(sshd, ciphers[0], download: false, Math.Min(size, 256L << 20));
-        Console.WriteLine($"{"cipher",-32} {"direction",-9} {"sshcs MB/s",11} {"ssh MB/s",9} {"ratio",6}");
+        Console.WriteLine($"{"cipher",-32} {"direction",-9} {"sshcs MB/s",11} {"ssh MB/s",9} {"ratio",6} {"sshcs CPU s/GB",15}");
         foreach (string cipher in ciphers)
         {
             foreach (bool download in new[] { true, false })
             {
                 var ours = new List<double>();
                 var theirs = new List<double>();
+                var cpu = new List<double>();
                 for (int r = 0; r < runs; r++)
                 {
+                    // Our whole process's CPU time (read loop, consumer, crypto, runtime) per 10^9 bytes moved.
+                    TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                     ours.Add(await MeasureOursAsync(sshd, cipher, download, size));
+                    cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (size / 1e9));
                     theirs.Add(MeasureOpenSsh(sshd, cipher, download, size));
                 }
                 double o = Median(ours), t = Median(theirs);
-                Console.WriteLine($"{cipher,-32} {(download ? "download" : "upload"),-9} {o,11:0} {t,9:0} {o / t,6:0.00}");
+                Console.WriteLine($"{cipher,-32} {(download ? "download" : "upload"),-9} {o,11:0} {t,9:0} {o / t,6:0.00} {Median(cpu),15:0.00}");
             }
         }
         return 0;
