@@ -49,7 +49,10 @@ internal static class ThroughputRun
                 {
                     // Our whole process's CPU time (read loop, consumer, crypto, runtime) per 10^9 bytes moved.
                     TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                    long itemsBefore = ThreadPool.CompletedWorkItemCount;
                     ours.Add(await MeasureOursAsync(sshd, cipher, download, size));
+                    if (Environment.GetEnvironmentVariable("SSHCS_BENCH_VERBOSE") == "1")
+                        Console.WriteLine($"  thread-pool work items per 32 KiB moved: {(ThreadPool.CompletedWorkItemCount - itemsBefore) / (size / 32768.0):0.00}");
                     cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (size / 1e9));
                     theirs.Add(MeasureOpenSsh(sshd, cipher, download, size));
                 }

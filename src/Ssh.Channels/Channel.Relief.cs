@@ -40,7 +40,8 @@ public sealed partial class Channel
     /// spills it (off the read loop, which must never do file I/O or wait).</summary>
     internal void Relieve()
     {
-        if (Volatile.Read(ref _waiters) == 0) return;
+        // Cheap checks first: this runs on every wait and every data packet, and almost always nothing is stuck.
+        if (!IsStuck()) return;
         Volatile.Write(ref _relieveRequested, 1);
         if (Interlocked.Exchange(ref _relieving, 1) == 1) return;
         _ = Task.Run(RelieveLoopAsync);
