@@ -64,6 +64,7 @@ public sealed partial class Channel
     {
         if (buffer.IsEmpty) return 0;
         if (_readShutdown) return 0;
+        Reclaim(ReferenceEquals(source, _stdout) ? StdoutWaiter : StderrWaiter);
         int n = source.TryRead(buffer.Span, out int fromMemory);
         if (n < 0)
         {

@@ -21,6 +21,7 @@ public sealed partial class Channel
 
     private int _waiters;
     private long _consumedTotal;
+    private int _abandoned;
     private int _relieveRequested;
     private int _relieving;
 
@@ -47,6 +48,22 @@ public sealed partial class Channel
         _ = Task.Run(RelieveLoopAsync);
     }
 
+    /// <summary>The streams holding data in memory that nobody is waiting on.</summary>
+    private int Unwatched()
+    {
+        int waiters = Volatile.Read(ref _waiters);
+        int result = 0;
+        if ((waiters & StdoutWaiter) == 0 && _stdout.Count > 0) result |= StdoutWaiter;
+        if ((waiters & StderrWaiter) == 0 && _stderr.Count > 0) result |= StderrWaiter;
+        return result;
+    }
+
+    /// <summary>A reader came back to this stream: it is no longer abandoned.</summary>
+    private void Reclaim(int stream)
+    {
+        if ((Volatile.Read(ref _abandoned) & stream) != 0) Interlocked.And(ref _abandoned, ~stream);
+    }
+
     private bool IsStuck()
     {
         if (Volatile.Read(ref _waiters) == 0) return false;
@@ -60,19 +77,24 @@ public sealed partial class Channel
             while (Interlocked.Exchange(ref _relieveRequested, 0) == 1)
             {
                 if (!IsStuck()) continue;
-                long consumedBefore = Interlocked.Read(ref _consumedTotal);
-                await Task.Delay(StallTime).ConfigureAwait(false);
-                if (Interlocked.Read(ref _consumedTotal) != consumedBefore)
+                // A stream already found abandoned (spilled, and not read since) needs no new proof of a stall.
+                if ((Unwatched() & ~Volatile.Read(ref _abandoned)) != 0)
                 {
-                    // Someone is reading: no deadlock, but look again while the window stays shut.
-                    Volatile.Write(ref _relieveRequested, 1);
-                    continue;
+                    long consumedBefore = Interlocked.Read(ref _consumedTotal);
+                    await Task.Delay(StallTime).ConfigureAwait(false);
+                    if (Interlocked.Read(ref _consumedTotal) != consumedBefore)
+                    {
+                        // Someone is reading: no deadlock, but look again while the window stays shut.
+                        Volatile.Write(ref _relieveRequested, 1);
+                        continue;
+                    }
+                    if (!IsStuck()) continue;
                 }
-                if (!IsStuck()) continue;
-                int waiters = Volatile.Read(ref _waiters);
+                int unwatched = Unwatched();
                 int moved = 0;
-                if ((waiters & StdoutWaiter) == 0) moved += _stdout.Spill();
-                if ((waiters & StderrWaiter) == 0) moved += _stderr.Spill();
+                if ((unwatched & StdoutWaiter) != 0) moved += _stdout.Spill();
+                if ((unwatched & StderrWaiter) != 0) moved += _stderr.Spill();
+                Interlocked.Or(ref _abandoned, unwatched);
                 if (moved > 0) await ConsumedAsync(moved, force: true).ConfigureAwait(false);
             }
         }
