@@ -141,23 +141,23 @@ public sealed class OpenSshClientTests
     }
 
     [Test, CancelAfter(TimeoutMs)]
-    public async Task Scp_uploads_and_downloads_five_megabytes([Values] Auth auth, CancellationToken cancellationToken)
+    public async Task Scp_uploads_and_downloads_five_megabytes([Values] Auth auth, [Values] bool legacyProtocol, CancellationToken cancellationToken)
     {
         var data = new byte[5_000_000];
         new Random(5).NextBytes(data);
         string expected = Convert.ToHexStringLower(SHA256.HashData(data));
-        string local = Path.Combine(_server.Directory, $"scp-local-{auth}");
-        string remote = Path.Combine(_server.Directory, $"scp-remote-{auth}");
-        string back = Path.Combine(_server.Directory, $"scp-back-{auth}");
+        string local = Path.Combine(_server.Directory, $"scp-local-{auth}-{legacyProtocol}");
+        string remote = Path.Combine(_server.Directory, $"scp-remote-{auth}-{legacyProtocol}");
+        string back = Path.Combine(_server.Directory, $"scp-back-{auth}-{legacyProtocol}");
         await File.WriteAllBytesAsync(local, data, cancellationToken);
         try
         {
-            var upload = await PeerClients.ScpAsync(_server, auth, local, "remote:" + remote, cancellationToken);
+            var upload = await PeerClients.ScpAsync(_server, auth, local, "remote:" + remote, cancellationToken, legacyProtocol);
             Assert.That(upload.ExitCode, Is.EqualTo(0), upload.Describe);
             // The server runs as this machine's user, so the "remote" file is right here.
             Assert.That(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(remote, cancellationToken))), Is.EqualTo(expected), "upload corrupted");
 
-            var download = await PeerClients.ScpAsync(_server, auth, "remote:" + remote, back, cancellationToken);
+            var download = await PeerClients.ScpAsync(_server, auth, "remote:" + remote, back, cancellationToken, legacyProtocol);
             Assert.That(download.ExitCode, Is.EqualTo(0), download.Describe);
             Assert.That(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(back, cancellationToken))), Is.EqualTo(expected), "download corrupted");
 

@@ -31,7 +31,7 @@ public static class Program
 
         commands:
           server [--listen ADDR:PORT] [--host-key FILE]... [--user NAME:PASSWORD]... [--authorized-keys FILE]
-                 [-o Name=value]... [--max-startups N] [--log-level info|error]
+                 [-o Name=value]... [--subsystem NAME=COMMAND]... [--max-startups N] [--log-level info|error]
               A throw-away SSH server (default 127.0.0.1:2222, user test / password test, a host key kept in
               ~/.local/state/sshcs). Commands run as the server's own OS user. Ctrl-C or SIGTERM stops it.
           exec [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]

@@ -27,7 +27,12 @@ internal static class ServerCommand
         if (options.MaxStartups is { } maxStartups) serverOptions.MaxUnauthenticatedConnections = maxStartups;
         serverOptions.HostKeys.AddRange(options.HostKeys);
         var logger = new Logger(options.LogLevel);
-        await using var server = new SshServer(serverOptions, () => new CommandServerInterface(options.Accounts) { Log = logger.Info });
+        await using var server = new SshServer(serverOptions, () =>
+        {
+            var handler = new CommandServerInterface(options.Accounts) { Log = logger.Info };
+            foreach (var (name, command) in options.Subsystems) handler.Subsystems[name] = command;
+            return handler;
+        });
         server.Log += logger.Info;
         try
         {
@@ -100,6 +105,9 @@ internal sealed class ServerOptions
     public ServerAccounts Accounts { get; } = new();
     public Ssh.Transport.TransportSettings Settings { get; } = new();
     public string LogLevel { get; private set; } = "info";
+
+    /// <summary>Subsystems added or replaced with --subsystem NAME=COMMAND.</summary>
+    public Dictionary<string, string> Subsystems { get; } = new(StringComparer.Ordinal);
     /// <summary>Connections still authenticating at once (OpenSSH's MaxStartups); null keeps the server's default.</summary>
     public int? MaxStartups { get; private set; }
     /// <summary>Hidden, for benchmarks: where SIGUSR1 writes the connection count and managed heap size.</summary>
@@ -139,6 +147,12 @@ internal sealed class ServerOptions
                     break;
                 case "--stats-file":
                     o.StatsFile = Path.GetFullPath(Next());
+                    break;
+                case "--subsystem":
+                    string sub = Next();
+                    int eq = sub.IndexOf('=');
+                    if (eq <= 0) throw new ArgumentException("--subsystem takes NAME=COMMAND, e.g. sftp=/usr/lib/openssh/sftp-server.");
+                    o.Subsystems[sub[..eq]] = sub[(eq + 1)..];
                     break;
                 case "--log-level":
                     o.LogLevel = Next().ToLowerInvariant();

@@ -73,10 +73,13 @@ public static class PeerClients
 
     /// <summary><c>scp -O</c> (the legacy scp protocol over exec) from <paramref name="source"/> to
     /// <paramref name="target"/>; a remote path is written <c>remote:PATH</c>.</summary>
-    public static Task<ProcessResult> ScpAsync(SshcsServerProcess server, Auth auth, string source, string target, CancellationToken cancellationToken)
+    /// <summary>scp, with the legacy protocol over exec (<c>-O</c>) or, when <paramref name="legacy"/> is false,
+    /// OpenSSH 9's default SFTP protocol (the server's "sftp" subsystem).</summary>
+    public static Task<ProcessResult> ScpAsync(SshcsServerProcess server, Auth auth, string source, string target, CancellationToken cancellationToken,
+        bool legacy = true)
     {
         string Resolve(string path) => path.StartsWith("remote:", StringComparison.Ordinal) ? $"{server.User}@{server.Host}:{path["remote:".Length..]}" : path;
-        var args = new List<string> { "-O", "-q" };
+        var args = legacy ? new List<string> { "-O", "-q" } : new List<string> { "-q" };
         args.AddRange(OpenSshOptions(server, auth));
         args.AddRange(["-P", PortText(server), Resolve(source), Resolve(target)]);
         return ProcessRunner.RunAsync(PeerBinaries.Scp, args, timeout: TimeSpan.FromSeconds(90), environment: OpenSshEnvironment(server, auth),

@@ -32,6 +32,20 @@ public class CommandServerInterface : ServerInterface
     /// <summary>Log lines (what ran, what failed).</summary>
     public Action<string>? Log { get; set; }
 
+    /// <summary>Subsystems and the command that serves each (sshd_config's <c>Subsystem</c>). By default "sftp" is
+    /// Debian's OpenSSH sftp-server when it is installed, so <c>sftp</c> and SFTP-mode <c>scp</c> work against the
+    /// test server.</summary>
+    public IDictionary<string, string> Subsystems { get; } = DefaultSubsystems();
+
+    private const string OpenSshSftpServer = "/usr/lib/openssh/sftp-server";
+
+    private static Dictionary<string, string> DefaultSubsystems()
+    {
+        var subsystems = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (File.Exists(OpenSshSftpServer)) subsystems["sftp"] = OpenSshSftpServer;
+        return subsystems;
+    }
+
     public override string GetAllowedAuths(string username) => _accounts.HasKeys ? "publickey,password" : "password";
 
     public override AuthenticationResult CheckAuthPassword(string username, string password) => _accounts.CheckPassword(username, password);
@@ -61,6 +75,9 @@ public class CommandServerInterface : ServerInterface
 
     public override bool CheckChannelShellRequest(Channel channel) => For(channel).Prepare(null);
 
+    public override bool CheckChannelSubsystemRequest(Channel channel, string name) =>
+        Subsystems.TryGetValue(name, out string? command) && For(channel).Prepare(command);
+
     public override bool CheckChannelWindowChangeRequest(Channel channel, int width, int height, int widthPixels, int heightPixels) =>
         For(channel).Resize(width, height, widthPixels, heightPixels);
 
@@ -68,10 +85,10 @@ public class CommandServerInterface : ServerInterface
 
     public override void OnChannelRequestAccepted(Channel channel, string requestType)
     {
-        if (requestType is not ("exec" or "shell")) return;
+        if (requestType is not ("exec" or "shell" or "subsystem")) return;
         SessionChannel session = For(channel);
         string who = $"{Transport?.RemoteEndPointDescription}: {Transport?.Username}";
-        Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: exec: {session.Command}");
+        Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: {requestType}: {session.Command}");
         _ = session.RunAsync();
     }
 
