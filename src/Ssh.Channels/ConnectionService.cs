@@ -35,6 +35,10 @@ internal sealed class ConnectionService : IConnectionHandler
     /// request is refused (a client has none to serve).</summary>
     public Func<GlobalRequestMessage, ValueTask<byte[]?>>? GlobalRequestHandler { get; set; }
 
+    /// <summary>Called once the reply to a global request is on its way: what the request set up (a remote forward's
+    /// listener) may start now without its first channel overtaking the reply.</summary>
+    public Action<GlobalRequestMessage>? GlobalRequestAnswered { get; set; }
+
     /// <summary>Decides on channels the peer opens; returns the channel's setup or a refusal. Unset: refused.</summary>
     public Func<ChannelOpenMessage, ValueTask<ChannelOpenDecision>>? ChannelOpenHandler { get; set; }
 
@@ -268,11 +272,14 @@ internal sealed class ConnectionService : IConnectionHandler
     private async ValueTask OnGlobalRequestAsync(GlobalRequestMessage request)
     {
         byte[]? reply = GlobalRequestHandler is null ? null : await GlobalRequestHandler(request).ConfigureAwait(false);
-        if (!request.WantReply) return;
-        if (reply is null)
-            await Session.SendAsync(new EmptyMessage(MessageNumber.RequestFailure)).ConfigureAwait(false);
-        else
-            await Session.SendAsync(new RequestSuccessMessage(reply)).ConfigureAwait(false);
+        if (request.WantReply)
+        {
+            if (reply is null)
+                await Session.SendAsync(new EmptyMessage(MessageNumber.RequestFailure)).ConfigureAwait(false);
+            else
+                await Session.SendAsync(new RequestSuccessMessage(reply)).ConfigureAwait(false);
+        }
+        GlobalRequestAnswered?.Invoke(request);
     }
 
     private void OnGlobalReply(ReadOnlySpan<byte> span)

@@ -16,6 +16,7 @@ internal sealed class ServerChannelDispatcher(Transport transport, ServerInterfa
         ConnectionService connection = transport.Connection;
         connection.ChannelOpenHandler = OnChannelOpenAsync;
         connection.GlobalRequestHandler = OnGlobalRequestAsync;
+        connection.GlobalRequestAnswered = request => server.OnGlobalRequestAnswered(request.Name);
         server.Transport = transport;
     }
 

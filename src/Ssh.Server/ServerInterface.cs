@@ -136,4 +136,7 @@ public class ServerInterface
     /// <summary>Called after the reply to an accepted channel request (exec, shell, subsystem, ...) has been sent:
     /// the place to start producing output, which must not overtake the reply.</summary>
     public virtual void OnChannelRequestAccepted(Channel channel, string requestType) { }
+
+    /// <summary>Called after the reply to a global request has been sent (a forward's listener may begin serving).</summary>
+    public virtual void OnGlobalRequestAnswered(string kind) { }
 }

@@ -91,7 +91,13 @@ public sealed class ServerForwarding : IAsyncDisposable
         SocketListener listener;
         try
         {
-            listener = SocketListener.ListenTcp(addresses, port, (socket, ct) => ServeForwardedAsync(socket, address, ct));
+            TaskCompletionSource answered = NewAnswerGate();
+            listener = SocketListener.ListenTcp(addresses, port, async (socket, ct) =>
+            {
+                // RFC 4254 §7.1: the forwarded-tcpip open must not reach the client before the request's reply.
+                await answered.Task.WaitAsync(ct).ConfigureAwait(false);
+                await ServeForwardedAsync(socket, address, ct).ConfigureAwait(false);
+            });
         }
         catch (SocketException e)
         {
@@ -105,6 +111,25 @@ public sealed class ServerForwarding : IAsyncDisposable
         }
         _log?.Invoke($"remote forward listening on {listener.LocalEndPoint} for '{address}'");
         return listener.Port;
+    }
+
+    private readonly List<TaskCompletionSource> _unanswered = [];
+
+    private TaskCompletionSource NewAnswerGate()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_unanswered) _unanswered.Add(gate);
+        return gate;
+    }
+
+    /// <summary>The reply to the request that created the newest listeners has been sent: let them serve.</summary>
+    public void OnRequestAnswered()
+    {
+        lock (_unanswered)
+        {
+            foreach (TaskCompletionSource gate in _unanswered) gate.TrySetResult();
+            _unanswered.Clear();
+        }
     }
 
     /// <summary>cancel-tcpip-forward: stops listening; connections already forwarded carry on.</summary>
@@ -122,7 +147,12 @@ public sealed class ServerForwarding : IAsyncDisposable
         SocketListener listener;
         try
         {
-            listener = SocketListener.ListenUnix(path, (socket, ct) => ServeForwardedUnixAsync(socket, path, ct));
+            TaskCompletionSource answered = NewAnswerGate();
+            listener = SocketListener.ListenUnix(path, async (socket, ct) =>
+            {
+                await answered.Task.WaitAsync(ct).ConfigureAwait(false);
+                await ServeForwardedUnixAsync(socket, path, ct).ConfigureAwait(false);
+            });
         }
         catch (Exception e) when (e is SocketException or IOException or ArgumentException)
         {

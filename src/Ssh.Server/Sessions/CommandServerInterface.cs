@@ -124,6 +124,8 @@ public class CommandServerInterface : ServerInterface
 
     public override void CancelPortForwardRequest(string address, int port) => Forwarding.Cancel(address, port);
 
+    public override void OnGlobalRequestAnswered(string kind) => Forwarding.OnRequestAnswered();
+
     public override bool CheckStreamLocalForwardRequest(string socketPath) => Forwarding.ListenUnix(socketPath);
 
     public override void CancelStreamLocalForwardRequest(string socketPath) => Forwarding.CancelUnix(socketPath);
