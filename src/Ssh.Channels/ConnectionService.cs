@@ -21,6 +21,7 @@ internal sealed class ConnectionService : IConnectionHandler
     private readonly Queue<TaskCompletionSource<byte[]?>> _pendingGlobalReplies = new();
     private readonly SemaphoreSlim _globalRequestLock = new(1, 1);
     private uint _nextChannelId;
+    private int _pendingOpens;
     private Exception? _closedReason;
 
     public ConnectionService(SshSession session)
@@ -215,6 +216,10 @@ internal sealed class ConnectionService : IConnectionHandler
         if (ChannelOpenHandler is null)
             return AnswerChannelOpenAsync(open, ChannelOpenDecision.Refuse(ChannelOpenFailureReason.AdministrativelyProhibited,
                 $"{open.ChannelType} channels are not accepted here."));
+        // Opens still being decided count against the channel limit too: a peer must not queue up unbounded work.
+        if (Volatile.Read(ref _pendingOpens) + ChannelCount >= MaxChannels)
+            return AnswerChannelOpenAsync(open, ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ResourceShortage,
+                $"Too many open channels ({MaxChannels})."));
         ValueTask<ChannelOpenDecision> pending = ChannelOpenHandler(open);
         // A handler that failed at once (malformed type-specific data) fails the read loop, as it always has.
         if (pending.IsCompleted) return AnswerChannelOpenAsync(open, pending.Result);
@@ -227,6 +232,7 @@ internal sealed class ConnectionService : IConnectionHandler
     private async Task AnswerWhenDecidedAsync(ChannelOpenMessage open, ValueTask<ChannelOpenDecision> pending)
     {
         ChannelOpenDecision decision;
+        Interlocked.Increment(ref _pendingOpens);
         try
         {
             decision = await pending.ConfigureAwait(false);
@@ -234,6 +240,10 @@ internal sealed class ConnectionService : IConnectionHandler
         catch (Exception e)
         {
             decision = ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ConnectFailed, e.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingOpens);
         }
         try
         {
