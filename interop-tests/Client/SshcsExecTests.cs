@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using NUnit.Framework;
+using Ssh.InteropTests.Infrastructure;
+using Ssh.InteropTests.Server.Infrastructure;
+
+namespace Ssh.InteropTests.Client;
+
+/// <summary><c>sshcs exec</c>, the CLI, against Debian's sshd: ssh's contract for scripts (streams, exit status,
+/// 255 and one line on failure).</summary>
+[TestFixture]
+public sealed class SshcsExecTests
+{
+    private const int TimeoutMs = 120_000;
+    private ServerTarget _target = null!;
+    private string _knownHosts = null!;
+
+    [OneTimeSetUp]
+    public async Task StartServer()
+    {
+        _target = await ServerTarget.StartAsync();
+        _knownHosts = Path.Combine(Path.GetTempPath(), $"sshcs-exec-known-hosts-{Guid.NewGuid():N}");
+        if (_target.HostPublicKey is { } line) File.WriteAllText(_knownHosts, $"[{_target.Host}]:{_target.Port} {line}\n");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServer()
+    {
+        if (_target != null) await _target.DisposeAsync();
+        File.Delete(_knownHosts);
+    }
+
+    private Task<ProcessResult> ExecAsync(string command, byte[]? stdin = null, CancellationToken cancellationToken = default, params string[] extra)
+    {
+        var args = new List<string> { SshcsServerProcess.CliPath(), "exec", "-p", _target.Port.ToString(), "-i", _target.KeyPath,
+            "--known-hosts", _knownHosts, "--host-key-policy", _target.HostPublicKey is null ? "auto-add" : "reject" };
+        args.AddRange(extra);
+        args.Add($"{_target.UserName}@{_target.Host}");
+        args.Add(command);
+        return ProcessRunner.RunAsync(SshcsServerProcess.DotnetPath(), args, stdin, TimeSpan.FromSeconds(90), cancellationToken: cancellationToken);
+    }
+
+    [TestCase("exit 0", 0)]
+    [TestCase("false", 1)]
+    [TestCase("exit 44", 44)]
+    [CancelAfter(TimeoutMs)]
+    public async Task Exits_with_the_remote_status(string command, int expected, CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync(command, cancellationToken: cancellationToken);
+        Assert.That(result.ExitCode, Is.EqualTo(expected), result.Describe());
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task Streams_stdin_stdout_and_stderr_apart(CancellationToken cancellationToken)
+    {
+        byte[] data = new byte[3_000_000];
+        new Random(3).NextBytes(data);
+        var result = await ExecAsync("sha256sum; echo done >&2", data, cancellationToken);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe());
+        Assert.That(result.Stdout, Does.StartWith(Convert.ToHexStringLower(SHA256.HashData(data))));
+        Assert.That(result.Stderr, Is.EqualTo("done\n"));
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task Forced_cipher_option_is_used(CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync("echo ok", null, cancellationToken, "-o", "Ciphers=aes256-ctr", "-o", "MACs=hmac-sha2-512");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe());
+        Assert.That(result.Stdout, Is.EqualTo("ok\n"));
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task A_failed_connection_exits_255_with_one_line(CancellationToken cancellationToken)
+    {
+        var args = new List<string> { SshcsServerProcess.CliPath(), "exec", "-p", "1", "--connect-timeout", "5", "nobody@127.0.0.1", "true" };
+        var result = await ProcessRunner.RunAsync(SshcsServerProcess.DotnetPath(), args, timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+        Assert.That(result.ExitCode, Is.EqualTo(255), result.Describe());
+        Assert.That(result.Stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1), result.Describe());
+        Assert.That(result.Stderr, Does.Contain("127.0.0.1:1"));
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task A_refused_key_exits_255(CancellationToken cancellationToken)
+    {
+        string otherKey = Path.Combine(Path.GetTempPath(), $"sshcs-exec-other-{Guid.NewGuid():N}");
+        await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-N", "", "-t", "ed25519", "-f", otherKey], timeout: TimeSpan.FromSeconds(30), cancellationToken: cancellationToken);
+        try
+        {
+            var args = new List<string> { SshcsServerProcess.CliPath(), "exec", "-p", _target.Port.ToString(), "-i", otherKey,
+                "--known-hosts", _knownHosts, "--host-key-policy", "auto-add", $"{_target.UserName}@{_target.Host}", "true" };
+            var result = await ProcessRunner.RunAsync(SshcsServerProcess.DotnetPath(), args, timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+            Assert.That(result.ExitCode, Is.EqualTo(255), result.Describe());
+            Assert.That(result.Stderr, Does.Contain("authentication failed").IgnoreCase, result.Describe());
+        }
+        finally
+        {
+            File.Delete(otherKey);
+            File.Delete(otherKey + ".pub");
+        }
+    }
+}
