@@ -9,27 +9,14 @@ namespace Ssh.InteropTests;
 /// <summary>Proves the harness itself with Debian's own clients (ssh, sftp, ssh-keyscan, paramiko): when these pass,
 /// a failing interop test of our client is about our client.</summary>
 [TestFixture]
-public sealed class HarnessTests
+public sealed class HarnessTests : SharedServerFixture
 {
     private const int TimeoutMs = 60_000;
-    private ServerTarget _target = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer() => _target = await ServerTarget.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_target != null) await _target.DisposeAsync();
-    }
-
-    [TearDown]
-    public void ShowServerLogOnFailure() => _target?.WriteLogTailIfFailed();
 
     [Test, CancelAfter(TimeoutMs)]
     public async Task Ssh_returns_the_remote_output_and_exit_status(CancellationToken cancellationToken)
     {
-        var result = await OpenSshClient.ExecAsync(_target, "echo hi; exit 44", cancellationToken: cancellationToken);
+        var result = await OpenSshClient.ExecAsync(Target, "echo hi; exit 44", cancellationToken: cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(44), result.Describe);
         Assert.That(result.Stdout, Is.EqualTo("hi\n"), result.Describe);
@@ -41,7 +28,7 @@ public sealed class HarnessTests
     [CancelAfter(TimeoutMs)]
     public async Task Ssh_reports_exit_codes(string command, int expected, CancellationToken cancellationToken)
     {
-        var result = await OpenSshClient.ExecAsync(_target, command, cancellationToken: cancellationToken);
+        var result = await OpenSshClient.ExecAsync(Target, command, cancellationToken: cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(expected), result.Describe);
     }
@@ -49,7 +36,7 @@ public sealed class HarnessTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Stderr_stays_apart_from_stdout(CancellationToken cancellationToken)
     {
-        var result = await OpenSshClient.ExecAsync(_target, "echo out; echo err >&2", cancellationToken: cancellationToken);
+        var result = await OpenSshClient.ExecAsync(Target, "echo out; echo err >&2", cancellationToken: cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe);
         Assert.That(result.Stdout, Is.EqualTo("out\n"), result.Describe);
@@ -62,7 +49,7 @@ public sealed class HarnessTests
         var data = new byte[1 << 20];
         new Random(7).NextBytes(data);
 
-        var result = await OpenSshClient.ExecAsync(_target, "sha256sum", stdin: data, cancellationToken: cancellationToken);
+        var result = await OpenSshClient.ExecAsync(Target, "sha256sum", stdin: data, cancellationToken: cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe);
         Assert.That(result.Stdout, Does.StartWith(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data))));
@@ -71,17 +58,17 @@ public sealed class HarnessTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Session_runs_as_the_test_user(CancellationToken cancellationToken)
     {
-        var result = await OpenSshClient.ExecAsync(_target, "id -un; echo \"$HOME\"", cancellationToken: cancellationToken);
+        var result = await OpenSshClient.ExecAsync(Target, "id -un; echo \"$HOME\"", cancellationToken: cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe);
-        var expectedHome = _target.IsExternal ? result.Stdout.Split('\n')[1] : TestUser.Home;
-        Assert.That(result.Stdout, Is.EqualTo($"{_target.UserName}\n{expectedHome}\n"), result.Describe);
+        var expectedHome = Target.IsExternal ? result.Stdout.Split('\n')[1] : TestUser.Home;
+        Assert.That(result.Stdout, Is.EqualTo($"{Target.UserName}\n{expectedHome}\n"), result.Describe);
     }
 
     [Test, CancelAfter(TimeoutMs)]
     public async Task Password_authentication_accepts_the_password(CancellationToken cancellationToken)
     {
-        var result = await SshWithPasswordAsync(_target.RequirePassword(), cancellationToken);
+        var result = await SshWithPasswordAsync(Target.RequirePassword(), cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe);
         Assert.That(result.Stdout, Is.EqualTo("password ok\n"), result.Describe);
@@ -90,7 +77,7 @@ public sealed class HarnessTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Password_authentication_rejects_a_wrong_password(CancellationToken cancellationToken)
     {
-        var result = await SshWithPasswordAsync("not-" + (_target.Password ?? "the-password"), cancellationToken);
+        var result = await SshWithPasswordAsync("not-" + (Target.Password ?? "the-password"), cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(255), result.Describe);
         Assert.That(result.Stderr, Does.Contain("Permission denied"), result.Describe);
@@ -99,17 +86,17 @@ public sealed class HarnessTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Host_key_fingerprint_is_the_one_the_server_presents(CancellationToken cancellationToken)
     {
-        if (_target.HostKeyFingerprint is null)
+        if (Target.HostKeyFingerprint is null)
             Assert.Ignore("The external server's host key fingerprint is unknown; set SSH_INTEROP_HOST_KEY_FINGERPRINT.");
 
         var scan = await ProcessRunner.RunAsync(PeerBinaries.SshKeyscan,
-            ["-t", "ed25519", "-p", _target.Port.ToString(), _target.Host], cancellationToken: cancellationToken);
+            ["-t", "ed25519", "-p", Target.Port.ToString(), Target.Host], cancellationToken: cancellationToken);
         Assert.That(scan.ExitCode, Is.EqualTo(0), scan.Describe);
         var fingerprint = await ProcessRunner.RunAsync(PeerBinaries.SshKeygen, ["-l", "-E", "sha256", "-f", "-"],
             stdin: scan.StdoutBytes, cancellationToken: cancellationToken);
 
-        Assert.That(fingerprint.Stdout, Does.Contain(" " + _target.HostKeyFingerprint + " "), fingerprint.Describe);
-        if (_target.HostPublicKey is { } hostKey)
+        Assert.That(fingerprint.Stdout, Does.Contain(" " + Target.HostKeyFingerprint + " "), fingerprint.Describe);
+        if (Target.HostPublicKey is { } hostKey)
             Assert.That(scan.Stdout, Does.Contain(string.Join(' ', hostKey.Split(' ')[..2])), scan.Describe);
     }
 
@@ -121,7 +108,7 @@ public sealed class HarnessTests
             "-F", "/dev/null", "-b", "-",
             "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
             "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
-            "-i", _target.KeyPath, "-P", _target.Port.ToString(), $"{_target.UserName}@{_target.Host}",
+            "-i", Target.KeyPath, "-P", Target.Port.ToString(), $"{Target.UserName}@{Target.Host}",
         };
         var result = await ProcessRunner.RunAsync(PeerBinaries.Sftp, args, stdin: "pwd\n"u8.ToArray(), cancellationToken: cancellationToken);
 
@@ -143,7 +130,7 @@ public sealed class HarnessTests
             sys.exit(stdout.channel.recv_exit_status())
             """;
         var result = await ProcessRunner.RunAsync(PeerBinaries.Python3,
-            ["-c", script, _target.Host, _target.Port.ToString(), _target.UserName, _target.KeyPath], cancellationToken: cancellationToken);
+            ["-c", script, Target.Host, Target.Port.ToString(), Target.UserName, Target.KeyPath], cancellationToken: cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(3), result.Describe);
         Assert.That(result.Stdout, Is.EqualTo("paramiko\n"), result.Describe);
@@ -152,12 +139,12 @@ public sealed class HarnessTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Server_log_records_the_session(CancellationToken cancellationToken)
     {
-        if (_target.IsExternal) Assert.Ignore("An external server's log is not ours to read.");
+        if (Target.IsExternal) Assert.Ignore("An external server's log is not ours to read.");
 
-        var result = await OpenSshClient.ExecAsync(_target, "true", cancellationToken: cancellationToken);
+        var result = await OpenSshClient.ExecAsync(Target, "true", cancellationToken: cancellationToken);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe);
-        Assert.That(_target.LogTail(2000), Does.Contain($"Accepted publickey for {_target.UserName} from 127.0.0.1"));
+        Assert.That(Target.LogTail(2000), Does.Contain($"Accepted publickey for {Target.UserName} from 127.0.0.1"));
     }
 
     [TestCase("aes128-ctr", "aes256-gcm@openssh.com")]
@@ -188,7 +175,7 @@ public sealed class HarnessTests
     {
         await using var fresh = await ServerTarget.StartAsync(freshHostKeys: true, cancellationToken: cancellationToken);
 
-        Assert.That(fresh.HostKeyFingerprint, Is.Not.EqualTo(_target.HostKeyFingerprint));
+        Assert.That(fresh.HostKeyFingerprint, Is.Not.EqualTo(Target.HostKeyFingerprint));
         var result = await OpenSshClient.ExecAsync(fresh, "echo fresh", cancellationToken: cancellationToken);
         Assert.That(result.Stdout, Is.EqualTo("fresh\n"), result.Describe);
     }
@@ -259,7 +246,7 @@ public sealed class HarnessTests
         File.SetUnixFileMode(askpass, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         try
         {
-            return await OpenSshClient.ExecAsync(_target, "echo password ok",
+            return await OpenSshClient.ExecAsync(Target, "echo password ok",
                 ["-o", "BatchMode=no", "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password",
                  "-o", "NumberOfPasswordPrompts=1"],
                 environment: new Dictionary<string, string?>

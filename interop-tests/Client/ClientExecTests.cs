@@ -9,22 +9,9 @@ namespace Ssh.InteropTests.Client;
 
 /// <summary>Our client running commands on Debian's sshd (or the external server of SSH_INTEROP_HOST).</summary>
 [TestFixture]
-public sealed class ClientExecTests
+public sealed class ClientExecTests : SharedServerFixture
 {
     private const int TimeoutMs = 120_000;
-    private ServerTarget _target = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer() => _target = await ServerTarget.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_target != null) await _target.DisposeAsync();
-    }
-
-    [TearDown]
-    public void ShowServerLogOnFailure() => _target?.WriteLogTailIfFailed();
 
     [TestCase("exit 0", 0)]
     [TestCase("false", 1)]
@@ -32,7 +19,7 @@ public sealed class ClientExecTests
     [CancelAfter(TimeoutMs)]
     public async Task Exit_status_is_reported(string command, int expected, CancellationToken cancellationToken)
     {
-        await using var client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using var client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         var result = await ClientTestSupport.ExecAsync(client, command, cancellationToken: cancellationToken);
         Assert.That(result.ExitCode, Is.EqualTo(expected));
     }
@@ -40,7 +27,7 @@ public sealed class ClientExecTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Stderr_stays_apart_from_stdout(CancellationToken cancellationToken)
     {
-        await using var client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using var client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         var result = await ClientTestSupport.ExecAsync(client, "for i in 1 2 3; do echo out$i; echo err$i >&2; done", cancellationToken: cancellationToken);
         Assert.That(result.StdoutText, Is.EqualTo("out1\nout2\nout3\n"));
         Assert.That(result.Stderr, Is.EqualTo("err1\nerr2\nerr3\n"));
@@ -49,18 +36,18 @@ public sealed class ClientExecTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Password_authentication_works(CancellationToken cancellationToken)
     {
-        await using var client = await ClientTestSupport.ConnectAsync(_target, usePassword: true, cancellationToken: cancellationToken);
+        await using var client = await ClientTestSupport.ConnectAsync(Target, usePassword: true, cancellationToken: cancellationToken);
         var result = await ClientTestSupport.ExecAsync(client, "id -un", cancellationToken: cancellationToken);
-        Assert.That(result.StdoutText.Trim(), Is.EqualTo(_target.UserName));
+        Assert.That(result.StdoutText.Trim(), Is.EqualTo(Target.UserName));
     }
 
     [Test, CancelAfter(TimeoutMs)]
     public void Wrong_password_raises_AuthenticationException_naming_allowed_methods(CancellationToken cancellationToken)
     {
-        _target.RequirePassword();
+        Target.RequirePassword();
         using var client = new SshClient();
-        ClientTestSupport.TrustHostKey(client, _target);
-        var error = Assert.ThrowsAsync<AuthenticationException>(() => client.ConnectAsync(_target.Host, _target.Port, _target.UserName,
+        ClientTestSupport.TrustHostKey(client, Target);
+        var error = Assert.ThrowsAsync<AuthenticationException>(() => client.ConnectAsync(Target.Host, Target.Port, Target.UserName,
             password: "definitely-not-the-password", lookForKeys: false, cancellationToken: cancellationToken));
         Assert.That(error!.AllowedMethods, Does.Contain("publickey"));
         Assert.That(error.Message, Does.Contain("password").IgnoreCase);
@@ -71,26 +58,26 @@ public sealed class ClientExecTests
     {
         using var client = new SshClient();
         var impostor = Ed25519PrivateKey.Generate().PublicKey;
-        client.GetHostKeys().Add(ClientTestSupport.HostKeyName(_target), impostor.KeyType, impostor);
-        var error = Assert.ThrowsAsync<BadHostKeyException>(() => client.ConnectAsync(_target.Host, _target.Port, _target.UserName,
-            keyFilename: [_target.KeyPath], lookForKeys: false, cancellationToken: cancellationToken));
+        client.GetHostKeys().Add(ClientTestSupport.HostKeyName(Target), impostor.KeyType, impostor);
+        var error = Assert.ThrowsAsync<BadHostKeyException>(() => client.ConnectAsync(Target.Host, Target.Port, Target.UserName,
+            keyFilename: [Target.KeyPath], lookForKeys: false, cancellationToken: cancellationToken));
         Assert.That(error!.ExpectedFingerprint, Is.EqualTo(impostor.GetFingerprint()));
-        if (_target.HostKeyFingerprint is { } actual) Assert.That(error.ReceivedFingerprint, Is.EqualTo(actual));
+        if (Target.HostKeyFingerprint is { } actual) Assert.That(error.ReceivedFingerprint, Is.EqualTo(actual));
     }
 
     [Test, CancelAfter(TimeoutMs)]
     public void Unknown_host_is_rejected_by_default(CancellationToken cancellationToken)
     {
         using var client = new SshClient();
-        var error = Assert.ThrowsAsync<SshException>(() => client.ConnectAsync(_target.Host, _target.Port, _target.UserName,
-            keyFilename: [_target.KeyPath], lookForKeys: false, cancellationToken: cancellationToken));
+        var error = Assert.ThrowsAsync<SshException>(() => client.ConnectAsync(Target.Host, Target.Port, Target.UserName,
+            keyFilename: [Target.KeyPath], lookForKeys: false, cancellationToken: cancellationToken));
         Assert.That(error!.Message, Does.Contain("known_hosts"));
     }
 
     [Test, CancelAfter(TimeoutMs)]
     public async Task Hundred_megabytes_round_trip_intact(CancellationToken cancellationToken)
     {
-        await using var client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using var client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         await TransferAndVerifyAsync(client, 100_000_000, cancellationToken);
     }
 

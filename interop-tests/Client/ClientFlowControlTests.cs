@@ -8,21 +8,11 @@ namespace Ssh.InteropTests.Client;
 /// <summary>The exec deadlock paramiko and SSH.NET users meet: a command filling stdout and stderr at once, read
 /// in any order, must complete with memory bounded by the window.</summary>
 [TestFixture]
-public sealed class ClientFlowControlTests
+public sealed class ClientFlowControlTests : SharedServerFixture
 {
     private const int TimeoutMs = 180_000;
     private const long Size = 100_000_000;
     private const string BothStreams = "head -c 100000000 /dev/zero & head -c 100000000 /dev/zero >&2; wait";
-    private ServerTarget _target = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer() => _target = await ServerTarget.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_target != null) await _target.DisposeAsync();
-    }
 
     public enum ReadOrder
     {
@@ -37,7 +27,7 @@ public sealed class ClientFlowControlTests
     [CancelAfter(TimeoutMs)]
     public async Task Hundred_megabytes_on_each_stream_complete_in_any_read_order(ReadOrder order, CancellationToken cancellationToken)
     {
-        await using SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         using var memory = new PeakManagedMemory();
 
         var (_, stdout, stderr) = await client.ExecCommandAsync(BothStreams, cancellationToken: cancellationToken);

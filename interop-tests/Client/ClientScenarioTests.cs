@@ -11,28 +11,15 @@ namespace Ssh.InteropTests.Client;
 /// <summary>The classic scenarios people hit with paramiko and SSH.NET, against Debian's sshd: sudo with a pty,
 /// background daemons, interactive shells, many channels at once, timeouts.</summary>
 [TestFixture]
-public sealed class ClientScenarioTests
+public sealed class ClientScenarioTests : SharedServerFixture
 {
     private const int TimeoutMs = 120_000;
-    private ServerTarget _target = null!;
-
-    [OneTimeSetUp]
-    public async Task StartServer() => _target = await ServerTarget.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopServer()
-    {
-        if (_target != null) await _target.DisposeAsync();
-    }
-
-    [TearDown]
-    public void ShowServerLogOnFailure() => _target?.WriteLogTailIfFailed();
 
     [Test, CancelAfter(TimeoutMs)]
     public async Task Sudo_S_with_a_pty_reads_the_password_from_stdin(CancellationToken cancellationToken)
     {
-        string password = _target.RequirePassword();
-        await using SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        string password = Target.RequirePassword();
+        await using SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         var (stdin, stdout, _) = await client.ExecCommandAsync("sudo -S -p '' whoami", getPty: true, cancellationToken: cancellationToken);
         await stdin.WriteAsync(password + "\n", cancellationToken);
         await stdin.FlushAsync(cancellationToken);
@@ -46,8 +33,8 @@ public sealed class ClientScenarioTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Sudo_prompts_on_the_pty_and_takes_the_password(CancellationToken cancellationToken)
     {
-        string password = _target.RequirePassword();
-        await using SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        string password = Target.RequirePassword();
+        await using SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         var (stdin, stdout, _) = await client.ExecCommandAsync("sudo -k; sudo id -un", getPty: true, cancellationToken: cancellationToken);
         string prompt = await ReadUntilAsync(stdout, "password", cancellationToken);
         Assert.That(prompt, Does.Contain("password").IgnoreCase);
@@ -61,11 +48,11 @@ public sealed class ClientScenarioTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task A_background_daemon_returns_promptly_and_outlives_the_connection(CancellationToken cancellationToken)
     {
-        string password = _target.RequirePassword();
+        string password = Target.RequirePassword();
         string marker = $"sleep 47.{Random.Shared.Next(1000, 9999)}";
         try
         {
-            await using (SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken))
+            await using (SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken))
             {
                 var started = System.Diagnostics.Stopwatch.StartNew();
                 var result = await ClientTestSupport.ExecAsync(client,
@@ -73,13 +60,13 @@ public sealed class ClientScenarioTests
                 Assert.That(result.ExitCode, Is.EqualTo(0), result.Stderr);
                 Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the call must not wait for the daemon");
             }
-            await using SshClient again = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+            await using SshClient again = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
             var check = await ClientTestSupport.ExecAsync(again, $"pgrep -f '{marker}'", cancellationToken: cancellationToken);
             Assert.That(check.ExitCode, Is.EqualTo(0), "the daemon must keep running after the client disconnected");
         }
         finally
         {
-            await using SshClient cleanup = await ClientTestSupport.ConnectAsync(_target, cancellationToken: CancellationToken.None);
+            await using SshClient cleanup = await ClientTestSupport.ConnectAsync(Target, cancellationToken: CancellationToken.None);
             await ClientTestSupport.ExecAsync(cleanup, $"sudo -S -p '' pkill -f '{marker}'", Encoding.UTF8.GetBytes(password + "\n"), CancellationToken.None);
         }
     }
@@ -87,7 +74,7 @@ public sealed class ClientScenarioTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Interactive_shell_runs_commands_and_follows_a_resize(CancellationToken cancellationToken)
     {
-        await using SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         Channel shell = await client.InvokeShellAsync("xterm", 80, 24, cancellationToken: cancellationToken);
         ChannelFile output = shell.MakeFile();
         await shell.SendAllAsync(Encoding.UTF8.GetBytes("echo marker_$((40+2))\n"), cancellationToken);
@@ -102,7 +89,7 @@ public sealed class ClientScenarioTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Hundred_concurrent_execs_on_one_connection_keep_their_data_apart(CancellationToken cancellationToken)
     {
-        await using SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         var runs = Enumerable.Range(0, 100).Select(async i =>
         {
             byte[] data = new byte[100_000 + i];
@@ -117,7 +104,7 @@ public sealed class ClientScenarioTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task A_read_timeout_raises_and_leaves_the_connection_usable(CancellationToken cancellationToken)
     {
-        await using SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         var (_, stdout, _) = await client.ExecCommandAsync("sleep 3; echo late", timeout: TimeSpan.FromMilliseconds(300), cancellationToken: cancellationToken);
         Assert.ThrowsAsync<TimeoutException>(() => stdout.ReadLineAsync(cancellationToken));
         var after = await ClientTestSupport.ExecAsync(client, "echo still-here", cancellationToken: cancellationToken);
@@ -129,7 +116,7 @@ public sealed class ClientScenarioTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Keepalive_detects_a_frozen_peer(CancellationToken cancellationToken)
     {
-        if (_target.Server is null) Assert.Ignore("Needs a local sshd to freeze; an external server (SSH_INTEROP_HOST) cannot be.");
+        if (Target.Server is null) Assert.Ignore("Needs a local sshd to freeze; an external server (SSH_INTEROP_HOST) cannot be.");
         await using ServerTarget target = await ServerTarget.StartAsync(cancellationToken: cancellationToken);
         await using SshClient client = await ClientTestSupport.ConnectAsync(target, cancellationToken: cancellationToken);
         var transport = client.GetTransport()!;
@@ -158,7 +145,7 @@ public sealed class ClientScenarioTests
     [Test, CancelAfter(TimeoutMs)]
     public async Task Keepalive_keeps_a_live_idle_connection(CancellationToken cancellationToken)
     {
-        await using SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: cancellationToken);
+        await using SshClient client = await ClientTestSupport.ConnectAsync(Target, cancellationToken: cancellationToken);
         client.GetTransport()!.SetKeepalive(TimeSpan.FromMilliseconds(200), countMax: 2);
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // ten intervals with nothing but keepalives
         var result = await ClientTestSupport.ExecAsync(client, "echo alive", cancellationToken: cancellationToken);

@@ -1,11 +1,8 @@
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Ssh.Transport.KeyExchange;
 using Ssh.Transport.Keys;
-using Ssh.Transport.Messages;
 using Ssh.Transport.Packets;
-using Ssh.Transport.Wire;
 
 namespace Ssh.Transport.Session;
 
