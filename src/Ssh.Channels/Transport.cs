@@ -169,6 +169,18 @@ public sealed partial class Transport : IDisposable, IAsyncDisposable
         Check(result, username, $"Public key {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}", "publickey");
     }
 
+    /// <summary>paramiko's auth_interactive (RFC 4256): <paramref name="handler"/> gets each round's prompts and
+    /// returns one answer per prompt. Raises <see cref="AuthenticationException"/> when refused.</summary>
+    public async Task AuthInteractiveAsync(string username, Func<InteractiveQuery, IReadOnlyList<string>> handler, string submethods = "",
+        CancellationToken cancellationToken = default)
+    {
+        AuthResult result = await Auth.AuthKeyboardInteractiveAsync(username, handler, submethods, cancellationToken).ConfigureAwait(false);
+        Check(result, username, "Keyboard-interactive", "keyboard-interactive");
+    }
+
+    public void AuthInteractive(string username, Func<InteractiveQuery, IReadOnlyList<string>> handler, string submethods = "") =>
+        Sync(ct => AuthInteractiveAsync(username, handler, submethods, ct));
+
     public void AuthPassword(string username, string password) => Sync(ct => AuthPasswordAsync(username, password, ct));
 
     public void AuthPublicKey(string username, SshPrivateKey key) => Sync(ct => AuthPublicKeyAsync(username, key, ct));

@@ -47,6 +47,26 @@ public sealed partial class SshClient
                 lastError = e;
             }
         }
+        // paramiko's fallback: a server that takes no "password" but does take keyboard-interactive (PAM, typically)
+        // gets the password as the answer to its single prompt.
+        if (password is not null && !allowed.Contains("password") && allowed.Contains("keyboard-interactive"))
+        {
+            try
+            {
+                await transport.AuthInteractiveAsync(username, query => query.Prompts.Count switch
+                {
+                    0 => [],
+                    1 => [password],
+                    _ => throw new AuthenticationException(
+                        $"The server asks {query.Prompts.Count} keyboard-interactive questions; a password answers only one.", allowed),
+                }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (AuthenticationException e)
+            {
+                lastError = e;
+            }
+        }
         if (lastError is not null) throw lastError;
         throw new BadAuthenticationTypeException(
             $"No authentication method we could try is allowed for {username}. The server allows: {string.Join(", ", allowed)}.", allowed);

@@ -143,4 +143,39 @@ public sealed class ServerAuthenticationTests
         public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) =>
             key.Equals(allowed) ? AuthenticationResult.Successful : AuthenticationResult.Failed;
     }
+
+    private sealed class TwoRounds : ServerInterface
+    {
+        public override string GetAllowedAuths(string username) => "keyboard-interactive";
+
+        public override InteractiveQuery? CheckAuthInteractive(string username, string submethods) =>
+            new("login", "two questions", [new InteractivePrompt("Name: ", true), new InteractivePrompt("Pin: ", false)]);
+
+        public override (AuthenticationResult Result, InteractiveQuery? Next) CheckAuthInteractiveResponse(string username, IReadOnlyList<string> responses) =>
+            responses switch
+            {
+                ["alice", "1234"] => (AuthenticationResult.Failed, new InteractiveQuery("otp", "", "Code: ")),
+                ["999999"] => (AuthenticationResult.Successful, null),
+                _ => (AuthenticationResult.Failed, null),
+            };
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Keyboard_interactive_runs_several_rounds(CancellationToken cancellationToken)
+    {
+        var (server, started, clientStream) = StartServer(new TwoRounds());
+        var transport = new Transport(clientStream);
+        await transport.StartClientAsync(cancellationToken: cancellationToken);
+        var seen = new List<string>();
+        await transport.AuthInteractiveAsync("alice", query =>
+        {
+            seen.AddRange(query.Prompts.Select(p => p.Text + (p.Echo ? "(echo)" : "")));
+            return query.Prompts.Count == 2 ? ["alice", "1234"] : ["999999"];
+        }, cancellationToken: cancellationToken);
+        Assert.That(seen, Is.EqualTo(new[] { "Name: (echo)", "Pin: ", "Code: " }));
+        Assert.That(await started.WaitAsync(cancellationToken), Is.EqualTo("alice"));
+        Assert.That(transport.AuthenticationMethod, Is.EqualTo("keyboard-interactive"));
+        await transport.DisposeAsync();
+        await server.DisposeAsync();
+    }
 }

@@ -47,6 +47,48 @@ internal sealed class UserAuthClient
         return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>RFC 4256 keyboard-interactive: answers each round of prompts with <paramref name="respond"/> until the
+    /// server says yes or no. Prompt texts are passed on with control characters removed.</summary>
+    public async Task<AuthResult> AuthKeyboardInteractiveAsync(string user, Func<InteractiveQuery, IReadOnlyList<string>> respond,
+        string submethods, CancellationToken cancellationToken)
+    {
+        await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
+        // RFC 4256 §3.1: string language tag (deprecated, empty) ‖ string submethods
+        byte[] fields = new SshBuffer().WriteString("").WriteString(submethods).ToArray();
+        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "keyboard-interactive", fields), cancellationToken).ConfigureAwait(false);
+        for (int round = 0; ; round++)
+        {
+            byte[] message = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
+            switch ((MessageNumber)message[0])
+            {
+                case MessageNumber.UserauthInfoRequest:
+                    if (round >= 32)
+                        throw new SshProtocolException(DisconnectReason.ProtocolError, "The server asked more than 32 rounds of keyboard-interactive questions.");
+                    InteractiveQuery query = Clean(UserauthInfoRequestMessage.Read(message).Query);
+                    IReadOnlyList<string> answers = respond(query);
+                    if (answers.Count != query.Prompts.Count)
+                        throw new ArgumentException($"The keyboard-interactive handler gave {answers.Count} answers to {query.Prompts.Count} prompts.");
+                    await _session.SendAsync(new UserauthInfoResponseMessage(answers), cancellationToken).ConfigureAwait(false);
+                    continue;
+                case MessageNumber.UserauthBanner:
+                    Banners.Add(SshSession.Sanitize(UserauthBannerMessage.Read(message).Text));
+                    continue;
+                case MessageNumber.UserauthSuccess:
+                    return AuthResult.Succeeded;
+                case MessageNumber.UserauthFailure:
+                    UserauthFailureMessage failure = UserauthFailureMessage.Read(message);
+                    return new AuthResult(false, failure.Methods, failure.PartialSuccess);
+                default:
+                    throw new SshProtocolException(DisconnectReason.ProtocolError,
+                        $"Unexpected message {message[0]} during keyboard-interactive authentication (RFC 4256).");
+            }
+        }
+    }
+
+    private static InteractiveQuery Clean(InteractiveQuery query) => new(
+        SshSession.Sanitize(query.Name), SshSession.Sanitize(query.Instructions),
+        query.Prompts.Select(p => p with { Text = SshSession.Sanitize(p.Text) }).ToArray());
+
     /// <summary>RFC 4252 §7: asks whether the key is acceptable, then signs. Returns the server's answer to the
     /// signed request, or its FAILURE to the query.</summary>
     public async Task<AuthResult> AuthPublicKeyAsync(string user, SshPrivateKey key, CancellationToken cancellationToken)
