@@ -10,18 +10,23 @@ public sealed partial class SshClient
 {
     private static readonly string[] DefaultKeyFiles = ["id_ed25519", "id_ecdsa", "id_rsa"];
 
-    /// <summary>paramiko's order: the given key, key files, default keys in ~/.ssh, then the password. The
-    /// "none" request first learns which methods the server allows, so we never offer a method it refuses.</summary>
+    /// <summary>paramiko's order: the given key, key files, the agent's keys, default keys in ~/.ssh, then the
+    /// password. The "none" request first learns which methods the server allows, so we never offer a method it
+    /// refuses.</summary>
     private static async Task AuthenticateAsync(Transport transport, string username, string? password, SshPrivateKey? pkey,
-        IEnumerable<string>? keyFilenames, bool lookForKeys, string? passphrase, CancellationToken cancellationToken)
+        IEnumerable<string>? keyFilenames, bool allowAgent, bool lookForKeys, string? passphrase, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> allowed = await transport.AuthNoneAsync(username, cancellationToken).ConfigureAwait(false);
         if (transport.IsAuthenticated) return;
 
         AuthenticationException? lastError = null;
+        await using SshAgentClient? agent = allowAgent && allowed.Contains("publickey")
+            ? await SshAgentClient.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
+            : null;
+        IReadOnlyList<SshPrivateKey> agentKeys = agent is null ? [] : await agent.GetKeysAsync(cancellationToken).ConfigureAwait(false);
         if (allowed.Contains("publickey"))
         {
-            foreach (SshPrivateKey key in CandidateKeys(pkey, keyFilenames, lookForKeys, password, passphrase))
+            foreach (SshPrivateKey key in CandidateKeys(pkey, keyFilenames, agentKeys, lookForKeys, password, passphrase))
             {
                 try
                 {
@@ -72,12 +77,13 @@ public sealed partial class SshClient
             $"No authentication method we could try is allowed for {username}. The server allows: {string.Join(", ", allowed)}.", allowed);
     }
 
-    private static IEnumerable<SshPrivateKey> CandidateKeys(SshPrivateKey? pkey, IEnumerable<string>? keyFilenames, bool lookForKeys,
-        string? password, string? passphrase)
+    private static IEnumerable<SshPrivateKey> CandidateKeys(SshPrivateKey? pkey, IEnumerable<string>? keyFilenames,
+        IReadOnlyList<SshPrivateKey> agentKeys, bool lookForKeys, string? password, string? passphrase)
     {
         if (pkey is not null) yield return pkey;
         foreach (string file in keyFilenames ?? [])
             yield return SshPrivateKey.FromFile(file, passphrase ?? password);
+        foreach (SshPrivateKey key in agentKeys) yield return key;
         if (!lookForKeys) yield break;
         string sshDir = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh");
         foreach (string name in DefaultKeyFiles)

@@ -77,7 +77,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
                 CheckHostKey(hostKeyName, key);
                 return ValueTask.CompletedTask;
             }, token).ConfigureAwait(false);
-            await AuthenticateAsync(transport, username, password, pkey, keyFilename, lookForKeys, passphrase, token).ConfigureAwait(false);
+            await AuthenticateAsync(transport, username, password, pkey, keyFilename, allowAgent, lookForKeys, passphrase, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
         {

@@ -109,7 +109,7 @@ internal sealed class UserAuthClient
             .WriteString(user).WriteString(ConnectionService).WriteString("publickey")
             .WriteBoolean(true).WriteString(algorithm).WriteString(blob)
             .ToArray();
-        byte[] signature = key.Sign(signedData, algorithm);
+        byte[] signature = await key.SignAsync(signedData, algorithm, cancellationToken).ConfigureAwait(false);
         var signed = new SshBuffer().WriteBoolean(true).WriteString(algorithm).WriteString(blob).WriteString(signature);
         await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "publickey", signed.ToArray()), cancellationToken).ConfigureAwait(false);
         return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;

@@ -11,6 +11,11 @@ public abstract class SshPrivateKey : IDisposable
     /// <summary>Signs <paramref name="data"/> and returns the signature blob <c>string algorithm ‖ string signature</c>.</summary>
     public abstract byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null);
 
+    /// <summary>Signs asynchronously: a key held elsewhere (an ssh-agent) does I/O to sign. Local keys sign at once.</summary>
+    public virtual ValueTask<byte[]> SignAsync(ReadOnlyMemory<byte> data, string? signatureAlgorithm = null,
+        CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Sign(data.Span, signatureAlgorithm));
+
     /// <summary>Loads a private key file (paramiko's <c>from_private_key_file</c>). Malformed files raise a
     /// <see cref="FormatException"/>; an encrypted key without the right passphrase a <see cref="KeyPassphraseException"/>.</summary>
     public static SshPrivateKey FromFile(string path, string? passphrase = null) =>
