@@ -97,4 +97,29 @@ public sealed class SshcsExecTests
             File.Delete(otherKey + ".pub");
         }
     }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task A_host_alias_from_an_ssh_config_file_is_resolved(CancellationToken cancellationToken)
+    {
+        string config = Path.Combine(Path.GetTempPath(), $"sshcs-exec-config-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(config, $"""
+            Host the-alias
+                HostName {_target.Host}
+                Port {_target.Port}
+                User {_target.UserName}
+                IdentityFile {_target.KeyPath}
+            """, cancellationToken);
+        try
+        {
+            var args = new List<string> { SshcsServerProcess.CliPath(), "exec", "-F", config, "--known-hosts", _knownHosts,
+                "--host-key-policy", _target.HostPublicKey is null ? "auto-add" : "reject", "the-alias", "id -un" };
+            var result = await ProcessRunner.RunAsync(SshcsServerProcess.DotnetPath(), args, timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe());
+            Assert.That(result.Stdout.Trim(), Is.EqualTo(_target.UserName));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
 }

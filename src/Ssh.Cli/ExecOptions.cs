@@ -18,6 +18,11 @@ internal sealed class ExecOptions
     public TimeSpan ConnectTimeout { get; private set; } = TimeSpan.FromSeconds(30);
     public string Command { get; private set; } = "";
 
+    /// <summary>The ssh_config file (-F); ~/.ssh/config when not given.</summary>
+    public string? ConfigFile { get; private set; }
+    private bool _portGiven;
+    private bool _knownHostsGiven;
+
     public static ExecOptions Parse(string[] args)
     {
         var o = new ExecOptions();
@@ -31,6 +36,10 @@ internal sealed class ExecOptions
             {
                 case "-p":
                     o.Port = int.TryParse(Next(a), out int port) && port is > 0 and < 65536 ? port : throw new ArgumentException("-p needs a port number.");
+                    o._portGiven = true;
+                    break;
+                case "-F":
+                    o.ConfigFile = Next(a);
                     break;
                 case "-l":
                     o.User = Next(a);
@@ -45,6 +54,7 @@ internal sealed class ExecOptions
                     break;
                 case "--known-hosts":
                     o.KnownHostsFile = Next(a);
+                    o._knownHostsGiven = true;
                     break;
                 case "--host-key-policy":
                     o.Policy = Next(a) switch
@@ -78,6 +88,22 @@ internal sealed class ExecOptions
         if (i >= args.Length) throw new ArgumentException("Missing command.");
         // ssh joins the remaining words with spaces and lets the remote shell parse them.
         o.Command = string.Join(' ', args[i..]);
+        o.ApplyConfig();
         return o;
+    }
+
+    /// <summary>Like ssh: values from ssh_config apply where the command line gave none.</summary>
+    private void ApplyConfig()
+    {
+        SshConfig config = ConfigFile is not null ? SshConfig.FromFile(ConfigFile) : SshConfig.LoadUserConfig();
+        SshConfigEntry entry = config.Lookup(Host);
+        Host = entry.HostName;
+        User ??= entry.User;
+        if (!_portGiven && entry.Port is { } port) Port = port;
+        if (KeyFiles.Count == 0) KeyFiles.AddRange(entry.IdentityFiles.Where(File.Exists));
+        if (!_knownHostsGiven && entry["userknownhostsfile"] is { } knownHosts && knownHosts != "/dev/null")
+            KnownHostsFile = knownHosts.StartsWith("~/", StringComparison.Ordinal)
+                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), knownHosts[2..])
+                : knownHosts;
     }
 }

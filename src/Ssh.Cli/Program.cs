@@ -34,7 +34,7 @@ public static class Program
                  [-o Name=value]... [--subsystem NAME=COMMAND]... [--max-startups N] [--log-level info|error]
               A throw-away SSH server (default 127.0.0.1:2222, user test / password test, a host key kept in
               ~/.local/state/sshcs). Commands run as the server's own OS user. Ctrl-C or SIGTERM stops it.
-          exec [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
+          exec [-F CONFIG] [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
                [--host-key-policy reject|auto-add|warn] [-o Name=value]... [user@]host COMMAND...
               Runs COMMAND on host, streaming stdin/stdout/stderr; exits with its exit status
               (255 when the connection or authentication fails).

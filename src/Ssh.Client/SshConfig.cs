@@ -1,0 +1,162 @@
+namespace Ssh.Client;
+
+/// <summary>
+/// paramiko's <c>SSHConfig</c>: OpenSSH client configuration (ssh_config(5)) — <c>Host</c> blocks with patterns
+/// (<c>*</c>, <c>?</c>, <c>!negation</c>), keywords case-insensitive, <c>Keyword value</c> or <c>Keyword=value</c>,
+/// quoted values, comments. For each keyword the first value that applies wins, as in ssh. <c>Match</c> blocks
+/// and <c>Include</c> are not evaluated: their contents are skipped.
+/// </summary>
+public sealed class SshConfig
+{
+    private readonly List<(string[] Patterns, List<(string Key, string Value)> Options)> _blocks = [];
+
+    /// <summary>Keywords that may appear more than once and accumulate (ssh_config(5)).</summary>
+    private static readonly HashSet<string> Lists = new(StringComparer.Ordinal) { "identityfile", "localforward", "remoteforward", "dynamicforward", "certificatefile", "sendenv" };
+
+    public static SshConfig Parse(string text)
+    {
+        var config = new SshConfig();
+        var current = (Patterns: new[] { "*" }, Options: new List<(string, string)>());
+        config._blocks.Add(current);
+        bool skipping = false;
+        int lineNumber = 0;
+        foreach (string raw in text.Split('\n'))
+        {
+            lineNumber++;
+            string line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            (string key, string value) = SplitKeyword(line, lineNumber);
+            switch (key)
+            {
+                case "host":
+                    current = (SplitValues(value), new List<(string, string)>());
+                    config._blocks.Add(current);
+                    skipping = false;
+                    break;
+                case "match":
+                    skipping = true; // conditions we do not evaluate: their options must not leak into other hosts
+                    break;
+                case "include":
+                    break;
+                default:
+                    if (!skipping) current.Options.Add((key, value));
+                    break;
+            }
+        }
+        return config;
+    }
+
+    public static SshConfig FromFile(string path) => Parse(File.ReadAllText(path));
+
+    /// <summary>The user's <c>~/.ssh/config</c>, or an empty configuration when there is none.</summary>
+    public static SshConfig LoadUserConfig()
+    {
+        string path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "config");
+        return File.Exists(path) ? FromFile(path) : Parse("");
+    }
+
+    /// <summary>The options for <paramref name="host"/>: keywords lower-cased, <c>hostname</c> defaulting to the
+    /// host itself, <c>%h</c> in HostName expanded, <c>~</c> in IdentityFile expanded. List keywords (IdentityFile,
+    /// LocalForward, ...) keep every value in order.</summary>
+    public SshConfigEntry Lookup(string host)
+    {
+        var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (patterns, options) in _blocks)
+        {
+            if (!Matches(patterns, host)) continue;
+            foreach (var (key, value) in options)
+            {
+                if (!values.TryGetValue(key, out List<string>? list)) values[key] = [value];
+                else if (Lists.Contains(key)) list.Add(value);
+            }
+        }
+        if (values.TryGetValue("hostname", out List<string>? hostName)) hostName[0] = hostName[0].Replace("%h", host);
+        else values["hostname"] = [host];
+        if (values.TryGetValue("identityfile", out List<string>? files))
+        {
+            string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            for (int i = 0; i < files.Count; i++)
+                if (files[i].StartsWith("~/", StringComparison.Ordinal)) files[i] = Path.Combine(home, files[i][2..]);
+        }
+        return new SshConfigEntry(values);
+    }
+
+    private static bool Matches(string[] patterns, string host)
+    {
+        bool matched = false;
+        foreach (string pattern in patterns)
+        {
+            if (pattern.StartsWith('!'))
+            {
+                if (Glob(pattern[1..], host)) return false; // a negated match excludes the host outright
+            }
+            else if (Glob(pattern, host))
+            {
+                matched = true;
+            }
+        }
+        return matched;
+    }
+
+    /// <summary>ssh's wildcards: <c>*</c> any run, <c>?</c> one character; case-insensitive like host names.</summary>
+    internal static bool Glob(string pattern, string text)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(text[t])))
+            {
+                p++;
+                t++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
+
+    private static (string Key, string Value) SplitKeyword(string line, int lineNumber)
+    {
+        int split = line.IndexOfAny([' ', '\t', '=']);
+        if (split <= 0) throw new FormatException($"ssh config line {lineNumber}: '{line}' has no value.");
+        string key = line[..split].ToLowerInvariant();
+        string value = line[split..].TrimStart(' ', '\t');
+        if (value.StartsWith('=')) value = value[1..].TrimStart(' ', '\t');
+        if (value.Length >= 2 && value[0] == '"' && value[^1] == '"') value = value[1..^1];
+        return (key, value);
+    }
+
+    private static string[] SplitValues(string value) =>
+        value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(v => v.Trim('"')).ToArray();
+}
+
+/// <summary>The options that apply to one host (keywords lower-cased).</summary>
+public sealed class SshConfigEntry(Dictionary<string, List<string>> values)
+{
+    /// <summary>The first value of <paramref name="keyword"/>, or null.</summary>
+    public string? this[string keyword] => values.TryGetValue(keyword.ToLowerInvariant(), out List<string>? list) ? list[0] : null;
+
+    /// <summary>Every value of a list keyword (IdentityFile, LocalForward, ...), in order.</summary>
+    public IReadOnlyList<string> GetAll(string keyword) =>
+        values.TryGetValue(keyword.ToLowerInvariant(), out List<string>? list) ? list : [];
+
+    public string HostName => this["hostname"]!;
+    public string? User => this["user"];
+    public int? Port => int.TryParse(this["port"], out int port) ? port : null;
+    public IReadOnlyList<string> IdentityFiles => GetAll("identityfile");
+
+    public IReadOnlyCollection<string> Keywords => values.Keys;
+}
