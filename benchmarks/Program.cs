@@ -16,6 +16,8 @@ public static class Program
             return await ThroughputRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "connections" && OperatingSystem.IsLinux())
             return await IdleConnectionsRun.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "allocations" && OperatingSystem.IsLinux())
+            return await AllocationRun.RunAsync(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -19,7 +19,9 @@ internal sealed class ChannelBuffer : IDisposable
     private FileStream? _spill;
     private long _spillRead;
 
-    public ChannelBuffer(int initialCapacity = 16 * 1024) => _ring = new byte[initialCapacity];
+    // The ring comes from the shared pool and goes back (wiped) as it grows and once the stream is drained, so a
+    // channel that filled its window does not leave megabytes of garbage behind.
+    public ChannelBuffer(int initialCapacity = 16 * 1024) => _ring = System.Buffers.ArrayPool<byte>.Shared.Rent(initialCapacity);
 
     /// <summary>Bytes waiting in memory (not counting spilled ones).</summary>
     public int Count
@@ -95,6 +97,7 @@ internal sealed class ChannelBuffer : IDisposable
                 {
                     _spill?.Dispose();
                     _spill = null;
+                    ReturnRing();
                     if (_error is not null) throw _error;
                     return 0;
                 }
@@ -152,12 +155,22 @@ internal sealed class ChannelBuffer : IDisposable
         if (needed <= _ring.Length) return;
         int size = _ring.Length;
         while (size < needed) size *= 2;
-        var bigger = new byte[size];
+        byte[] bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
         int first = Math.Min(_count, _ring.Length - _head);
         _ring.AsSpan(_head, first).CopyTo(bigger);
         _ring.AsSpan(0, _count - first).CopyTo(bigger.AsSpan(first));
+        ReturnRing();
         _ring = bigger;
         _head = 0;
+    }
+
+    /// <summary>Gives the ring back, wiped (it held channel data). Called under the lock.</summary>
+    private void ReturnRing()
+    {
+        if (_ring.Length == 0) return;
+        Array.Clear(_ring);
+        System.Buffers.ArrayPool<byte>.Shared.Return(_ring);
+        _ring = [];
     }
 
     public void Dispose()

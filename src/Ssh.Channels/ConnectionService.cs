@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using Ssh.Transport;
 using Ssh.Transport.Messages;
@@ -116,6 +117,7 @@ internal sealed class ConnectionService : IConnectionHandler
         return reply is null ? [] : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         ReadOnlySpan<byte> span = payload.Span;

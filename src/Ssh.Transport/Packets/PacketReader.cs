@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using Ssh.Transport.Algorithms.Ciphers;
@@ -43,6 +44,7 @@ internal sealed class PacketReader : IDisposable
     /// <summary>Reads the next packet and returns its payload (message number first).</summary>
     /// <exception cref="SshConnectionException">The peer closed the connection.</exception>
     /// <exception cref="SshProtocolException">The packet is malformed or fails authentication.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReadOnlyMemory<byte>> ReadPacketAsync(CancellationToken cancellationToken)
     {
         while (true)

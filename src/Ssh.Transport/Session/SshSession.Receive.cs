@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ssh.Transport.Messages;
 
 namespace Ssh.Transport.Session;
@@ -27,6 +28,7 @@ internal sealed partial class SshSession
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DispatchAsync(ReadOnlyMemory<byte> payload)
     {
         if (payload.IsEmpty)
