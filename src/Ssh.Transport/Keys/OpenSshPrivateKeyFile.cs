@@ -174,6 +174,7 @@ public static class OpenSshPrivateKeyFile
         SshPrivateKey key = type switch
         {
             Ed25519PublicKey.TypeName => ReadEd25519(ref reader),
+            "ecdsa-sha2-nistp256" or "ecdsa-sha2-nistp384" or "ecdsa-sha2-nistp521" => ReadEcdsa(type, ref reader),
             _ => throw new FormatException($"Private key type '{type}' is not supported yet."),
         };
         try
@@ -214,10 +215,32 @@ public static class OpenSshPrivateKeyFile
         return key;
     }
 
+    // PROTOCOL.key / sshkey.c: string curve identifier ‖ string Q ‖ mpint d
+    private static EcdsaPrivateKey ReadEcdsa(string type, ref SshReader reader)
+    {
+        EcdsaCurve curve = EcdsaCurve.ForKeyType(type)!;
+        string identifier = reader.ReadString();
+        if (identifier != curve.Identifier)
+            throw new FormatException($"The {type} private key names curve '{identifier}'.");
+        ReadOnlySpan<byte> point = reader.ReadStringBytes();
+        ReadOnlySpan<byte> scalar = reader.ReadMpintUnsigned();
+        return new EcdsaPrivateKey(curve, point, scalar);
+    }
+
     private static void WritePrivateKey(SshBuffer buffer, SshPrivateKey key)
     {
         switch (key)
         {
+            case EcdsaPrivateKey ec:
+            {
+                var reader = new SshReader(ec.PublicKey.GetBlob());
+                reader.ReadStringBytes();
+                reader.ReadStringBytes();
+                byte[] scalar = ec.ExportScalar();
+                buffer.WriteString(ec.Curve.KeyType).WriteString(ec.Curve.Identifier).WriteString(reader.ReadStringBytes()).WriteMpint(scalar);
+                CryptographicOperations.ZeroMemory(scalar);
+                break;
+            }
             case Ed25519PrivateKey ed:
             {
                 ReadOnlySpan<byte> pub = ((Ed25519PublicKey)ed.PublicKey).Key;

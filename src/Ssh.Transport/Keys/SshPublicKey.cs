@@ -53,6 +53,7 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
         return type switch
         {
             Ed25519PublicKey.TypeName => Ed25519PublicKey.ReadBody(blob),
+            "ecdsa-sha2-nistp256" or "ecdsa-sha2-nistp384" or "ecdsa-sha2-nistp521" => EcdsaPublicKey.ReadBody(type, blob),
             _ => throw new NotSupportedException($"Public key type '{type}' is not supported."),
         };
     }

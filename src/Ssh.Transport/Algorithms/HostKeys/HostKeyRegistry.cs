@@ -8,6 +8,9 @@ public static class HostKeyRegistry
     public static IReadOnlyList<HostKeyAlgorithmInfo> All { get; } =
     [
         new("ssh-ed25519", "ssh-ed25519", true),
+        new("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", true),
+        new("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", true),
+        new("ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", true),
     ];
 
     public static IReadOnlyList<string> DefaultNames { get; } = All.Where(a => a.IsDefault).Select(a => a.Name).ToArray();
