@@ -34,9 +34,12 @@ public sealed class ClientAlgorithmTests
     public Task HostKeyEd25519(CancellationToken cancellationToken) =>
         RunWithAsync(["HostKeyAlgorithms ssh-ed25519"], a => Assert.That(a.HostKey, Is.EqualTo("ssh-ed25519")), cancellationToken);
 
-    [Test, CancelAfter(TimeoutMs)]
-    public Task HostKeyEcdsa(CancellationToken cancellationToken) =>
-        RunWithAsync(["HostKeyAlgorithms ecdsa-sha2-nistp256"], a => Assert.That(a.HostKey, Is.EqualTo("ecdsa-sha2-nistp256")), cancellationToken,
+    [TestCase("ecdsa-sha2-nistp256")]
+    [TestCase("rsa-sha2-512")]
+    [TestCase("rsa-sha2-256")]
+    [CancelAfter(TimeoutMs)]
+    public Task HostKey(string algorithm, CancellationToken cancellationToken) =>
+        RunWithAsync([$"HostKeyAlgorithms {algorithm}"], a => Assert.That(a.HostKey, Is.EqualTo(algorithm)), cancellationToken,
             autoAddHostKey: true);
 
     private static async Task RunWithAsync(string[] serverConfig, Action<Ssh.Transport.KeyExchange.NegotiatedAlgorithms> check, CancellationToken cancellationToken,

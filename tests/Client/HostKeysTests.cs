@@ -19,7 +19,8 @@ public class HostKeysTests
         Assert.That(keys.Lookup("alt.example"), Is.Null);
         Assert.That(keys.Lookup("nowhere.example"), Is.Null);
         Assert.That(keys.Lookup("revoked.example"), Is.Null);
-        Assert.That(keys.Lookup("rsa.example"), Is.Null); // unsupported type: kept, never matched
+        Assert.That(keys.Lookup("rsa.example")!["ssh-rsa"].KeyType, Is.EqualTo("ssh-rsa"));
+        Assert.That(keys.Lookup("weird.example"), Is.Null); // unsupported type: kept, never matched
     }
 
     [Test]

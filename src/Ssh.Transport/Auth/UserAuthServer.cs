@@ -146,7 +146,8 @@ internal sealed class UserAuthServer
             .WriteString(_session.SessionId!)
             .WriteBytes(raw.AsSpan(0, signedLength))
             .ToArray();
-        if (!key.Verify(signedData, signature)) return AuthenticationResult.Failed;
+        // RFC 8332 §3.2: the signature must be made with the algorithm the request names.
+        if (SshPublicKey.SignatureAlgorithmOf(signature) != algorithm || !key.Verify(signedData, signature)) return AuthenticationResult.Failed;
         return await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
     }
 

@@ -206,6 +206,10 @@ internal sealed class KeyExchanger : IDisposable
 
         byte[] sharedSecret = _method!.CompleteClient(reply.ServerPublic);
         byte[] h = ExchangeHash(reply.HostKey, _clientPublic!, reply.ServerPublic, sharedSecret);
+        // RFC 4253 §8 / RFC 8332 §3: the signature must use the negotiated algorithm, not merely one the key allows.
+        if (SshPublicKey.SignatureAlgorithmOf(reply.Signature) != algorithm.Name)
+            throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
+                $"The server signed the exchange hash with '{SshPublicKey.SignatureAlgorithmOf(reply.Signature)}', but {algorithm.Name} was negotiated.");
         if (!hostKey.Verify(h, reply.Signature))
             throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
                 "The server's signature over the exchange hash is invalid: it does not hold the private host key it presented.");

@@ -24,7 +24,7 @@ public static class OpenSshPrivateKeyFile
         Parse(File.ReadAllText(path), passphrase);
 
     public static SshPrivateKey Parse(string text, string? passphrase = null) =>
-        ParseBlob(DecodeArmor(text), passphrase);
+        PemPrivateKey.IsPem(text) ? PemPrivateKey.Parse(text, passphrase) : ParseBlob(DecodeArmor(text), passphrase);
 
     /// <summary>True when the text is an openssh-key-v1 file whose private section is encrypted.</summary>
     public static bool IsEncrypted(string text)
@@ -174,6 +174,7 @@ public static class OpenSshPrivateKeyFile
         SshPrivateKey key = type switch
         {
             Ed25519PublicKey.TypeName => ReadEd25519(ref reader),
+            RsaPublicKey.TypeName => ReadRsa(ref reader),
             "ecdsa-sha2-nistp256" or "ecdsa-sha2-nistp384" or "ecdsa-sha2-nistp521" => ReadEcdsa(type, ref reader),
             _ => throw new FormatException($"Private key type '{type}' is not supported yet."),
         };
@@ -215,6 +216,18 @@ public static class OpenSshPrivateKeyFile
         return key;
     }
 
+    // PROTOCOL.key / sshkey.c: mpint n ‖ mpint e ‖ mpint d ‖ mpint iqmp ‖ mpint p ‖ mpint q
+    private static RsaPrivateKey ReadRsa(ref SshReader reader)
+    {
+        ReadOnlySpan<byte> n = reader.ReadMpintUnsigned();
+        ReadOnlySpan<byte> e = reader.ReadMpintUnsigned();
+        ReadOnlySpan<byte> d = reader.ReadMpintUnsigned();
+        ReadOnlySpan<byte> iqmp = reader.ReadMpintUnsigned();
+        ReadOnlySpan<byte> p = reader.ReadMpintUnsigned();
+        ReadOnlySpan<byte> q = reader.ReadMpintUnsigned();
+        return RsaPrivateKey.FromComponents(n, e, d, iqmp, p, q);
+    }
+
     // PROTOCOL.key / sshkey.c: string curve identifier ‖ string Q ‖ mpint d
     private static EcdsaPrivateKey ReadEcdsa(string type, ref SshReader reader)
     {
@@ -231,6 +244,16 @@ public static class OpenSshPrivateKeyFile
     {
         switch (key)
         {
+            case RsaPrivateKey rsa:
+            {
+                RSAParameters p = rsa.Export();
+                buffer.WriteString(RsaPublicKey.TypeName).WriteMpint(p.Modulus).WriteMpint(p.Exponent).WriteMpint(p.D)
+                    .WriteMpint(p.InverseQ).WriteMpint(p.P).WriteMpint(p.Q);
+                CryptographicOperations.ZeroMemory(p.D);
+                CryptographicOperations.ZeroMemory(p.P);
+                CryptographicOperations.ZeroMemory(p.Q);
+                break;
+            }
             case EcdsaPrivateKey ec:
             {
                 var reader = new SshReader(ec.PublicKey.GetBlob());

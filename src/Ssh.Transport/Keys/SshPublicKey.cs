@@ -53,6 +53,7 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
         return type switch
         {
             Ed25519PublicKey.TypeName => Ed25519PublicKey.ReadBody(blob),
+            RsaPublicKey.TypeName => RsaPublicKey.ReadBody(blob),
             "ecdsa-sha2-nistp256" or "ecdsa-sha2-nistp384" or "ecdsa-sha2-nistp521" => EcdsaPublicKey.ReadBody(type, blob),
             _ => throw new NotSupportedException($"Public key type '{type}' is not supported."),
         };
@@ -69,6 +70,10 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
         hash.AddBytes(GetBlob());
         return hash.ToHashCode();
     }
+
+    /// <summary>The algorithm name a signature blob declares, or null when the blob is malformed.</summary>
+    public static string? SignatureAlgorithmOf(ReadOnlySpan<byte> signatureBlob) =>
+        TryReadSignatureBlob(signatureBlob, out string algorithm, out _) ? algorithm : null;
 
     /// <summary>Reads <c>string algorithm ‖ string signature</c>; returns false when malformed.</summary>
     protected static bool TryReadSignatureBlob(ReadOnlySpan<byte> blob, out string algorithm, out ReadOnlySpan<byte> signature)

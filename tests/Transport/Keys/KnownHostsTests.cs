@@ -76,7 +76,7 @@ public class KnownHostsTests
         Assert.That(future.Key, Is.Null);
         Assert.That(future.Comment, Is.EqualTo("future key"));
         Assert.That(future.LineNumber, Is.EqualTo(9));
-        Assert.That(file.Entries.Single(e => e.KeyType == "ssh-rsa").Key, Is.Null);
+        Assert.That(file.Entries.Single(e => e.KeyType == "ssh-rsa").Key, Is.InstanceOf<RsaPublicKey>());
     }
 
     [TestCase("hashed.example", 22, true)]

@@ -11,6 +11,8 @@ public static class HostKeyRegistry
         new("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", true),
         new("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", true),
         new("ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", true),
+        new("rsa-sha2-512", "ssh-rsa", true),
+        new("rsa-sha2-256", "ssh-rsa", true),
     ];
 
     public static IReadOnlyList<string> DefaultNames { get; } = All.Where(a => a.IsDefault).Select(a => a.Name).ToArray();

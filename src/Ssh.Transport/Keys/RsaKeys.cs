@@ -1,0 +1,148 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using Ssh.Transport.Wire;
+
+namespace Ssh.Transport.Keys;
+
+/// <summary>An <c>ssh-rsa</c> public key (RFC 4253 §6.6) used with the SHA-2 signature algorithms of RFC 8332.
+/// SHA-1 <c>ssh-rsa</c> signatures are not accepted, as in OpenSSH since 8.8.</summary>
+public sealed class RsaPublicKey : SshPublicKey
+{
+    public const string TypeName = "ssh-rsa";
+    public const string Sha512 = "rsa-sha2-512";
+    public const string Sha256 = "rsa-sha2-256";
+
+    /// <summary>OpenSSH's floor (SSH_RSA_MINIMUM_MODULUS_SIZE).</summary>
+    public const int MinimumBits = 1024;
+
+    private readonly byte[] _exponent;
+    private readonly byte[] _modulus;
+
+    internal RsaPublicKey(ReadOnlySpan<byte> exponent, ReadOnlySpan<byte> modulus)
+    {
+        _exponent = exponent.ToArray();
+        _modulus = modulus.ToArray();
+        int bits = modulus.Length * 8 - (modulus.IsEmpty ? 0 : BitOperations.LeadingZeroCount((uint)modulus[0]) - 24);
+        if (bits < MinimumBits)
+            throw new FormatException($"The RSA key has {bits} bits; at least {MinimumBits} are required.");
+        Key = RSA.Create(new RSAParameters { Exponent = _exponent, Modulus = _modulus });
+    }
+
+    internal RSA Key { get; }
+    internal int ModulusBytes => _modulus.Length;
+
+    public override string KeyType => TypeName;
+
+    public override IReadOnlyList<string> SignatureAlgorithms => [Sha512, Sha256];
+
+    // string "ssh-rsa" ‖ mpint e ‖ mpint n
+    public override byte[] GetBlob() => new SshBuffer(_modulus.Length + 32).WriteString(TypeName).WriteMpint(_exponent).WriteMpint(_modulus).ToArray();
+
+    internal static RsaPublicKey ReadBody(ReadOnlySpan<byte> blob)
+    {
+        try
+        {
+            var reader = new SshReader(blob);
+            reader.ReadStringBytes();
+            ReadOnlySpan<byte> e = reader.ReadMpintUnsigned();
+            ReadOnlySpan<byte> n = reader.ReadMpintUnsigned();
+            reader.EnsureEnd("The ssh-rsa key blob");
+            return new RsaPublicKey(e, n);
+        }
+        catch (SshProtocolException ex)
+        {
+            throw new FormatException("The ssh-rsa key blob is malformed.", ex);
+        }
+    }
+
+    internal static HashAlgorithmName HashFor(string algorithm) => algorithm switch
+    {
+        Sha512 => HashAlgorithmName.SHA512,
+        Sha256 => HashAlgorithmName.SHA256,
+        _ => throw new NotSupportedException($"RSA signature algorithm '{algorithm}' is not supported (SHA-1 'ssh-rsa' is refused)."),
+    };
+
+    public override bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signatureBlob)
+    {
+        if (!TryReadSignatureBlob(signatureBlob, out string algorithm, out ReadOnlySpan<byte> signature)) return false;
+        if (algorithm is not (Sha512 or Sha256) || signature.Length > _modulus.Length) return false;
+        // RFC 8332 §3: the signature is as long as the modulus; accept a shorter one padded back, as OpenSSH does.
+        Span<byte> padded = stackalloc byte[_modulus.Length];
+        padded.Clear();
+        signature.CopyTo(padded[(padded.Length - signature.Length)..]);
+        return Key.VerifyData(data, padded, HashFor(algorithm), RSASignaturePadding.Pkcs1);
+    }
+}
+
+/// <summary>An RSA private key; signs with rsa-sha2-512 unless told rsa-sha2-256.</summary>
+public sealed class RsaPrivateKey : SshPrivateKey
+{
+    private readonly RSA _key;
+
+    internal RsaPrivateKey(RSAParameters parameters)
+    {
+        _key = RSA.Create(parameters);
+        PublicKey = new RsaPublicKey(parameters.Exponent, parameters.Modulus);
+    }
+
+    /// <summary>From the fields of an OpenSSH key file: n, e, d, iqmp, p, q (PROTOCOL.key).</summary>
+    internal static RsaPrivateKey FromComponents(ReadOnlySpan<byte> n, ReadOnlySpan<byte> e, ReadOnlySpan<byte> d,
+        ReadOnlySpan<byte> iqmp, ReadOnlySpan<byte> p, ReadOnlySpan<byte> q)
+    {
+        var bigD = new BigInteger(d, isUnsigned: true, isBigEndian: true);
+        var bigP = new BigInteger(p, isUnsigned: true, isBigEndian: true);
+        var bigQ = new BigInteger(q, isUnsigned: true, isBigEndian: true);
+        if (bigP.IsZero || bigQ.IsZero) throw new FormatException("The RSA private key has a zero prime.");
+        int half = (n.Length + 1) / 2;
+        var parameters = new RSAParameters
+        {
+            Modulus = n.ToArray(),
+            Exponent = e.ToArray(),
+            D = Pad(d.ToArray(), n.Length),
+            P = Pad(p.ToArray(), half),
+            Q = Pad(q.ToArray(), half),
+            DP = Pad((bigD % (bigP - 1)).ToByteArray(isUnsigned: true, isBigEndian: true), half),
+            DQ = Pad((bigD % (bigQ - 1)).ToByteArray(isUnsigned: true, isBigEndian: true), half),
+            InverseQ = Pad(iqmp.ToArray(), half),
+        };
+        try
+        {
+            return new RsaPrivateKey(parameters);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new FormatException("The RSA private key's numbers do not form a valid key; the file is corrupt.", ex);
+        }
+    }
+
+    /// <summary>.NET wants D as long as the modulus and the CRT values half as long, left-padded with zeros.</summary>
+    private static byte[] Pad(byte[] value, int length)
+    {
+        if (value.Length >= length) return value;
+        byte[] padded = new byte[length];
+        value.CopyTo(padded, length - value.Length);
+        return padded;
+    }
+
+    public static RsaPrivateKey Generate(int bits = 3072)
+    {
+        using RSA rsa = RSA.Create(bits);
+        return new RsaPrivateKey(rsa.ExportParameters(true));
+    }
+
+    public override SshPublicKey PublicKey { get; }
+
+    internal RSAParameters Export() => _key.ExportParameters(true);
+
+    public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null)
+    {
+        string algorithm = signatureAlgorithm is null or RsaPublicKey.TypeName ? RsaPublicKey.Sha512 : signatureAlgorithm;
+        byte[] signature = _key.SignData(data.ToArray(), RsaPublicKey.HashFor(algorithm), RSASignaturePadding.Pkcs1);
+        return new SshBuffer(signature.Length + 32).WriteString(algorithm).WriteString(signature).ToArray();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _key.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using NUnit.Framework;
+using Ssh.Transport;
+using Ssh.Transport.Keys;
+
+namespace Ssh.Tests.Transport.Keys;
+
+/// <summary>RSA keys with RFC 8332 signatures, and the PEM formats (PKCS#1, SEC1, PKCS#8) older tools write.</summary>
+[TestFixture]
+public sealed class RsaAndPemKeyTests
+{
+    [TestCase("rsa2048", "ssh-rsa", "SHA256:bnNmKHTHEAI4xyjIaxzA8N46Hm3GYpp3zTPDB0w/hyM")]
+    [TestCase("rsa_pem", "ssh-rsa", "SHA256:UtKOkdV903pVjKcYkfK8rMTC1ky43FChWzMVnBvZybs")]
+    [TestCase("rsa_pkcs8", "ssh-rsa", "SHA256:lpgdXZwup+So2f0aGMw4e5Qhege41C95iyeIZi0k7eI")]
+    [TestCase("ecdsa_pem", "ecdsa-sha2-nistp256", "SHA256:9/kyUE7HtnvckWGUfNvFxd+f1fK/c7AQsPh88HppgaI")]
+    public void Ssh_keygen_keys_load_with_their_fingerprint_and_sign(string file, string type, string fingerprint)
+    {
+        using SshPrivateKey key = SshPrivateKey.FromFile(TestData.PathOf(file));
+        Assert.That(key.PublicKey.KeyType, Is.EqualTo(type));
+        Assert.That(key.PublicKey.GetFingerprint(), Is.EqualTo(fingerprint));
+        Assert.That(key.PublicKey, Is.EqualTo(PublicKeyFile.Load(TestData.PathOf(file + ".pub")).Key));
+        byte[] signature = key.Sign("data"u8);
+        Assert.That(key.PublicKey.Verify("data"u8, signature), Is.True);
+        Assert.That(key.PublicKey.Verify("other"u8, signature), Is.False);
+    }
+
+    [TestCase("rsa-sha2-256")]
+    [TestCase("rsa-sha2-512")]
+    public void Rsa_signs_with_the_requested_sha2_algorithm(string algorithm)
+    {
+        using SshPrivateKey key = SshPrivateKey.FromFile(TestData.PathOf("rsa2048"));
+        byte[] signature = key.Sign("data"u8, algorithm);
+        Assert.That(SshPublicKey.SignatureAlgorithmOf(signature), Is.EqualTo(algorithm));
+        Assert.That(key.PublicKey.Verify("data"u8, signature), Is.True);
+    }
+
+    [Test]
+    public void Sha1_ssh_rsa_signatures_are_refused()
+    {
+        using SshPrivateKey key = SshPrivateKey.FromFile(TestData.PathOf("rsa2048"));
+        Assert.Throws<NotSupportedException>(() => key.Sign("data"u8, "ssh-rsa-sha1"));
+        Assert.That(key.PublicKey.SignatureAlgorithms, Does.Not.Contain("ssh-rsa"));
+    }
+
+    [Test]
+    public void An_rsa_key_round_trips_through_the_OpenSSH_format()
+    {
+        using SshPrivateKey key = SshPrivateKey.FromFile(TestData.PathOf("rsa_pem"));
+        using SshPrivateKey again = OpenSshPrivateKeyFile.Parse(OpenSshPrivateKeyFile.Format(key));
+        Assert.That(again.PublicKey, Is.EqualTo(key.PublicKey));
+        Assert.That(key.PublicKey.Verify("x"u8, again.Sign("x"u8)), Is.True);
+    }
+
+    [Test]
+    public void A_small_rsa_modulus_is_refused()
+    {
+        byte[] blob = new Ssh.Transport.Wire.SshBuffer().WriteString("ssh-rsa").WriteMpint([1, 0, 1]).WriteMpint(new byte[64].Select(_ => (byte)0xC3).ToArray()).ToArray();
+        var error = Assert.Throws<FormatException>(() => SshPublicKey.FromBlob(blob));
+        Assert.That(error!.Message, Does.Contain("1024"));
+    }
+
+    [Test]
+    public void Legacy_encrypted_pem_gets_a_way_out()
+    {
+        const string legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        var error = Assert.Throws<FormatException>(() => SshPrivateKey.FromString(legacy));
+        Assert.That(error!.Message, Does.Contain("ssh-keygen -p"));
+    }
+}
