@@ -11,10 +11,20 @@ public sealed class ClientAgentTests : SharedServerFixture
 {
     private const int TimeoutMs = 60_000;
 
-    [Test, CancelAfter(TimeoutMs)]
-    public async Task Connect_uses_a_key_held_by_the_agent(CancellationToken cancellationToken)
+    [TestCase("ed25519")]
+    [TestCase("rsa")]
+    [CancelAfter(TimeoutMs)]
+    public async Task Connect_uses_a_key_held_by_the_agent(string keyType, CancellationToken cancellationToken)
     {
+        if (keyType != "ed25519" && Target.Server is null) Assert.Ignore("Needs the local sshd's authorized_keys; an external server (SSH_INTEROP_HOST) cannot be changed.");
         string directory = Directory.CreateTempSubdirectory("sshcs-agent.").FullName;
+        string keyPath = Target.KeyPath;
+        if (keyType != "ed25519")
+        {
+            keyPath = Path.Combine(directory, "id_" + keyType);
+            await ProcessRunner.RunCheckedAsync("ssh-keygen", ["-q", "-N", "", "-t", keyType, "-f", keyPath], TimeSpan.FromSeconds(30), cancellationToken);
+            await File.AppendAllTextAsync(Path.Combine(Target.Server!.Directory, "authorized_keys"), await File.ReadAllTextAsync(keyPath + ".pub", cancellationToken), cancellationToken);
+        }
         string socket = Path.Combine(directory, "agent.sock");
         var started = await ProcessRunner.RunAsync("ssh-agent", ["-a", socket, "-s"], timeout: TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
         Assert.That(started.ExitCode, Is.EqualTo(0), started.Describe());
@@ -23,7 +33,7 @@ public sealed class ClientAgentTests : SharedServerFixture
         try
         {
             var env = new Dictionary<string, string?> { ["SSH_AUTH_SOCK"] = socket };
-            var added = await ProcessRunner.RunAsync("ssh-add", [Target.KeyPath], environment: env, timeout: TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
+            var added = await ProcessRunner.RunAsync("ssh-add", [keyPath], environment: env, timeout: TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
             Assert.That(added.ExitCode, Is.EqualTo(0), added.Describe());
 
             await using (SshAgentClient? agent = await SshAgentClient.ConnectAsync(socket, cancellationToken))

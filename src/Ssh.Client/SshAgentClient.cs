@@ -45,7 +45,7 @@ public sealed class SshAgentClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The keys the agent holds that this library can use (others, e.g. RSA for now, are left out).</summary>
+    /// <summary>The keys the agent holds that this library can use (ed25519, ECDSA, RSA; others are left out).</summary>
     public async Task<IReadOnlyList<SshPrivateKey>> GetKeysAsync(CancellationToken cancellationToken = default)
     {
         byte[] reply = await RequestAsync([RequestIdentities], cancellationToken).ConfigureAwait(false);
@@ -77,10 +77,13 @@ public sealed class SshAgentClient : IAsyncDisposable, IDisposable
         }
     }
 
-    internal async ValueTask<byte[]> SignAsync(SshPublicKey key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    internal async ValueTask<byte[]> SignAsync(SshPublicKey key, ReadOnlyMemory<byte> data, string? signatureAlgorithm, CancellationToken cancellationToken)
     {
-        // byte 13 ‖ string key blob ‖ string data ‖ uint32 flags (0: ed25519 needs none)
-        byte[] request = new SshBuffer().WriteByte(SignRequest).WriteString(key.GetBlob()).WriteString(data.Span).WriteUInt32(0).ToArray();
+        // byte 13 ‖ string key blob ‖ string data ‖ uint32 flags; for RSA the flags pick SHA-256 (2) or SHA-512 (4),
+        // without them the agent would sign with SHA-1, which servers refuse.
+        uint flags = signatureAlgorithm switch { "rsa-sha2-256" => 2u, "rsa-sha2-512" => 4u, _ => 0u };
+        if (key is RsaPublicKey && flags == 0) flags = 4;
+        byte[] request = new SshBuffer().WriteByte(SignRequest).WriteString(key.GetBlob()).WriteString(data.Span).WriteUInt32(flags).ToArray();
         byte[] reply = await RequestAsync(request, cancellationToken).ConfigureAwait(false);
         if (reply[0] == AgentFailure)
             throw new AuthenticationException($"The ssh-agent refused to sign with {key.KeyType} {key.GetFingerprint()} (locked, or confirmation denied?).");
@@ -155,6 +158,6 @@ public sealed class SshAgentClient : IAsyncDisposable, IDisposable
 
         public override ValueTask<byte[]> SignAsync(ReadOnlyMemory<byte> data, string? signatureAlgorithm = null,
             CancellationToken cancellationToken = default) =>
-            agent.SignAsync(PublicKey, data, cancellationToken);
+            agent.SignAsync(PublicKey, data, signatureAlgorithm, cancellationToken);
     }
 }
