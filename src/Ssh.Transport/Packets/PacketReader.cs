@@ -16,30 +16,23 @@ internal sealed class PacketReader : IDisposable
     private readonly PipeReader _input;
     private byte[]? _buffer;
     private int _bufferUsed;
-    private IPacketCipher _cipher = NonePacketCipher.Instance;
+    private readonly PacketDirection _direction = new();
     private bool _disposed;
 
     public PacketReader(PipeReader input) => _input = input;
 
     /// <summary>The sequence number of the next packet (RFC 4253 §6.4); wraps at 2^32.</summary>
-    public uint SequenceNumber { get; private set; }
+    public uint SequenceNumber => _direction.SequenceNumber;
 
     /// <summary>Packets and bytes since the last key change, for the rekey limits (RFC 4344 §3).</summary>
-    public long PacketsSinceKeyChange { get; private set; }
-    public long BytesSinceKeyChange { get; private set; }
+    public long PacketsSinceKeyChange => _direction.PacketsSinceKeyChange;
+    public long BytesSinceKeyChange => _direction.BytesSinceKeyChange;
 
-    /// <summary>Installs the keys taken into use at a received NEWKEYS.</summary>
-    public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber)
-    {
-        IPacketCipher old = _cipher;
-        _cipher = cipher;
-        if (!ReferenceEquals(old, NonePacketCipher.Instance)) old.Dispose();
-        if (resetSequenceNumber) SequenceNumber = 0;
-        PacketsSinceKeyChange = 0;
-        BytesSinceKeyChange = 0;
-    }
+    /// <summary>The direction's state (for tests that set the sequence number near its wrap).</summary>
+    internal PacketDirection Direction => _direction;
 
-    public void ResetSequenceNumber() => SequenceNumber = 0;
+    /// <summary>Installs the keys taken into use at NEWKEYS.</summary>
+    public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber) => _direction.SetCipher(cipher, resetSequenceNumber);
 
     /// <summary>Reads the next packet and returns its payload (message number first).</summary>
     /// <exception cref="SshConnectionException">The peer closed the connection.</exception>
@@ -73,23 +66,23 @@ internal sealed class PacketReader : IDisposable
     {
         ReleaseBuffer();
         payloadLength = 0;
-        int lengthBytes = _cipher.LengthBytesNeeded;
+        int lengthBytes = _direction.Cipher.LengthBytesNeeded;
         if (buffer.Length < lengthBytes) return false;
 
         Span<byte> first = stackalloc byte[32];
         first = first[..lengthBytes];
         buffer.Slice(0, lengthBytes).CopyTo(first);
-        uint packetLength = _cipher.DecryptLength(SequenceNumber, first);
+        uint packetLength = _direction.Cipher.DecryptLength(SequenceNumber, first);
         ValidateLength(packetLength);
 
-        int total = 4 + (int)packetLength + _cipher.TagSize;
+        int total = 4 + (int)packetLength + _direction.Cipher.TagSize;
         if (buffer.Length < total) return false;
 
         _buffer = ArrayPool<byte>.Shared.Rent(total);
         _bufferUsed = total;
         Span<byte> packet = _buffer.AsSpan(0, 4 + (int)packetLength);
         buffer.Slice(0, total).CopyTo(_buffer);
-        _cipher.Open(SequenceNumber, packet, _buffer.AsSpan(4 + (int)packetLength, _cipher.TagSize));
+        _direction.Cipher.Open(SequenceNumber, packet, _buffer.AsSpan(4 + (int)packetLength, _direction.Cipher.TagSize));
 
         int paddingLength = packet[4];
         if (paddingLength < 4 || paddingLength > packetLength - 2)
@@ -97,9 +90,7 @@ internal sealed class PacketReader : IDisposable
                 $"Packet padding length {paddingLength} is invalid for a packet of {packetLength} bytes (RFC 4253 §6).");
         payloadLength = (int)packetLength - 1 - paddingLength;
 
-        SequenceNumber++;
-        PacketsSinceKeyChange++;
-        BytesSinceKeyChange += total;
+        _direction.Advance(total);
         buffer = buffer.Slice(total);
         return true;
     }
@@ -125,10 +116,10 @@ internal sealed class PacketReader : IDisposable
                 "The data is corrupt or the keys do not match.");
         if (packetLength < 5)
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"Packet length {packetLength} is too small to be valid.");
-        uint aligned = _cipher.LengthExcludedFromAlignment ? packetLength : packetLength + 4;
-        if (aligned % (uint)_cipher.BlockSize != 0)
+        uint aligned = _direction.Cipher.LengthExcludedFromAlignment ? packetLength : packetLength + 4;
+        if (aligned % (uint)_direction.Cipher.BlockSize != 0)
             throw new SshProtocolException(DisconnectReason.ProtocolError,
-                $"Packet length {packetLength} is not a multiple of the cipher block size {_cipher.BlockSize} (RFC 4253 §6).");
+                $"Packet length {packetLength} is not a multiple of the cipher block size {_direction.Cipher.BlockSize} (RFC 4253 §6).");
     }
 
     /// <summary>Returns the buffer to the pool, once: a second return would hand the same array to two renters.</summary>
@@ -136,7 +127,7 @@ internal sealed class PacketReader : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _cipher.Dispose();
+        _direction.Dispose();
         ReleaseBuffer();
     }
 }

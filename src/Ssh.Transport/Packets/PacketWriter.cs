@@ -15,14 +15,20 @@ internal sealed class PacketWriter : IDisposable
 {
     private readonly Stream _output;
     private byte[]? _buffer;
-    private IPacketCipher _cipher = NonePacketCipher.Instance;
+    private readonly PacketDirection _direction = new();
     private bool _disposed;
 
     public PacketWriter(Stream output) => _output = output;
 
-    public uint SequenceNumber { get; private set; }
-    public long PacketsSinceKeyChange { get; private set; }
-    public long BytesSinceKeyChange { get; private set; }
+    /// <summary>The sequence number of the next packet (RFC 4253 §6.4); wraps at 2^32.</summary>
+    public uint SequenceNumber => _direction.SequenceNumber;
+
+    /// <summary>Packets and bytes since the last key change, for the rekey limits (RFC 4344 §3).</summary>
+    public long PacketsSinceKeyChange => _direction.PacketsSinceKeyChange;
+    public long BytesSinceKeyChange => _direction.BytesSinceKeyChange;
+
+    /// <summary>The direction's state (for tests that set the sequence number near its wrap).</summary>
+    internal PacketDirection Direction => _direction;
 
     /// <summary>Where the next payload goes (after the 5-byte header).</summary>
     public Span<byte> Payload
@@ -35,17 +41,8 @@ internal sealed class PacketWriter : IDisposable
         }
     }
 
-    public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber)
-    {
-        IPacketCipher old = _cipher;
-        _cipher = cipher;
-        if (!ReferenceEquals(old, NonePacketCipher.Instance)) old.Dispose();
-        if (resetSequenceNumber) SequenceNumber = 0;
-        PacketsSinceKeyChange = 0;
-        BytesSinceKeyChange = 0;
-    }
-
-    public void ResetSequenceNumber() => SequenceNumber = 0;
+    /// <summary>Installs the keys taken into use at NEWKEYS.</summary>
+    public void SetCipher(IPacketCipher cipher, bool resetSequenceNumber) => _direction.SetCipher(cipher, resetSequenceNumber);
 
     /// <summary>Seals the payload written into <see cref="Payload"/> and sends it.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -81,8 +78,8 @@ internal sealed class PacketWriter : IDisposable
     internal int Seal(int payloadLength)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        int blockSize = _cipher.BlockSize;
-        int unpadded = 1 + payloadLength + (_cipher.LengthExcludedFromAlignment ? 0 : 4);
+        int blockSize = _direction.Cipher.BlockSize;
+        int unpadded = 1 + payloadLength + (_direction.Cipher.LengthExcludedFromAlignment ? 0 : 4);
         int padding = blockSize - unpadded % blockSize;
         if (padding < 4) padding += blockSize;
         int packetLength = 1 + payloadLength + padding;
@@ -92,12 +89,10 @@ internal sealed class PacketWriter : IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)packetLength);
         packet[4] = (byte)padding;
         RandomNumberGenerator.Fill(packet[(5 + payloadLength)..]);
-        _cipher.Seal(SequenceNumber, packet, _buffer.AsSpan(4 + packetLength, _cipher.TagSize));
+        _direction.Cipher.Seal(SequenceNumber, packet, _buffer.AsSpan(4 + packetLength, _direction.Cipher.TagSize));
 
-        int total = 4 + packetLength + _cipher.TagSize;
-        SequenceNumber++;
-        PacketsSinceKeyChange++;
-        BytesSinceKeyChange += total;
+        int total = 4 + packetLength + _direction.Cipher.TagSize;
+        _direction.Advance(total);
         return total;
     }
 
@@ -109,7 +104,7 @@ internal sealed class PacketWriter : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _cipher.Dispose();
+        _direction.Dispose();
         ReleaseBuffer(_buffer?.Length ?? 0);
     }
 }

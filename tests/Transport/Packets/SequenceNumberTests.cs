@@ -1,4 +1,3 @@
-using System.Reflection;
 using NUnit.Framework;
 using Ssh.Transport;
 using Ssh.Transport.Algorithms.Ciphers;
@@ -14,9 +13,13 @@ public sealed class SequenceNumberTests
     /// <summary>Jumps a counter to near the wrap; 2^32 real packets are out of reach for a unit test.</summary>
     private static void SetSequenceNumber(object readerOrWriter, uint value)
     {
-        FieldInfo? field = readerOrWriter.GetType().GetField("<SequenceNumber>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic);
-        Assert.That(field, Is.Not.Null, "SequenceNumber is no longer an auto-property; update this test");
-        field!.SetValue(readerOrWriter, value);
+        PacketDirection direction = readerOrWriter switch
+        {
+            PacketWriter writer => writer.Direction,
+            PacketReader reader => reader.Direction,
+            _ => throw new ArgumentException("Not a packet reader or writer.", nameof(readerOrWriter)),
+        };
+        direction.SequenceNumber = value;
     }
 
     [TestCase("aes128-ctr", "hmac-sha2-256")]
