@@ -58,30 +58,15 @@ internal sealed class UserAuthClient
         await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "keyboard-interactive", fields), cancellationToken).ConfigureAwait(false);
         for (int round = 0; ; round++)
         {
-            byte[] message = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
-            switch ((MessageNumber)message[0])
-            {
-                case MessageNumber.UserauthInfoRequest:
-                    if (round >= 32)
-                        throw new SshProtocolException(DisconnectReason.ProtocolError, "The server asked more than 32 rounds of keyboard-interactive questions.");
-                    InteractiveQuery query = Clean(UserauthInfoRequestMessage.Read(message).Query);
-                    IReadOnlyList<string> answers = respond(query);
-                    if (answers.Count != query.Prompts.Count)
-                        throw new ArgumentException($"The keyboard-interactive handler gave {answers.Count} answers to {query.Prompts.Count} prompts.");
-                    await _session.SendAsync(new UserauthInfoResponseMessage(answers), cancellationToken).ConfigureAwait(false);
-                    continue;
-                case MessageNumber.UserauthBanner:
-                    Banners.Add(SshSession.Sanitize(UserauthBannerMessage.Read(message).Text));
-                    continue;
-                case MessageNumber.UserauthSuccess:
-                    return AuthResult.Succeeded;
-                case MessageNumber.UserauthFailure:
-                    UserauthFailureMessage failure = UserauthFailureMessage.Read(message);
-                    return new AuthResult(false, failure.Methods, failure.PartialSuccess);
-                default:
-                    throw new SshProtocolException(DisconnectReason.ProtocolError,
-                        $"Unexpected message {message[0]} during keyboard-interactive authentication (RFC 4256).");
-            }
+            (AuthResult? result, byte[]? message) = await NextAsync(cancellationToken).ConfigureAwait(false);
+            if (result is not null) return result;
+            if (round >= 32)
+                throw new SshProtocolException(DisconnectReason.ProtocolError, "The server asked more than 32 rounds of keyboard-interactive questions.");
+            InteractiveQuery query = Clean(UserauthInfoRequestMessage.Read(message!).Query);
+            IReadOnlyList<string> answers = respond(query);
+            if (answers.Count != query.Prompts.Count)
+                throw new ArgumentException($"The keyboard-interactive handler gave {answers.Count} answers to {query.Prompts.Count} prompts.");
+            await _session.SendAsync(new UserauthInfoResponseMessage(answers), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -133,6 +118,15 @@ internal sealed class UserAuthClient
     /// returns null.</summary>
     private async Task<AuthResult?> ReadResultAsync(CancellationToken cancellationToken, bool expectPkOk = false)
     {
+        (AuthResult? result, byte[]? methodMessage) = await NextAsync(cancellationToken).ConfigureAwait(false);
+        if (methodMessage is not null && !expectPkOk) throw Unexpected(methodMessage[0]);
+        return result;
+    }
+
+    /// <summary>Reads until SUCCESS or FAILURE (the result) or a method-specific message, number 60: PK_OK or
+    /// INFO_REQUEST, which the caller handles. Banners on the way are collected.</summary>
+    private async Task<(AuthResult? Result, byte[]? MethodMessage)> NextAsync(CancellationToken cancellationToken)
+    {
         while (true)
         {
             byte[] message = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
@@ -142,16 +136,18 @@ internal sealed class UserAuthClient
                     Banners.Add(SshSession.Sanitize(UserauthBannerMessage.Read(message).Text));
                     continue;
                 case MessageNumber.UserauthSuccess:
-                    return AuthResult.Succeeded;
+                    return (AuthResult.Succeeded, null);
                 case MessageNumber.UserauthFailure:
                     UserauthFailureMessage failure = UserauthFailureMessage.Read(message);
-                    return new AuthResult(false, failure.Methods, failure.PartialSuccess);
-                case MessageNumber.UserauthPkOk when expectPkOk:
-                    return null;
+                    return (new AuthResult(false, failure.Methods, failure.PartialSuccess), null);
+                case MessageNumber.UserauthPkOk: // == UserauthInfoRequest
+                    return (null, message);
                 default:
-                    throw new SshProtocolException(DisconnectReason.ProtocolError,
-                        $"Unexpected message {message[0]} during user authentication (RFC 4252).");
+                    throw Unexpected(message[0]);
             }
         }
     }
+
+    private static SshProtocolException Unexpected(byte number) =>
+        new(DisconnectReason.ProtocolError, $"Unexpected message {number} during user authentication (RFC 4252).");
 }
