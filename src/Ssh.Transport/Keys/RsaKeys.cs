@@ -25,7 +25,19 @@ public sealed class RsaPublicKey : SshPublicKey
         int bits = modulus.Length * 8 - (modulus.IsEmpty ? 0 : BitOperations.LeadingZeroCount((uint)modulus[0]) - 24);
         if (bits < MinimumBits)
             throw new FormatException($"The RSA key has {bits} bits; at least {MinimumBits} are required.");
-        Key = RSA.Create(new RSAParameters { Exponent = _exponent, Modulus = _modulus });
+        // An RSA modulus and public exponent are odd; checked here because the platform fails on some malformed
+        // values with exceptions that are not about the key (an empty exponent gives IndexOutOfRange).
+        if (exponent.IsEmpty || (exponent[^1] & 1) == 0 || (modulus[^1] & 1) == 0)
+            throw new FormatException("The ssh-rsa key's exponent or modulus is not odd; it is not an RSA key.");
+        try
+        {
+            Key = RSA.Create(new RSAParameters { Exponent = _exponent, Modulus = _modulus });
+        }
+        catch (CryptographicException e)
+        {
+            // Peer input (a host key, a userauth key) must end as a FormatException the callers turn into a refusal.
+            throw new FormatException("The ssh-rsa key's numbers do not form a valid public key.", e);
+        }
     }
 
     internal RSA Key { get; }

@@ -65,4 +65,13 @@ public sealed class RsaAndPemKeyTests
         var error = Assert.Throws<FormatException>(() => SshPrivateKey.FromString(legacy));
         Assert.That(error!.Message, Does.Contain("ssh-keygen -p"));
     }
+
+    [Test]
+    public void An_rsa_blob_whose_numbers_are_not_a_key_is_a_format_error()
+    {
+        byte[] modulus = new byte[256];
+        Array.Fill(modulus, (byte)0x7F);
+        byte[] blob = new Ssh.Transport.Wire.SshBuffer().WriteString("ssh-rsa").WriteMpint([]).WriteMpint(modulus).ToArray();
+        Assert.Throws<FormatException>(() => SshPublicKey.FromBlob(blob));
+    }
 }
