@@ -28,7 +28,7 @@ public sealed class ClientKeyboardInteractiveTests
     public async Task The_handler_sees_the_prompt_and_a_wrong_answer_is_refused(CancellationToken cancellationToken)
     {
         await using ServerTarget target = await ServerTarget.StartAsync(PamOnly, cancellationToken: cancellationToken);
-        var transport = await Ssh.Channels.Transport.ConnectAsync(target.Host, target.Port, cancellationToken: cancellationToken);
+        var transport = await Ssh.Channels.SshTransport.ConnectAsync(target.Host, target.Port, cancellationToken: cancellationToken);
         await using (transport)
         {
             await transport.StartClientAsync(cancellationToken: cancellationToken);

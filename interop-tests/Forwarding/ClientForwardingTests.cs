@@ -13,8 +13,6 @@ using Ssh.Tests.Channels.Forwarding;
 
 namespace Ssh.InteropTests.Forwarding;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>Our client's port forwarding against Debian's sshd (RFC 4254 §7, PROTOCOL §2.4).</summary>
 [TestFixture]
 public sealed class ClientForwardingTests
@@ -41,7 +39,7 @@ public sealed class ClientForwardingTests
     [TearDown]
     public void ShowServerLogOnFailure() => _target?.WriteLogTailIfFailed();
 
-    private async Task<(SshClient Client, Transport Transport)> ConnectAsync(CancellationToken ct)
+    private async Task<(SshClient Client, SshTransport SshTransport)> ConnectAsync(CancellationToken ct)
     {
         SshClient client = await ClientTestSupport.ConnectAsync(_target, cancellationToken: ct);
         return (client, client.GetTransport()!);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using NUnit.Framework;
+using Ssh.Channels;
 using Ssh.Client;
 using Ssh.InteropTests.Client;
 using Ssh.InteropTests.Server.Infrastructure;
@@ -11,8 +12,6 @@ using Ssh.Transport.Keys;
 using Ssh.Tests.EndToEnd;
 
 namespace Ssh.InteropTests.Server;
-
-using Transport = Ssh.Channels.Transport;
 
 /// <summary>Our client against our server: over TCP (<see cref="TestSshServer"/>) and over an in-memory duplex
 /// stream (<c>StartServerAsync</c> with the built-in <see cref="CommandServerInterface"/>).</summary>
@@ -89,7 +88,7 @@ public sealed class OwnClientTests
         var accounts = new ServerAccounts().AddUser("memory", "memory-pw").AddAuthorizedKey(clientKey.PublicKey);
         var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
 
-        await using var serverTransport = new Transport(serverStream);
+        await using var serverTransport = new SshTransport(serverStream);
         serverTransport.AddServerKey(hostKey);
         Task<string> serverStarted = serverTransport.StartServerAsync(new CommandServerInterface(accounts), cancellationToken: cancellationToken);
 

@@ -4,8 +4,6 @@ using Ssh.Transport.Keys;
 
 namespace Ssh.Client;
 
-using Transport = Ssh.Channels.Transport;
-
 public sealed partial class SshClient
 {
     private static readonly string[] DefaultKeyFiles = ["id_ed25519", "id_ecdsa", "id_rsa"];
@@ -13,7 +11,7 @@ public sealed partial class SshClient
     /// <summary>paramiko's order: the given key, key files, the agent's keys, default keys in ~/.ssh, then the
     /// password. The "none" request first learns which methods the server allows, so we never offer a method it
     /// refuses.</summary>
-    private static async Task AuthenticateAsync(Transport transport, string username, string? password, SshPrivateKey? pkey,
+    private static async Task AuthenticateAsync(SshTransport transport, string username, string? password, SshPrivateKey? pkey,
         IEnumerable<string>? keyFilenames, bool allowAgent, bool lookForKeys, string? passphrase, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> allowed = await transport.AuthNoneAsync(username, cancellationToken).ConfigureAwait(false);

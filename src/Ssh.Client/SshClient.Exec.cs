@@ -2,8 +2,6 @@ using Ssh.Channels;
 
 namespace Ssh.Client;
 
-using Transport = Ssh.Channels.Transport;
-
 public sealed partial class SshClient
 {
     /// <summary>paramiko's exec_command: runs <paramref name="command"/> and returns its stdin, stdout and
@@ -12,7 +10,7 @@ public sealed partial class SshClient
         int bufsize = -1, TimeSpan? timeout = null, bool getPty = false, IReadOnlyDictionary<string, string>? environment = null,
         CancellationToken cancellationToken = default)
     {
-        Transport transport = RequireTransport();
+        SshTransport transport = RequireTransport();
         Channel channel = await transport.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -4,8 +4,6 @@ using Ssh.Transport.Keys;
 
 namespace Ssh.Client;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>
 /// paramiko's <c>SSHClient</c>: connect with host key checking and the usual authentication order, then run
 /// commands, shells and SFTP. Every blocking method has an async twin.
@@ -15,7 +13,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     private readonly HostKeys _systemHostKeys = new();
     private readonly HostKeys _hostKeys = new();
     private IMissingHostKeyPolicy _policy = new RejectPolicy();
-    private Transport? _transport;
+    private SshTransport? _transport;
 
     /// <summary>Algorithm preferences and limits used by <see cref="Connect"/>.</summary>
     public TransportSettings Settings { get; set; } = new();
@@ -50,7 +48,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     public void SetMissingHostKeyPolicy(IMissingHostKeyPolicy policy) => _policy = policy;
 
     /// <summary>The underlying transport, or null before <see cref="Connect"/>.</summary>
-    public Transport? GetTransport() => _transport;
+    public SshTransport? GetTransport() => _transport;
 
     /// <summary>Connects, checks the host key, and authenticates in paramiko's order: <paramref name="pkey"/>,
     /// <paramref name="keyFilename"/>, keys in <c>~/.ssh</c> (when <paramref name="lookForKeys"/>), then
@@ -68,8 +66,8 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         CancellationToken token = timeoutSource.Token;
         try
         {
-            Stream stream = sock ?? await Transport.OpenSocketAsync(hostname, port, timeout, token).ConfigureAwait(false);
-            var transport = new Transport(stream, Settings);
+            Stream stream = sock ?? await SshTransport.OpenSocketAsync(hostname, port, timeout, token).ConfigureAwait(false);
+            var transport = new SshTransport(stream, Settings);
             _transport = transport;
             string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
             await transport.StartClientAsync((key, _) =>
@@ -118,7 +116,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
 
     public async Task CloseAsync()
     {
-        Transport? transport = _transport;
+        SshTransport? transport = _transport;
         if (transport is null) return;
         await transport.DisposeAsync().ConfigureAwait(false);
     }
@@ -129,6 +127,6 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
-    private Transport RequireTransport() =>
+    private SshTransport RequireTransport() =>
         _transport is { IsAuthenticated: true } t ? t : throw new SshException("Not connected: call Connect first.");
 }

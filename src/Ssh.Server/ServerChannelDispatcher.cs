@@ -5,11 +5,9 @@ using Ssh.Transport.Wire;
 
 namespace Ssh.Server;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>Routes what a client asks of the connection protocol (channel opens, channel requests, global
 /// requests) to the <see cref="ServerInterface"/>.</summary>
-internal sealed class ServerChannelDispatcher(Transport transport, ServerInterface server)
+internal sealed class ServerChannelDispatcher(SshTransport transport, ServerInterface server)
 {
     public void Install()
     {

@@ -8,8 +8,6 @@ using Ssh.Transport.Wire;
 
 namespace Ssh.Server;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>Settings of the server side of one connection.</summary>
 public sealed class ServerConnectionOptions
 {
@@ -24,11 +22,11 @@ public sealed class ServerConnectionOptions
 /// <see cref="ServerInterface"/>.</summary>
 public static class TransportServerExtensions
 {
-    /// <summary>Negotiates keys with the host keys added through <see cref="Transport.AddServerKey"/>, then
+    /// <summary>Negotiates keys with the host keys added through <see cref="SshTransport.AddServerKey"/>, then
     /// authenticates the client through <paramref name="server"/>. Completes once a user has authenticated; from
-    /// then on channels the server allows arrive through <see cref="Transport.AcceptAsync"/> (and the
+    /// then on channels the server allows arrive through <see cref="SshTransport.AcceptAsync"/> (and the
     /// <see cref="ServerInterface"/> callbacks). Returns the user name.</summary>
-    public static async Task<string> StartServerAsync(this Transport transport, ServerInterface server,
+    public static async Task<string> StartServerAsync(this SshTransport transport, ServerInterface server,
         ServerConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ServerConnectionOptions();
@@ -64,6 +62,6 @@ public static class TransportServerExtensions
         }
     }
 
-    public static string StartServer(this Transport transport, ServerInterface server, ServerConnectionOptions? options = null) =>
+    public static string StartServer(this SshTransport transport, ServerInterface server, ServerConnectionOptions? options = null) =>
         transport.StartServerAsync(server, options).GetAwaiter().GetResult();
 }

@@ -6,8 +6,6 @@ using Ssh.Transport.Messages;
 
 namespace Ssh.Server;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>
 /// paramiko's <c>ServerInterface</c>: the server application's decisions, as virtual methods that deny by default.
 /// Override what you allow. Each decision that may need I/O has an async twin whose default calls the sync one;
@@ -109,12 +107,12 @@ public class ServerInterface
 
     /// <summary>Called once an accepted channel is confirmed to the client (its <see cref="Channel.RemoteId"/> is the
     /// <c>channelId</c> the checks saw). Return true when this interface serves the channel itself (a forwarded
-    /// connection, say); false hands it to <see cref="Transport.AcceptAsync"/>.</summary>
+    /// connection, say); false hands it to <see cref="SshTransport.AcceptAsync"/>.</summary>
     public virtual bool OnChannelOpened(Channel channel) => false;
 
     /// <summary>The transport this interface serves, set when the server side starts: what an interface uses to open
     /// channels to the client (forwarded-tcpip). One interface per connection when this is used.</summary>
-    public Transport? Transport { get; internal set; }
+    public SshTransport? Transport { get; internal set; }
 
     // ---- Global requests (RFC 4254 §4, §7.1) ----
 

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Ssh.Channels;
 using Ssh.Transport;
 
 namespace Ssh.Server;
-
-using Transport = Ssh.Channels.Transport;
 
 /// <summary>
 /// An SSH server: an async accept loop on one endpoint, a <see cref="ServerInterface"/> per connection, limits
@@ -15,12 +14,12 @@ using Transport = Ssh.Channels.Transport;
 public sealed class SshServer : IAsyncDisposable
 {
     /// <summary>Runs an authenticated connection: serve its channels until it closes.</summary>
-    public delegate Task ConnectionHandler(Transport transport, ServerInterface server, string user, CancellationToken cancellationToken);
+    public delegate Task ConnectionHandler(SshTransport transport, ServerInterface server, string user, CancellationToken cancellationToken);
 
     private readonly SshServerOptions _options;
     private readonly Func<ServerInterface> _serverFactory;
     private readonly ConnectionHandler? _handler;
-    private readonly ConcurrentDictionary<Transport, Task> _connections = new();
+    private readonly ConcurrentDictionary<SshTransport, Task> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task? _acceptLoop;
@@ -90,7 +89,7 @@ public sealed class SshServer : IAsyncDisposable
                 socket.Dispose();
                 continue;
             }
-            var transport = new Transport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
+            var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
             foreach (var key in _options.HostKeys) transport.AddServerKey(key);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Task connection = Task.Run(async () =>
@@ -112,7 +111,7 @@ public sealed class SshServer : IAsyncDisposable
         return false;
     }
 
-    private async Task ServeAsync(Transport transport, string peer)
+    private async Task ServeAsync(SshTransport transport, string peer)
     {
         bool counted = true;
         try
@@ -150,7 +149,7 @@ public sealed class SshServer : IAsyncDisposable
         _stopping.Cancel();
         _listener?.Dispose();
         if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
-        foreach (Transport t in _connections.Keys)
+        foreach (SshTransport t in _connections.Keys)
         {
             try
             {

@@ -9,8 +9,6 @@ using Ssh.Transport.Keys;
 
 namespace Ssh.Tests.EndToEnd;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>Our client against <see cref="TestServer"/> over a buffered in-memory duplex stream.</summary>
 public sealed class InMemoryTests
 {
@@ -23,12 +21,12 @@ public sealed class InMemoryTests
         _cleanup.Clear();
     }
 
-    private async Task<(Transport Client, TestServer Server)> ConnectAsync(CancellationToken ct,
+    private async Task<(SshTransport Client, TestServer Server)> ConnectAsync(CancellationToken ct,
         TransportSettings? clientSettings = null, TransportSettings? serverSettings = null)
     {
         var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
         var server = new TestServer(serverStream, serverSettings);
-        var client = new Transport(clientStream, clientSettings);
+        var client = new SshTransport(clientStream, clientSettings);
         _cleanup.Add(client);
         _cleanup.Add(server);
         await client.StartClientAsync(null, ct);
@@ -36,7 +34,7 @@ public sealed class InMemoryTests
         return (client, server);
     }
 
-    private static async Task<(string Stdout, string Stderr, int Status)> ExecAsync(Transport client, string command, CancellationToken ct)
+    private static async Task<(string Stdout, string Stderr, int Status)> ExecAsync(SshTransport client, string command, CancellationToken ct)
     {
         Channel channel = await client.OpenSessionAsync(ct);
         await channel.ExecCommandAsync(command, ct);
@@ -55,7 +53,7 @@ public sealed class InMemoryTests
     public async Task Handshake_WithEachCipher(string cipher, CancellationToken ct)
     {
         var settings = new TransportSettings { Ciphers = [cipher] };
-        (Transport client, TestServer server) = await ConnectAsync(ct, settings, settings);
+        (SshTransport client, TestServer server) = await ConnectAsync(ct, settings, settings);
 
         Assert.That(client.Algorithms!.CipherClientToServer, Is.EqualTo(cipher));
         Assert.That(client.Algorithms.CipherServerToClient, Is.EqualTo(cipher));
@@ -67,7 +65,7 @@ public sealed class InMemoryTests
     public async Task Handshake_WithEachMacAndAesCtr(string mac, CancellationToken ct)
     {
         var settings = new TransportSettings { Ciphers = ["aes128-ctr"], Macs = [mac] };
-        (Transport client, _) = await ConnectAsync(ct, settings, settings);
+        (SshTransport client, _) = await ConnectAsync(ct, settings, settings);
 
         Assert.That((client.Algorithms!.MacClientToServer, client.Algorithms.MacServerToClient), Is.EqualTo((mac, mac)));
         Assert.That((await ExecAsync(client, "mac test", ct)).Stdout, Is.EqualTo("mac test"));
@@ -99,7 +97,7 @@ public sealed class InMemoryTests
         await using var server = new TestServer(serverStream);
         using var key = Ed25519PrivateKey.Generate();
         server.AuthorizedKeys.Add(key.PublicKey);
-        await using var client = new Transport(clientStream);
+        await using var client = new SshTransport(clientStream);
         await client.StartClientAsync(null, ct);
 
         using var stranger = Ed25519PrivateKey.Generate();
@@ -114,7 +112,7 @@ public sealed class InMemoryTests
     [Test, CancelAfter(60_000)]
     public async Task TwentyMegabytes_ThroughATinyWindow_ArriveIntact(CancellationToken ct)
     {
-        (Transport client, _) = await ConnectAsync(ct);
+        (SshTransport client, _) = await ConnectAsync(ct);
         const int total = 20 * 1024 * 1024;
         Channel channel = await client.OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, ct, windowSize: 1024, maxPacketSize: 512);
         await channel.ExecCommandAsync("bulk:" + total, ct);
@@ -148,7 +146,7 @@ public sealed class InMemoryTests
     [Test, CancelAfter(30_000)]
     public async Task RekeyFromBothSides_InTheMiddleOfATransfer_KeepsTheDataIntact(CancellationToken ct)
     {
-        (Transport client, TestServer server) = await ConnectAsync(ct);
+        (SshTransport client, TestServer server) = await ConnectAsync(ct);
         const int total = 8 * 1024 * 1024;
         byte[] firstSessionId = client.SessionId.ToArray();
         Channel channel = await client.OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, ct, windowSize: 64 * 1024, maxPacketSize: 8 * 1024);

@@ -1,4 +1,5 @@
 using NUnit.Framework;
+using Ssh.Channels;
 using Ssh.Client;
 using Ssh.Server;
 using Ssh.Tests.EndToEnd;
@@ -10,8 +11,6 @@ using Ssh.Transport.Session;
 using Ssh.Transport.Wire;
 
 namespace Ssh.Tests.Server;
-
-using Transport = Ssh.Channels.Transport;
 
 /// <summary>The server's authentication rules, over an in-memory connection: the standard order, limits on
 /// failures, consistency of the user name, nothing of the connection protocol before success, the grace time.</summary>
@@ -33,11 +32,11 @@ public sealed class ServerAuthenticationTests
         public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) => AuthenticationResult.Failed;
     }
 
-    private static (Transport Server, Task<string> Started, DuplexPipeStream ClientStream) StartServer(ServerInterface iface,
+    private static (SshTransport Server, Task<string> Started, DuplexPipeStream ClientStream) StartServer(ServerInterface iface,
         ServerConnectionOptions? options = null)
     {
         var (serverStream, clientStream) = DuplexPipeStream.CreatePair();
-        var server = new Transport(serverStream);
+        var server = new SshTransport(serverStream);
         server.AddServerKey(Ed25519PrivateKey.Generate());
         Task<string> started = server.StartServerAsync(iface, options);
         return (server, started, clientStream);
@@ -60,7 +59,7 @@ public sealed class ServerAuthenticationTests
     {
         var iface = new PasswordOnly();
         var (server, started, clientStream) = StartServer(iface);
-        var transport = new Transport(clientStream);
+        var transport = new SshTransport(clientStream);
         await transport.StartClientAsync(cancellationToken: cancellationToken);
         for (int i = 0; i < 5; i++)
             Assert.ThrowsAsync<AuthenticationException>(() => transport.AuthPasswordAsync("alice", "wrong" + i, cancellationToken));
@@ -77,7 +76,7 @@ public sealed class ServerAuthenticationTests
     public async Task Changing_the_user_between_attempts_disconnects(CancellationToken cancellationToken)
     {
         var (server, started, clientStream) = StartServer(new PasswordOnly());
-        var transport = new Transport(clientStream);
+        var transport = new SshTransport(clientStream);
         await transport.StartClientAsync(cancellationToken: cancellationToken);
         Assert.ThrowsAsync<AuthenticationException>(() => transport.AuthPasswordAsync("alice", "wrong", cancellationToken));
         Assert.CatchAsync<SshException>(() => transport.AuthPasswordAsync("mallory", "secret", cancellationToken));
@@ -104,7 +103,7 @@ public sealed class ServerAuthenticationTests
     public async Task The_login_grace_time_ends_an_idle_unauthenticated_connection(CancellationToken cancellationToken)
     {
         var (server, started, clientStream) = StartServer(new PasswordOnly(), new ServerConnectionOptions { LoginGraceTime = TimeSpan.FromMilliseconds(500) });
-        var transport = new Transport(clientStream);
+        var transport = new SshTransport(clientStream);
         await transport.StartClientAsync(cancellationToken: cancellationToken);
         var serverError = Assert.CatchAsync<SshProtocolException>(() => started.WaitAsync(cancellationToken));
         Assert.That(serverError!.Message, Does.Contain("grace"));
@@ -164,7 +163,7 @@ public sealed class ServerAuthenticationTests
     public async Task Keyboard_interactive_runs_several_rounds(CancellationToken cancellationToken)
     {
         var (server, started, clientStream) = StartServer(new TwoRounds());
-        var transport = new Transport(clientStream);
+        var transport = new SshTransport(clientStream);
         await transport.StartClientAsync(cancellationToken: cancellationToken);
         var seen = new List<string>();
         await transport.AuthInteractiveAsync("alice", query =>

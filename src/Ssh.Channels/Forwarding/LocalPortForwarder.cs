@@ -11,10 +11,10 @@ namespace Ssh.Channels.Forwarding;
 /// </summary>
 public sealed class LocalPortForwarder : IAsyncDisposable, IDisposable
 {
-    private readonly Transport _transport;
+    private readonly SshTransport _transport;
     private SocketListener? _listener;
 
-    internal LocalPortForwarder(Transport transport, string remoteHost, int remotePort)
+    internal LocalPortForwarder(SshTransport transport, string remoteHost, int remotePort)
     {
         _transport = transport;
         RemoteHost = remoteHost;

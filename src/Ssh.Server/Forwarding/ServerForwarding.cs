@@ -7,8 +7,6 @@ using Ssh.Transport.Messages;
 
 namespace Ssh.Server.Forwarding;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>
 /// The server's half of port forwarding for one connection (RFC 4254 §7, PROTOCOL §2.4): connects direct-tcpip and
 /// direct-streamlocal destinations before the channel is confirmed, listens for tcpip-forward and
@@ -17,14 +15,14 @@ using Transport = Ssh.Channels.Transport;
 /// </summary>
 public sealed class ServerForwarding : IAsyncDisposable
 {
-    private readonly Transport _transport;
+    private readonly SshTransport _transport;
     private readonly ForwardingOptions _options;
     private readonly Action<string>? _log;
     private readonly ConcurrentDictionary<uint, Socket> _connected = new();
     private readonly ConcurrentDictionary<(string Address, int Port), SocketListener> _listeners = new();
     private readonly ConcurrentDictionary<string, SocketListener> _unixListeners = new();
 
-    public ServerForwarding(Transport transport, ForwardingOptions? options = null, Action<string>? log = null)
+    public ServerForwarding(SshTransport transport, ForwardingOptions? options = null, Action<string>? log = null)
     {
         _transport = transport;
         _options = options ?? new ForwardingOptions();

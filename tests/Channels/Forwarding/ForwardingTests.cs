@@ -14,8 +14,6 @@ using Ssh.Transport.Messages;
 
 namespace Ssh.Tests.Channels.Forwarding;
 
-using Transport = Ssh.Channels.Transport;
-
 /// <summary>Our client's forwarding against our server's built-in handler, over an in-memory connection; the
 /// endpoints at either end are loopback sockets the test owns.</summary>
 [SupportedOSPlatform("linux")]
@@ -42,14 +40,14 @@ public sealed class ForwardingTests
         return disposable;
     }
 
-    private async Task<(Transport Client, Transport Server)> ConnectAsync(CancellationToken ct, Ssh.Server.Forwarding.ForwardingOptions? options = null)
+    private async Task<(SshTransport Client, SshTransport Server)> ConnectAsync(CancellationToken ct, Ssh.Server.Forwarding.ForwardingOptions? options = null)
     {
         var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
-        var server = Track(new Transport(serverStream));
+        var server = Track(new SshTransport(serverStream));
         server.AddServerKey(Ed25519PrivateKey.Generate());
         var accounts = new ServerAccounts().AddUser("u", "p");
         var handler = new CommandServerInterface(accounts) { ForwardingOptions = options ?? new() };
-        var client = Track(new Transport(clientStream));
+        var client = Track(new SshTransport(clientStream));
         Task<string> serving = server.StartServerAsync(handler, cancellationToken: ct);
         await client.StartClientAsync(null, ct);
         await client.AuthPasswordAsync("u", "p", ct);

@@ -14,7 +14,7 @@ namespace Ssh.Channels;
 /// paramiko's <c>Transport</c>: one SSH connection over a stream. Start it as a client, authenticate, then open
 /// channels. Thread-safe; every blocking method has an async twin.
 /// </summary>
-public sealed partial class Transport : IDisposable, IAsyncDisposable
+public sealed partial class SshTransport : IDisposable, IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly TransportSettings _settings;
@@ -27,18 +27,18 @@ public sealed partial class Transport : IDisposable, IAsyncDisposable
 
     /// <summary>Wraps a connected stream (a socket's <see cref="NetworkStream"/>, or any duplex stream). Nothing
     /// is sent until <see cref="StartClientAsync"/> (or the server's StartServer).</summary>
-    public Transport(Stream stream, TransportSettings? settings = null)
+    public SshTransport(Stream stream, TransportSettings? settings = null)
     {
         _stream = stream;
         _settings = settings?.Clone() ?? new TransportSettings();
     }
 
     /// <summary>Opens a TCP connection (with TCP_NODELAY: SSH is latency-bound on small packets) and wraps it.</summary>
-    public static async Task<Transport> ConnectAsync(string host, int port = 22, TransportSettings? settings = null,
+    public static async Task<SshTransport> ConnectAsync(string host, int port = 22, TransportSettings? settings = null,
         TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Stream stream = await OpenSocketAsync(host, port, timeout, cancellationToken).ConfigureAwait(false);
-        return new Transport(stream, settings);
+        return new SshTransport(stream, settings);
     }
 
     internal static async Task<Stream> OpenSocketAsync(string host, int port, TimeSpan? timeout, CancellationToken cancellationToken)

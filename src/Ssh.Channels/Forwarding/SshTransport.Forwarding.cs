@@ -7,7 +7,7 @@ using Ssh.Transport;
 namespace Ssh.Channels;
 
 /// <summary>Port forwarding on the client side (RFC 4254 §7, OpenSSH PROTOCOL §2.4).</summary>
-public sealed partial class Transport
+public sealed partial class SshTransport
 {
     private RemoteForwardTable? _remoteForwards;
 
