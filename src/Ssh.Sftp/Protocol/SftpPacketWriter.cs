@@ -31,7 +31,7 @@ internal ref struct SftpPacketWriter
 
     public void WriteUInt64(ulong value) => BinaryPrimitives.WriteUInt64BigEndian(Reserve(8), value);
 
-    public void WriteString(ReadOnlySpan<byte> value)
+    public void WriteString(scoped ReadOnlySpan<byte> value)
     {
         WriteUInt32((uint)value.Length);
         value.CopyTo(Reserve(value.Length));
