@@ -7,7 +7,7 @@ using Ssh.Channels.Forwarding;
 using Ssh.Client;
 using Ssh.InteropTests.Client;
 using Ssh.InteropTests.Infrastructure;
-using Ssh.Transport.Messages;
+using Ssh.Transport;
 
 using Ssh.Tests.Channels.Forwarding;
 

@@ -1,49 +1,55 @@
+using System.Runtime.CompilerServices;
 using Ssh.Transport;
 using Ssh.Transport.Messages;
 using Ssh.Transport.Session;
+using Ssh.Transport.Wire;
 
 namespace Ssh.Channels;
 
 /// <summary>
-/// One SSH channel (RFC 4254 §5), paramiko's <c>Channel</c>. Inbound data waits in a buffer per stream, bounded
-/// by the window we granted; the window re-opens only as the application reads, so a slow reader throttles the
-/// peer. Outbound data waits for the peer's window. Every blocking method has an async twin.
+/// One SSH channel (RFC 4254 §5), paramiko's <c>Channel</c>: its lifetime (open, EOF, close) and the verbs an
+/// application calls. The work is done by parts with one job each: <see cref="ChannelInbound"/> (buffers and the
+/// window we grant), <see cref="ChannelOutbound"/> (sending within the peer's window), <see cref="ChannelRequests"/>
+/// (channel requests both ways, in order) and <see cref="UnreadOutputSpill"/> (the exec deadlock relief).
+/// Thread-safe; every blocking method has an async twin.
 /// </summary>
-public sealed partial class Channel : IDisposable, IAsyncDisposable
+public sealed class Channel : IDisposable, IAsyncDisposable
 {
     /// <summary>The window we grant by default (OpenSSH's session channels use the same 2 MiB).</summary>
     public const int DefaultWindowSize = 2 * 1024 * 1024;
 
-    /// <summary>The largest data packet we accept (RFC 4254 §5.1 maximum packet size).</summary>
+    /// <summary>The largest data packet we accept by default (RFC 4254 §5.1 maximum packet size).</summary>
     public const int DefaultMaxPacketSize = 32 * 1024;
 
+    private readonly IMessageTransport _transport;
     private readonly ConnectionService _connection;
     private readonly object _lock = new();
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ChannelBuffer _stdout = new();
-    private readonly ChannelBuffer _stderr = new();
-    private readonly AsyncSignal _windowOpened = new();
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Queue<TaskCompletionSource<bool>> _pendingRequests = new();
+    // Orders our CLOSE against replies to the peer's requests: nothing is sent on a channel after its CLOSE (§5.3).
+    private readonly SemaphoreSlim _closeOrder = new(1, 1);
+    private readonly ChannelInbound _inbound;
+    private readonly ChannelOutbound _outbound;
+    private readonly ChannelRequests _requests;
+    private readonly UnreadOutputSpill _spill;
 
-    private long _remoteWindow;
-    private int _localWindowRemaining;
-    private int _consumedSinceAdjust;
     private bool _eofReceived;
     private bool _eofSent;
     private bool _closeSent;
     private bool _closeReceived;
     private Exception? _failure;
+    private TimeSpan? _timeout;
 
     internal Channel(ConnectionService connection, uint localId, string channelType, int windowSize, int maxPacketSize)
     {
         _connection = connection;
+        _transport = connection.Transport;
         LocalId = localId;
         ChannelType = channelType;
-        LocalWindowSize = windowSize;
-        LocalMaxPacketSize = maxPacketSize;
-        _localWindowRemaining = windowSize;
+        _inbound = new ChannelInbound(_transport, this, windowSize, maxPacketSize);
+        _outbound = new ChannelOutbound(_transport, this);
+        _requests = new ChannelRequests(_transport, this) { Handler = connection.RequestHandler };
+        _spill = new UnreadOutputSpill(_inbound);
     }
 
     /// <summary>Our channel number.</summary>
@@ -52,12 +58,17 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     /// <summary>The peer's channel number.</summary>
     public uint RemoteId { get; private set; }
 
+    /// <summary>The channel type: "session", "direct-tcpip", ... (<see cref="ChannelTypes"/>).</summary>
     public string ChannelType { get; }
-    public int LocalWindowSize { get; }
-    public int LocalMaxPacketSize { get; }
+
+    /// <summary>The window we grant the peer.</summary>
+    public int LocalWindowSize => _inbound.WindowSize;
+
+    /// <summary>The largest data packet we accept.</summary>
+    public int LocalMaxPacketSize => _inbound.MaxPacketSize;
 
     /// <summary>The largest data chunk the peer accepts in one message.</summary>
-    public int RemoteMaxPacketSize { get; private set; }
+    public int RemoteMaxPacketSize => _outbound.MaxPacketSize;
 
     /// <summary>True once both sides have sent CHANNEL_CLOSE, or the connection is gone.</summary>
     public bool Closed => _closed.Task.IsCompleted;
@@ -68,81 +79,69 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         get { lock (_lock) return _eofReceived || _closeReceived; }
     }
 
-    internal SshSession Session => _connection.Session;
-    internal Task OpenTask => _opened.Task;
-
     /// <summary>Completes when the channel is closed in both directions.</summary>
     public Task Completion => _closed.Task;
+
+    /// <summary>The signal the remote process died from, if it reported one.</summary>
+    public ExitSignal? ExitSignal => _requests.ExitSignal;
+
+    internal Task OpenTask => _opened.Task;
+
+    // ---- What the read loop delivers (ConnectionService) ----
 
     internal void OnOpenConfirmed(uint remoteId, uint remoteWindow, uint remoteMaxPacket)
     {
         RemoteId = remoteId;
-        RemoteMaxPacketSize = (int)Math.Clamp(remoteMaxPacket, 1, 256 * 1024);
-        Interlocked.Exchange(ref _remoteWindow, remoteWindow);
+        _outbound.Open(remoteWindow, remoteMaxPacket);
         _opened.TrySetResult();
     }
 
     internal void OnOpenFailed(ChannelOpenFailureReason reason, string description)
     {
-        var error = new ChannelException($"The server refused to open a {ChannelType} channel ({reason}): {SshSession.Sanitize(description)}", reason);
+        var error = new ChannelException($"The server refused to open a {ChannelType} channel ({reason}): {PeerText.Sanitize(description)}", reason);
         _opened.TrySetException(error);
         Fail(error);
     }
 
-    internal void OnWindowAdjust(uint bytesToAdd)
-    {
-        long updated = Interlocked.Add(ref _remoteWindow, bytesToAdd);
-        if (updated > uint.MaxValue)
-            throw new SshProtocolException(DisconnectReason.ProtocolError,
-                $"The peer grew channel {LocalId}'s window beyond 2^32-1 bytes (RFC 4254 §5.2).");
-        _windowOpened.Set();
-    }
+    internal void OnWindowAdjust(uint bytesToAdd) => _outbound.OnWindowAdjust(bytesToAdd);
 
-    /// <summary>Data from the read loop. Checks the peer kept to the window we granted.</summary>
+    /// <summary>The hot path: the data of one message into its buffer.</summary>
     internal void OnData(ReadOnlySpan<byte> data, bool stderr)
     {
-        lock (_lock)
-        {
-            if (data.Length > _localWindowRemaining)
-                throw new SshProtocolException(DisconnectReason.ProtocolError,
-                    $"The peer sent {data.Length} bytes on channel {LocalId} with only {_localWindowRemaining} bytes of window left (RFC 4254 §5.2).");
-            _localWindowRemaining -= data.Length;
-        }
-        (stderr && !_combineStderr ? _stderr : _stdout).Write(data);
-        if (Volatile.Read(ref _waiters) != 0) Relieve();
+        _inbound.OnData(data, stderr);
+        if (_spill.AnyoneWaiting) _spill.Relieve();
     }
+
+    internal ValueTask OnDiscardedData(int length) => _inbound.OnDiscardedData(length);
 
     internal void OnEof()
     {
         lock (_lock) _eofReceived = true;
-        _stdout.Complete();
-        _stderr.Complete();
+        _inbound.Complete();
     }
 
-    internal async ValueTask OnCloseAsync()
+    internal ValueTask OnRequestAsync(ChannelRequest request) => _requests.OnRequestAsync(request);
+
+    internal void OnRequestReply(bool success) => _requests.OnReply(success);
+
+    /// <summary>Read loop: the peer's CLOSE. It waits behind the peer's requests still being decided, so their
+    /// replies go first; once we have sent our CLOSE no reply will go, and nothing is left to wait for.</summary>
+    internal ValueTask OnCloseAsync()
     {
-        bool sendClose;
-        lock (_lock)
-        {
-            _closeReceived = true;
-            sendClose = !_closeSent;
-            _closeSent = true;
-        }
-        _stdout.Complete();
-        _stderr.Complete();
-        _windowOpened.Set();
-        FailPendingRequests();
-        if (sendClose) await Session.SendAsync(new ChannelSignalMessage(MessageNumber.ChannelClose, RemoteId)).ConfigureAwait(false);
+        bool closeSent;
+        lock (_lock) closeSent = _closeSent;
+        return !closeSent && _requests.TryQueueClose() ? ValueTask.CompletedTask : OnPeerCloseAsync();
+    }
+
+    /// <summary>The peer closed: answer with our CLOSE unless we sent one, and the channel is done (RFC 4254 §5.3).</summary>
+    internal async ValueTask OnPeerCloseAsync()
+    {
+        lock (_lock) _closeReceived = true;
+        _inbound.Complete();
+        _outbound.Wake();
+        _requests.OnClosed();
+        await SendCloseOnceAsync(CancellationToken.None).ConfigureAwait(false);
         FinishClose();
-    }
-
-    internal void OnRequestReply(bool success)
-    {
-        TaskCompletionSource<bool>? pending;
-        lock (_lock) _pendingRequests.TryDequeue(out pending);
-        if (pending is null)
-            throw new SshProtocolException(DisconnectReason.ProtocolError, $"The peer answered a channel request on channel {LocalId} that was never made.");
-        pending.TrySetResult(success);
     }
 
     /// <summary>The connection failed or the channel could not open: wake everyone with the error.</summary>
@@ -157,70 +156,381 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         _opened.TrySetException(error);
         _opened.Task.Exception?.Handle(_ => true);
         // Readers get what was buffered, then the error: a lost connection must not look like a clean end.
-        _stdout.Complete(error);
-        _stderr.Complete(error);
-        _windowOpened.Set();
-        FailPendingRequests();
-        _exitStatus.TrySetResult(-1);
+        _inbound.Complete(error);
+        _outbound.Wake();
         FinishClose();
-    }
-
-    private void FailPendingRequests()
-    {
-        lock (_lock)
-        {
-            while (_pendingRequests.TryDequeue(out var pending)) pending.TrySetResult(false);
-        }
     }
 
     private void FinishClose()
     {
-        _exitStatus.TrySetResult(-1);
-        _stdout.Complete();
-        _stderr.Complete();
+        _requests.OnClosed();
+        _inbound.Complete();
         _connection.Remove(this);
         _closed.TrySetResult();
     }
 
-    /// <summary>Sends CHANNEL_CLOSE (once) and waits briefly for the peer's.</summary>
-    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    /// <summary>Sends our CLOSE unless it was sent already; true when this call sent it.</summary>
+    private async ValueTask<bool> SendCloseOnceAsync(CancellationToken cancellationToken)
     {
-        bool send;
+        await _closeOrder.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_lock)
+            {
+                if (_closeSent) return false;
+                _closeSent = true;
+            }
+            await _transport.SendAsync(new ChannelSignalMessage(MessageNumber.ChannelClose, RemoteId), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _closeOrder.Release();
+        }
+    }
+
+    /// <summary>Sends a reply to one of the peer's requests, unless we have closed the channel since.</summary>
+    internal async ValueTask SendUnlessClosedAsync<T>(T message) where T : IMessage
+    {
+        await _closeOrder.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            lock (_lock)
+            {
+                if (_closeSent) return;
+            }
+            await _transport.SendAsync(message).ConfigureAwait(false);
+        }
+        finally
+        {
+            _closeOrder.Release();
+        }
+    }
+
+    internal void ThrowIfFailed()
+    {
+        Exception? failure;
+        lock (_lock) failure = _failure;
+        if (failure is not null) throw failure;
+        if (_transport.CloseReason is { } reason) throw reason;
+    }
+
+    internal void ThrowIfClosedForSending()
+    {
+        ThrowIfFailed();
         lock (_lock)
         {
-            send = !_closeSent && _opened.Task.IsCompletedSuccessfully;
-            _closeSent = true;
+            if (_eofSent || _closeSent || _closeReceived) throw new SshException($"{this} is closed for sending.");
         }
-        if (send && Session.IsConnected)
+    }
+
+    // ---- Reading ----
+
+    /// <summary>paramiko's settimeout: how long a blocking read or send may wait (null: forever). A timed-out
+    /// operation raises <see cref="TimeoutException"/> and leaves the channel usable.</summary>
+    public void SetTimeout(TimeSpan? timeout) => _timeout = timeout;
+
+    /// <summary>paramiko's gettimeout: the timeout <see cref="SetTimeout"/> set (null: none).</summary>
+    public TimeSpan? GetTimeout() => _timeout;
+
+    /// <summary>paramiko's setblocking: false is a zero timeout, true waits forever.</summary>
+    public void SetBlocking(bool blocking) => _timeout = blocking ? null : TimeSpan.Zero;
+
+    /// <summary>Merges stderr into stdout from now on (paramiko's set_combine_stderr). Returns the old setting.</summary>
+    public bool SetCombineStderr(bool combine)
+    {
+        bool old = _inbound.CombineStderr;
+        _inbound.CombineStderr = combine;
+        return old;
+    }
+
+    /// <summary>True when a read would not block: data is buffered, or the stream has ended.</summary>
+    public bool RecvReady() => ChannelInbound.IsReady(_inbound.Stdout);
+
+    /// <summary>True when a stderr read would not block.</summary>
+    public bool RecvStderrReady() => ChannelInbound.IsReady(_inbound.Stderr);
+
+    /// <summary>Reads up to <paramref name="buffer"/>.Length bytes of stdout; 0 at end of stream.</summary>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadFromAsync(_inbound.Stdout, UnreadOutputSpill.StdoutWaiter, buffer, cancellationToken);
+
+    /// <summary>Reads up to <paramref name="buffer"/>.Length bytes of stderr (extended data type 1); 0 at end.</summary>
+    public ValueTask<int> ReadStderrAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReadFromAsync(_inbound.Stderr, UnreadOutputSpill.StderrWaiter, buffer, cancellationToken);
+
+    private ValueTask<int> ReadFromAsync(ChannelBuffer source, int waiter, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        _spill.Reclaim(waiter);
+        return _inbound.ReadAsync(source, buffer, _timeout, waiting => _spill.SetWaiting(waiter, waiting), cancellationToken);
+    }
+
+    /// <summary>paramiko's recv: up to <paramref name="count"/> bytes; empty at end of stream.</summary>
+    public async Task<byte[]> RecvAsync(int count, CancellationToken cancellationToken = default)
+    {
+        byte[] buffer = new byte[count];
+        int n = await ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return n == count ? buffer : buffer[..n];
+    }
+
+    /// <summary>paramiko's recv_stderr: up to <paramref name="count"/> bytes of stderr; empty at end of stream.</summary>
+    public async Task<byte[]> RecvStderrAsync(int count, CancellationToken cancellationToken = default)
+    {
+        byte[] buffer = new byte[count];
+        int n = await ReadStderrAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return n == count ? buffer : buffer[..n];
+    }
+
+    /// <summary>The blocking twin of <see cref="RecvAsync"/>.</summary>
+    public byte[] Recv(int count) => RecvAsync(count).GetAwaiter().GetResult();
+
+    /// <summary>The blocking twin of <see cref="RecvStderrAsync"/>.</summary>
+    public byte[] RecvStderr(int count) => RecvStderrAsync(count).GetAwaiter().GetResult();
+
+    /// <summary>Stops reading: reads return end of stream from now on.</summary>
+    public void ShutdownRead() => _inbound.ShutdownRead();
+
+    // ---- Writing ----
+
+    /// <summary>paramiko's send: sends as much as the window allows right now (waiting for at least one byte);
+    /// returns how many bytes went.</summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _outbound.SendChunkAsync(data, 0, _timeout, cancellationToken);
+
+    /// <summary>Sends some of <paramref name="data"/> on stderr (extended data type 1), as <see cref="SendAsync"/>.</summary>
+    public ValueTask<int> SendStderrAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _outbound.SendChunkAsync(data, 1, _timeout, cancellationToken);
+
+    /// <summary>paramiko's sendall: sends all of <paramref name="data"/>, waiting for window as needed.</summary>
+    public ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        SendAllAsync(data, 0, cancellationToken);
+
+    /// <summary>Sends all of <paramref name="data"/> on stderr (extended data type 1); a server's session uses it.</summary>
+    public ValueTask SendAllStderrAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        SendAllAsync(data, 1, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, uint extendedType, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+        {
+            int sent = await _outbound.SendChunkAsync(data, extendedType, _timeout, cancellationToken).ConfigureAwait(false);
+            data = data[sent..];
+        }
+    }
+
+    /// <summary>The blocking twin of <see cref="SendAsync"/>.</summary>
+    public int Send(ReadOnlySpan<byte> data) => SendAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The blocking twin of <see cref="SendAllAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
+    public void SendAll(ReadOnlySpan<byte> data) => SendAllAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The blocking twin of <see cref="SendStderrAsync"/>.</summary>
+    public int SendStderr(ReadOnlySpan<byte> data) => SendStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>The blocking twin of <see cref="SendAllStderrAsync"/>.</summary>
+    public void SendAllStderr(ReadOnlySpan<byte> data) => SendAllStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>True when a send would not block (the peer's window is open).</summary>
+    public bool SendReady() => _outbound.HasWindow || Closed;
+
+    /// <summary>paramiko's shutdown_write: sends EOF, after the data in flight; nothing more is sent.</summary>
+    public async Task ShutdownWriteAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_eofSent || _closeSent) return;
+            _eofSent = true;
+        }
+        await _outbound.SendEofAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The blocking twin of <see cref="ShutdownWriteAsync"/>.</summary>
+    public void ShutdownWrite() => ShutdownWriteAsync().GetAwaiter().GetResult();
+
+    /// <summary>paramiko's shutdown: 0 stops reading, 1 stops writing (EOF), 2 both.</summary>
+    public void Shutdown(int how)
+    {
+        if (how is 0 or 2) ShutdownRead();
+        if (how is 1 or 2) ShutdownWrite();
+    }
+
+    /// <summary>paramiko's makefile: the stdout stream as a file.</summary>
+    public ChannelFile MakeFile(int bufsize = -1) => new(this, ChannelStreamKind.Stdout, bufsize);
+
+    /// <summary>paramiko's makefile_stderr.</summary>
+    public ChannelFile MakeFileStderr(int bufsize = -1) => new(this, ChannelStreamKind.Stderr, bufsize);
+
+    /// <summary>paramiko's makefile_stdin: writes go to the remote stdin; closing it sends EOF.</summary>
+    public ChannelFile MakeFileStdin(int bufsize = -1) => new(this, ChannelStreamKind.Stdin, bufsize);
+
+    /// <summary>This channel as a <see cref="System.IO.Stream"/>; disposing the stream sends EOF and closes the
+    /// channel unless <paramref name="ownsChannel"/> is false.</summary>
+    public ChannelStream AsStream(bool ownsChannel = true) => new(this, ownsChannel);
+
+    // ---- Requests (RFC 4254 §5.4, §6) ----
+
+    /// <summary>Sends a channel request (RFC 4254 §5.4). With <paramref name="wantReply"/>, waits for the answer and
+    /// returns whether the peer accepted it; without, returns true once it is sent.</summary>
+    public Task<bool> SendRequestAsync(string requestType, bool wantReply, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ThrowIfFailed();
+        return _requests.SendAsync(requestType, wantReply, data, cancellationToken);
+    }
+
+    private async Task RequireAsync(string requestType, ReadOnlyMemory<byte> data, string what, CancellationToken cancellationToken)
+    {
+        if (!await SendRequestAsync(requestType, true, data, cancellationToken).ConfigureAwait(false))
+        {
+            ThrowIfFailed();
+            throw new SshException($"The server refused {what} on {this}.");
+        }
+    }
+
+    /// <summary>Runs <paramref name="command"/> on the server (RFC 4254 §6.5 "exec").</summary>
+    public Task ExecCommandAsync(string command, CancellationToken cancellationToken = default) =>
+        RequireAsync("exec", new SshBuffer().WriteString(command).ToArray(), $"to run '{command}'", cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="ExecCommandAsync"/>.</summary>
+    public void ExecCommand(string command) => ExecCommandAsync(command).GetAwaiter().GetResult();
+
+    /// <summary>Starts the user's login shell (RFC 4254 §6.5 "shell").</summary>
+    public Task InvokeShellAsync(CancellationToken cancellationToken = default) =>
+        RequireAsync("shell", ReadOnlyMemory<byte>.Empty, "a shell", cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="InvokeShellAsync"/>.</summary>
+    public void InvokeShell() => InvokeShellAsync().GetAwaiter().GetResult();
+
+    /// <summary>Starts a subsystem such as <c>sftp</c> (RFC 4254 §6.5 "subsystem").</summary>
+    public Task InvokeSubsystemAsync(string subsystem, CancellationToken cancellationToken = default) =>
+        RequireAsync("subsystem", new SshBuffer().WriteString(subsystem).ToArray(), $"subsystem '{subsystem}'", cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="InvokeSubsystemAsync"/>.</summary>
+    public void InvokeSubsystem(string subsystem) => InvokeSubsystemAsync(subsystem).GetAwaiter().GetResult();
+
+    /// <summary>Requests a pseudo-terminal (RFC 4254 §6.2). <paramref name="modes"/> is the encoded terminal
+    /// modes string (empty for the server's defaults).</summary>
+    public Task GetPtyAsync(string term = "vt100", int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0,
+        ReadOnlyMemory<byte> modes = default, CancellationToken cancellationToken = default)
+    {
+        byte[] encodedModes = modes.IsEmpty ? [0] : modes.ToArray(); // TTY_OP_END alone
+        byte[] data = new SshBuffer().WriteString(term).WriteUInt32((uint)width).WriteUInt32((uint)height)
+            .WriteUInt32((uint)widthPixels).WriteUInt32((uint)heightPixels).WriteString(encodedModes).ToArray();
+        return RequireAsync("pty-req", data, "a pseudo-terminal", cancellationToken);
+    }
+
+    /// <summary>The blocking twin of <see cref="GetPtyAsync"/>.</summary>
+    public void GetPty(string term = "vt100", int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0,
+        ReadOnlyMemory<byte> modes = default) =>
+        GetPtyAsync(term, width, height, widthPixels, heightPixels, modes).GetAwaiter().GetResult();
+
+    /// <summary>Tells the server the terminal was resized (RFC 4254 §6.7); no reply.</summary>
+    public Task ResizePtyAsync(int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0, CancellationToken cancellationToken = default)
+    {
+        byte[] data = new SshBuffer().WriteUInt32((uint)width).WriteUInt32((uint)height)
+            .WriteUInt32((uint)widthPixels).WriteUInt32((uint)heightPixels).ToArray();
+        return SendRequestAsync("window-change", false, data, cancellationToken);
+    }
+
+    /// <summary>The blocking twin of <see cref="ResizePtyAsync"/>.</summary>
+    public void ResizePty(int width = 80, int height = 24, int widthPixels = 0, int heightPixels = 0) =>
+        ResizePtyAsync(width, height, widthPixels, heightPixels).GetAwaiter().GetResult();
+
+    /// <summary>Sets an environment variable for the command to come (RFC 4254 §6.4). As in paramiko, no reply is
+    /// asked for: servers silently drop names their configuration does not accept (OpenSSH's AcceptEnv).</summary>
+    public Task SetEnvironmentVariableAsync(string name, string value, CancellationToken cancellationToken = default) =>
+        SendRequestAsync("env", false, new SshBuffer().WriteString(name).WriteString(value).ToArray(), cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="SetEnvironmentVariableAsync"/>.</summary>
+    public void SetEnvironmentVariable(string name, string value) => SetEnvironmentVariableAsync(name, value).GetAwaiter().GetResult();
+
+    /// <summary>paramiko's update_environment: one "env" request per variable.</summary>
+    public async Task UpdateEnvironmentAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken = default)
+    {
+        foreach (var (name, value) in environment)
+            await SetEnvironmentVariableAsync(name, value, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The blocking twin of <see cref="UpdateEnvironmentAsync"/>.</summary>
+    public void UpdateEnvironment(IReadOnlyDictionary<string, string> environment) => UpdateEnvironmentAsync(environment).GetAwaiter().GetResult();
+
+    /// <summary>Delivers a signal (name without "SIG", e.g. "TERM") to the remote process (RFC 4254 §6.9).</summary>
+    public Task SendSignalAsync(string signalName, CancellationToken cancellationToken = default) =>
+        SendRequestAsync("signal", false, new SshBuffer().WriteString(signalName).ToArray(), cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="SendSignalAsync"/>.</summary>
+    public void SendSignal(string signalName) => SendSignalAsync(signalName).GetAwaiter().GetResult();
+
+    /// <summary>Server side: reports the exit status (RFC 4254 §6.10).</summary>
+    public Task SendExitStatusAsync(int status, CancellationToken cancellationToken = default) =>
+        SendRequestAsync("exit-status", false, new SshBuffer().WriteUInt32((uint)status).ToArray(), cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="SendExitStatusAsync"/>.</summary>
+    public void SendExitStatus(int status) => SendExitStatusAsync(status).GetAwaiter().GetResult();
+
+    /// <summary>Server side: reports that the process died from a signal (RFC 4254 §6.10).</summary>
+    public Task SendExitSignalAsync(string signalName, bool coreDumped, string errorMessage = "", CancellationToken cancellationToken = default) =>
+        SendRequestAsync("exit-signal", false,
+            new SshBuffer().WriteString(signalName).WriteBoolean(coreDumped).WriteString(errorMessage).WriteString("").ToArray(),
+            cancellationToken);
+
+    /// <summary>True once the exit status arrived (or the channel closed without one).</summary>
+    public bool ExitStatusReady() => _requests.ExitStatus.IsCompleted;
+
+    /// <summary>Waits for the remote command's exit status; -1 when the channel closed without one (as paramiko).</summary>
+    public async Task<int> RecvExitStatusAsync(CancellationToken cancellationToken = default)
+    {
+        Task<int> status = _requests.ExitStatus;
+        if (status.IsCompleted) return await status.ConfigureAwait(false);
+        // While we wait, unread output must not hold the command up (UnreadOutputSpill).
+        _spill.SetWaiting(UnreadOutputSpill.ExitWaiter, true);
+        try
+        {
+            return await status.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _spill.SetWaiting(UnreadOutputSpill.ExitWaiter, false);
+        }
+    }
+
+    /// <summary>The blocking twin of <see cref="RecvExitStatusAsync"/>.</summary>
+    public int RecvExitStatus() => RecvExitStatusAsync().GetAwaiter().GetResult();
+
+    // ---- Closing ----
+
+    /// <summary>Sends CHANNEL_CLOSE (once) and waits briefly (10 s at most) for the peer's.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        bool opened = _opened.Task.IsCompletedSuccessfully;
+        if (opened && _transport.IsConnected)
         {
             try
             {
-                await Session.SendAsync(new ChannelSignalMessage(MessageNumber.ChannelClose, RemoteId), cancellationToken).ConfigureAwait(false);
-                await _closed.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+                if (await SendCloseOnceAsync(cancellationToken).ConfigureAwait(false))
+                    await _closed.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SshException or TimeoutException)
             {
                 // The connection went away or the peer never answered: the channel is closed on our side.
             }
         }
-        _stdout.Complete();
-        _stderr.Complete();
-        if (!_opened.Task.IsCompletedSuccessfully || !Session.IsConnected) FinishClose();
+        else
+        {
+            lock (_lock) _closeSent = true;
+        }
+        _inbound.Complete();
+        if (!opened || !_transport.IsConnected) FinishClose();
     }
 
+    /// <summary>The blocking twin of <see cref="CloseAsync"/>.</summary>
     public void Close() => CloseAsync().GetAwaiter().GetResult();
 
+    /// <summary>Closes the channel (<see cref="Close"/>).</summary>
     public void Dispose() => Close();
 
+    /// <summary>Closes the channel (<see cref="CloseAsync"/>).</summary>
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
-    private void ThrowIfFailed()
-    {
-        Exception? failure;
-        lock (_lock) failure = _failure;
-        if (failure is not null) throw failure;
-        if (Session.CloseReason is not null) throw Session.CloseReason;
-    }
-
+    /// <inheritdoc/>
     public override string ToString() => $"Channel {LocalId} ({ChannelType})";
 }

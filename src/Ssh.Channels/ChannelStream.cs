@@ -107,10 +107,3 @@ public sealed class ChannelStream : Stream
         await Channel.CloseAsync().ConfigureAwait(false);
     }
 }
-
-public sealed partial class Channel
-{
-    /// <summary>This channel as a <see cref="System.IO.Stream"/>; disposing the stream sends EOF and closes the
-    /// channel unless <paramref name="ownsChannel"/> is false.</summary>
-    public ChannelStream AsStream(bool ownsChannel = true) => new(this, ownsChannel);
-}

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Ssh.Transport;
 using Ssh.Transport.Messages;
 using Ssh.Transport.Session;
@@ -8,41 +8,47 @@ using Ssh.Transport.Wire;
 namespace Ssh.Channels;
 
 /// <summary>
-/// The connection protocol (RFC 4254) over one authenticated session: the channel table, channel open and
-/// close, global requests with their in-order replies, and the dispatch of channel messages. Runs on the
-/// session's read loop and never waits on the application there.
+/// The connection protocol (RFC 4254) over one authenticated transport: the channel table, channel opens both ways,
+/// and the dispatch of every connection message to its channel or to <see cref="GlobalRequests"/>. It runs on the
+/// read loop and never waits there on the application: the peer's channel opens, channel requests and global
+/// requests are decided off the loop by the <see cref="IConnectionRequestHandler"/>.
 /// </summary>
 internal sealed class ConnectionService : IConnectionHandler
 {
-    /// <summary>The most channels one connection may have open at once (both directions together).</summary>
+    /// <summary>The most channels one connection may have open at once (both directions together), opens still
+    /// being decided included.</summary>
     public const int MaxChannels = 1024;
 
     private readonly object _lock = new();
     private readonly Dictionary<uint, Channel> _channels = new();
-    private readonly Queue<TaskCompletionSource<byte[]?>> _pendingGlobalReplies = new();
-    private readonly SemaphoreSlim _globalRequestLock = new(1, 1);
     private uint _nextChannelId;
     private int _pendingOpens;
     private Exception? _closedReason;
 
-    public ConnectionService(SshSession session)
+    public ConnectionService(IMessageTransport transport)
     {
-        Session = session;
-        session.ConnectionHandler = this;
+        Transport = transport;
+        GlobalRequests = new GlobalRequests(transport);
     }
 
-    public SshSession Session { get; }
+    public IMessageTransport Transport { get; }
 
-    /// <summary>Answers the peer's global requests; returns the reply data, or null to refuse. By default every
-    /// request is refused (a client has none to serve).</summary>
-    public Func<GlobalRequestMessage, ValueTask<byte[]?>>? GlobalRequestHandler { get; set; }
+    public GlobalRequests GlobalRequests { get; }
 
-    /// <summary>Called once the reply to a global request is on its way: what the request set up (a remote forward's
-    /// listener) may start now without its first channel overtaking the reply.</summary>
-    public Action<GlobalRequestMessage>? GlobalRequestAnswered { get; set; }
+    /// <summary>Channels opened by the peer that nobody serves yet (paramiko's accept).</summary>
+    public AcceptQueue Accepted { get; } = new();
 
-    /// <summary>Decides on channels the peer opens; returns the channel's setup or a refusal. Unset: refused.</summary>
-    public Func<ChannelOpenMessage, ValueTask<ChannelOpenDecision>>? ChannelOpenHandler { get; set; }
+    /// <summary>Decides what the peer asks; null refuses every channel open, channel request and global request
+    /// (a client has none to serve unless it forwards ports). Set before the peer can send any.</summary>
+    public IConnectionRequestHandler? RequestHandler
+    {
+        get;
+        set
+        {
+            field = value;
+            GlobalRequests.Handler = value;
+        }
+    }
 
     public int ChannelCount
     {
@@ -56,7 +62,7 @@ internal sealed class ConnectionService : IConnectionHandler
         Channel channel = Register(channelType, windowSize, maxPacketSize);
         try
         {
-            await Session.SendAsync(new ChannelOpenMessage(channelType, channel.LocalId, (uint)windowSize, (uint)maxPacketSize, data), cancellationToken).ConfigureAwait(false);
+            await Transport.SendAsync(new ChannelOpenMessage(channelType, channel.LocalId, (uint)windowSize, (uint)maxPacketSize, data), cancellationToken).ConfigureAwait(false);
             await channel.OpenTask.WaitAsync(cancellationToken).ConfigureAwait(false);
             return channel;
         }
@@ -91,115 +97,112 @@ internal sealed class ConnectionService : IConnectionHandler
         }
     }
 
-    /// <summary>Sends a global request (RFC 4254 §4). With <paramref name="wantReply"/>, returns the reply data
-    /// on success and null on failure; replies are matched in order.</summary>
-    public async Task<byte[]?> SendGlobalRequestAsync(string name, ReadOnlyMemory<byte> data, bool wantReply, CancellationToken cancellationToken)
-    {
-        TaskCompletionSource<byte[]?>? reply = null;
-        await _globalRequestLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (wantReply)
-            {
-                reply = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                lock (_lock)
-                {
-                    if (_closedReason is not null) throw _closedReason;
-                    _pendingGlobalReplies.Enqueue(reply);
-                }
-            }
-            await Session.SendAsync(new GlobalRequestMessage(name, wantReply, data), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _globalRequestLock.Release();
-        }
-        return reply is null ? [] : await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask HandleMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> HandleMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         ReadOnlySpan<byte> span = payload.Span;
         switch ((MessageNumber)span[0])
         {
             case MessageNumber.ChannelData:
-                OnData(span, extended: false);
-                return;
+                OnData(span);
+                return true;
             case MessageNumber.ChannelExtendedData:
-                OnData(span, extended: true);
-                return;
+                await OnExtendedData(span).ConfigureAwait(false);
+                return true;
             case MessageNumber.ChannelWindowAdjust:
                 {
                     var r = new SshReader(span[1..]);
                     Channel c = Find(r.ReadUInt32());
                     c.OnWindowAdjust(r.ReadUInt32());
-                    return;
+                    return true;
                 }
             case MessageNumber.ChannelEof:
                 Find(ReadRecipient(span)).OnEof();
-                return;
+                return true;
             case MessageNumber.ChannelClose:
                 await Find(ReadRecipient(span)).OnCloseAsync().ConfigureAwait(false);
-                return;
+                return true;
             case MessageNumber.ChannelRequest:
                 {
-                    ChannelRequestMessage request = ChannelRequestMessage.Read(span);
-                    await Find(request.RecipientChannel).OnRequestAsync(request).ConfigureAwait(false);
-                    return;
+                    ChannelRequestMessage m = ChannelRequestMessage.Read(span);
+                    await Find(m.RecipientChannel).OnRequestAsync(new ChannelRequest(m.RequestType, m.WantReply, m.Data)).ConfigureAwait(false);
+                    return true;
                 }
             case MessageNumber.ChannelSuccess:
             case MessageNumber.ChannelFailure:
                 Find(ReadRecipient(span)).OnRequestReply(span[0] == (byte)MessageNumber.ChannelSuccess);
-                return;
+                return true;
             case MessageNumber.ChannelOpenConfirmation:
                 {
                     var m = ChannelOpenConfirmationMessage.Read(span);
                     Channel c = Find(m.RecipientChannel);
                     if (c.OpenTask.IsCompleted)
-                        throw new SshProtocolException(DisconnectReason.ProtocolError, $"Channel {m.RecipientChannel} was confirmed twice.");
+                        throw new SshProtocolException(DisconnectReason.ProtocolError, $"Channel {m.RecipientChannel} was confirmed twice (RFC 4254 §5.1).");
                     c.OnOpenConfirmed(m.SenderChannel, m.InitialWindowSize, m.MaximumPacketSize);
-                    return;
+                    return true;
                 }
             case MessageNumber.ChannelOpenFailure:
                 {
                     var m = ChannelOpenFailureMessage.Read(span);
                     Channel c = Find(m.RecipientChannel);
                     if (c.OpenTask.IsCompleted)
-                        throw new SshProtocolException(DisconnectReason.ProtocolError, $"Open failure for channel {m.RecipientChannel}, which is already open.");
+                        throw new SshProtocolException(DisconnectReason.ProtocolError, $"Open failure for channel {m.RecipientChannel}, which is already open (RFC 4254 §5.1).");
                     c.OnOpenFailed(m.Reason, m.Description);
-                    return;
+                    return true;
                 }
             case MessageNumber.ChannelOpen:
                 await OnChannelOpenAsync(ChannelOpenMessage.Read(span)).ConfigureAwait(false);
-                return;
+                return true;
             case MessageNumber.GlobalRequest:
-                await OnGlobalRequestAsync(GlobalRequestMessage.Read(span)).ConfigureAwait(false);
-                return;
+                {
+                    GlobalRequestMessage m = GlobalRequestMessage.Read(span);
+                    await GlobalRequests.OnRequestAsync(new GlobalRequest(m.Name, m.WantReply, m.Data)).ConfigureAwait(false);
+                    return true;
+                }
             case MessageNumber.RequestSuccess:
             case MessageNumber.RequestFailure:
-                OnGlobalReply(span);
-                return;
+                GlobalRequests.OnReply(span);
+                return true;
             default:
-                await Session.SendAsync(new UnimplementedMessage(Session.Reader.SequenceNumber - 1), cancellationToken).ConfigureAwait(false);
-                return;
+                return false; // the session answers UNIMPLEMENTED
         }
     }
 
     /// <summary>The hot path: parse the header in place and hand the data to the channel's buffer.</summary>
-    private void OnData(ReadOnlySpan<byte> span, bool extended)
+    private void OnData(ReadOnlySpan<byte> span)
     {
-        int header = extended ? ChannelDataMessage.ExtendedHeaderSize : ChannelDataMessage.HeaderSize;
+        const int header = ChannelDataMessage.HeaderSize;
         if (span.Length < header)
-            throw new SshProtocolException(DisconnectReason.ProtocolError, "A channel data message is truncated.");
+            throw new SshProtocolException(DisconnectReason.ProtocolError, "A channel data message is truncated (RFC 4254 §5.2).");
         uint recipient = BinaryPrimitives.ReadUInt32BigEndian(span[1..]);
-        uint dataType = extended ? BinaryPrimitives.ReadUInt32BigEndian(span[5..]) : 0;
+        CheckLength(span, header);
+        Find(recipient).OnData(span[header..], stderr: false);
+    }
+
+    private ValueTask OnExtendedData(ReadOnlySpan<byte> span)
+    {
+        const int header = ChannelDataMessage.ExtendedHeaderSize;
+        if (span.Length < header)
+            throw new SshProtocolException(DisconnectReason.ProtocolError, "A channel extended data message is truncated (RFC 4254 §5.2).");
+        uint recipient = BinaryPrimitives.ReadUInt32BigEndian(span[1..]);
+        uint dataType = BinaryPrimitives.ReadUInt32BigEndian(span[5..]);
+        CheckLength(span, header);
+        Channel channel = Find(recipient);
+        // RFC 4254 §5.2: only SSH_EXTENDED_DATA_STDERR (1) is defined. Other types are dropped, and the window they
+        // used is credited back so the peer is not left waiting for an adjust that reading would have sent.
+        if (dataType == 1)
+        {
+            channel.OnData(span[header..], stderr: true);
+            return ValueTask.CompletedTask;
+        }
+        return channel.OnDiscardedData(span.Length - header);
+    }
+
+    private static void CheckLength(ReadOnlySpan<byte> span, int header)
+    {
         uint length = BinaryPrimitives.ReadUInt32BigEndian(span[(header - 4)..]);
         if (length != span.Length - header)
-            throw new SshProtocolException(DisconnectReason.ProtocolError, "A channel data message's length field does not match the packet.");
-        Channel channel = Find(recipient);
-        // RFC 4254 §5.2: only stderr (1) is defined; other extended types are dropped but still use window.
-        channel.OnData(span[header..], stderr: extended && dataType == 1);
+            throw new SshProtocolException(DisconnectReason.ProtocolError, "A channel data message's length field does not match the packet (RFC 4254 §5.2).");
     }
 
     private static uint ReadRecipient(ReadOnlySpan<byte> span) => new SshReader(span[1..]).ReadUInt32();
@@ -213,94 +216,83 @@ internal sealed class ConnectionService : IConnectionHandler
         throw new SshProtocolException(DisconnectReason.ProtocolError, $"The peer referred to channel {localId}, which is not open.");
     }
 
+    /// <summary>Read loop: the peer opens a channel. Refused at once without a handler or over the limit; otherwise
+    /// decided off the read loop and answered when decided (RFC 4254 §5.1 lets confirmations come in any order, and
+    /// nothing arrives for the channel before its confirmation).</summary>
     private ValueTask OnChannelOpenAsync(ChannelOpenMessage open)
     {
-        if (ChannelOpenHandler is null)
-            return AnswerChannelOpenAsync(open, ChannelOpenDecision.Refuse(ChannelOpenFailureReason.AdministrativelyProhibited,
-                $"{open.ChannelType} channels are not accepted here."));
+        if (RequestHandler is not { } handler)
+            return RefuseAsync(open, ChannelOpenFailureReason.AdministrativelyProhibited, $"{open.ChannelType} channels are not accepted here.");
         // Opens still being decided count against the channel limit too: a peer must not queue up unbounded work.
-        if (Volatile.Read(ref _pendingOpens) + ChannelCount >= MaxChannels)
-            return AnswerChannelOpenAsync(open, ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ResourceShortage,
-                $"Too many open channels ({MaxChannels})."));
-        ValueTask<ChannelOpenDecision> pending = ChannelOpenHandler(open);
-        // A handler that failed at once (malformed type-specific data) fails the read loop, as it always has.
-        if (pending.IsCompleted) return AnswerChannelOpenAsync(open, pending.Result);
-        // A decision that needs I/O (connecting a forwarded socket, say) is answered when it is ready, off the read
-        // loop: RFC 4254 §5.1 lets confirmations come in any order, and nothing arrives for this channel before it.
-        _ = AnswerWhenDecidedAsync(open, pending);
+        if (Interlocked.Increment(ref _pendingOpens) + ChannelCount > MaxChannels)
+        {
+            Interlocked.Decrement(ref _pendingOpens);
+            return RefuseAsync(open, ChannelOpenFailureReason.ResourceShortage, $"Too many open channels ({MaxChannels}).");
+        }
+        var request = new ChannelOpenRequest(open.ChannelType, open.SenderChannel, open.InitialWindowSize, open.MaximumPacketSize, open.Data);
+        _ = Task.Run(() => DecideAndAnswerAsync(handler, request));
         return ValueTask.CompletedTask;
     }
 
-    private async Task AnswerWhenDecidedAsync(ChannelOpenMessage open, ValueTask<ChannelOpenDecision> pending)
+    private ValueTask RefuseAsync(ChannelOpenMessage open, ChannelOpenFailureReason reason, string description) =>
+        Transport.SendAsync(new ChannelOpenFailureMessage(open.SenderChannel, reason, description));
+
+    private async Task DecideAndAnswerAsync(IConnectionRequestHandler handler, ChannelOpenRequest request)
     {
         ChannelOpenDecision decision;
-        Interlocked.Increment(ref _pendingOpens);
         try
         {
-            decision = await pending.ConfigureAwait(false);
+            decision = await handler.DecideChannelOpenAsync(request, Transport.Lifetime).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             decision = ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ConnectFailed, e.Message);
         }
-        finally
-        {
-            Interlocked.Decrement(ref _pendingOpens);
-        }
         try
         {
-            await AnswerChannelOpenAsync(open, decision).ConfigureAwait(false);
+            await AnswerChannelOpenAsync(request, decision).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The connection went away while the decision was pending.
         }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingOpens);
+        }
     }
 
-    private async ValueTask AnswerChannelOpenAsync(ChannelOpenMessage open, ChannelOpenDecision decision)
+    private async ValueTask AnswerChannelOpenAsync(ChannelOpenRequest request, ChannelOpenDecision decision)
     {
         if (decision.FailureReason is { } reason)
         {
-            await Session.SendAsync(new ChannelOpenFailureMessage(open.SenderChannel, reason, decision.FailureDescription ?? "")).ConfigureAwait(false);
+            await Transport.SendAsync(new ChannelOpenFailureMessage(request.SenderChannel, reason, decision.FailureDescription)).ConfigureAwait(false);
             return;
         }
         Channel channel;
         try
         {
-            channel = Register(open.ChannelType, decision.WindowSize, decision.MaxPacketSize);
+            channel = Register(request.ChannelType, decision.WindowSize, decision.MaxPacketSize);
         }
         catch (ChannelException e)
         {
-            await Session.SendAsync(new ChannelOpenFailureMessage(open.SenderChannel, ChannelOpenFailureReason.ResourceShortage, e.Message)).ConfigureAwait(false);
+            await Transport.SendAsync(new ChannelOpenFailureMessage(request.SenderChannel, ChannelOpenFailureReason.ResourceShortage, e.Message)).ConfigureAwait(false);
             return;
         }
-        channel.RequestHandler = decision.RequestHandler;
-        channel.RequestAccepted = decision.RequestAccepted;
-        channel.OnOpenConfirmed(open.SenderChannel, open.InitialWindowSize, open.MaximumPacketSize);
-        await Session.SendAsync(new ChannelOpenConfirmationMessage(open.SenderChannel, channel.LocalId, (uint)decision.WindowSize, (uint)decision.MaxPacketSize)).ConfigureAwait(false);
-        decision.OnOpened?.Invoke(channel);
-    }
-
-    private async ValueTask OnGlobalRequestAsync(GlobalRequestMessage request)
-    {
-        byte[]? reply = GlobalRequestHandler is null ? null : await GlobalRequestHandler(request).ConfigureAwait(false);
-        if (request.WantReply)
+        channel.OnOpenConfirmed(request.SenderChannel, request.InitialWindowSize, request.MaximumPacketSize);
+        await Transport.SendAsync(new ChannelOpenConfirmationMessage(request.SenderChannel, channel.LocalId, (uint)decision.WindowSize, (uint)decision.MaxPacketSize)).ConfigureAwait(false);
+        bool served;
+        try
         {
-            if (reply is null)
-                await Session.SendAsync(new EmptyMessage(MessageNumber.RequestFailure)).ConfigureAwait(false);
-            else
-                await Session.SendAsync(new RequestSuccessMessage(reply)).ConfigureAwait(false);
+            served = decision.Opened?.Invoke(channel) ?? false;
         }
-        GlobalRequestAnswered?.Invoke(request);
-    }
-
-    private void OnGlobalReply(ReadOnlySpan<byte> span)
-    {
-        TaskCompletionSource<byte[]?>? pending;
-        lock (_lock) _pendingGlobalReplies.TryDequeue(out pending);
-        if (pending is null)
-            throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer answered a global request that was never made.");
-        pending.TrySetResult(span[0] == (byte)MessageNumber.RequestSuccess ? span[1..].ToArray() : null);
+        catch (Exception)
+        {
+            // The application failed to take the channel: nobody serves it, so it is closed.
+            _ = channel.CloseAsync();
+            return;
+        }
+        if (!served) Accepted.Offer(channel);
     }
 
     public void OnSessionClosed(Exception? reason)
@@ -311,23 +303,8 @@ internal sealed class ConnectionService : IConnectionHandler
         {
             _closedReason = error;
             channels = _channels.Values.ToArray();
-            while (_pendingGlobalReplies.TryDequeue(out var pending)) pending.TrySetException(error);
         }
+        GlobalRequests.OnClosed(error);
         foreach (Channel c in channels) c.Fail(error);
     }
-}
-
-/// <summary>The answer to a channel the peer wants to open.</summary>
-internal sealed record ChannelOpenDecision
-{
-    public ChannelOpenFailureReason? FailureReason { get; init; }
-    public string? FailureDescription { get; init; }
-    public int WindowSize { get; init; } = Channel.DefaultWindowSize;
-    public int MaxPacketSize { get; init; } = Channel.DefaultMaxPacketSize;
-    public Func<Channel, ChannelRequestMessage, ValueTask<bool>>? RequestHandler { get; init; }
-    public Action<Channel, ChannelRequestMessage>? RequestAccepted { get; init; }
-    public Action<Channel>? OnOpened { get; init; }
-
-    public static ChannelOpenDecision Refuse(ChannelOpenFailureReason reason, string description) =>
-        new() { FailureReason = reason, FailureDescription = description };
 }

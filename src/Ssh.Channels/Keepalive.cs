@@ -12,13 +12,13 @@ namespace Ssh.Channels;
 internal sealed class Keepalive : IDisposable
 {
     private readonly SshSession _session;
-    private readonly ConnectionService _connection;
+    private readonly GlobalRequests _globalRequests;
     private readonly CancellationTokenSource _stop = new();
 
-    public Keepalive(SshSession session, ConnectionService connection, TimeSpan interval, int countMax)
+    public Keepalive(SshSession session, GlobalRequests globalRequests, TimeSpan interval, int countMax)
     {
         _session = session;
-        _connection = connection;
+        _globalRequests = globalRequests;
         Interval = interval;
         CountMax = countMax;
         _ = Task.Run(RunAsync);
@@ -64,7 +64,7 @@ internal sealed class Keepalive : IDisposable
     {
         try
         {
-            await _connection.SendGlobalRequestAsync("keepalive@openssh.com", ReadOnlyMemory<byte>.Empty, wantReply: true, _stop.Token).ConfigureAwait(false);
+            await _globalRequests.SendAsync("keepalive@openssh.com", ReadOnlyMemory<byte>.Empty, wantReply: true, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or OperationCanceledException or IOException)
         {

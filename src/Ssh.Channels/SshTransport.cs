@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Ssh.Channels.Forwarding;
 using Ssh.Transport;
 using Ssh.Transport.Auth;
 using Ssh.Transport.KeyExchange;
@@ -11,99 +11,63 @@ using Ssh.Transport.Wire;
 namespace Ssh.Channels;
 
 /// <summary>
-/// paramiko's <c>Transport</c>: one SSH connection over a stream. Start it as a client, authenticate, then open
-/// channels. Thread-safe; every blocking method has an async twin.
+/// paramiko's <c>Transport</c> (renamed so it never clashes with the <c>Ssh.Transport</c> namespace): one SSH
+/// connection over a stream. Start it as a client (<see cref="StartClientAsync"/>, then authenticate) or as a server
+/// (<see cref="StartServerAsync"/>), then open or accept channels. Thread-safe; every blocking method has an async
+/// twin.
 /// </summary>
 public sealed partial class SshTransport : IDisposable, IAsyncDisposable
 {
     private readonly Stream _stream;
-    private readonly TransportSettings _settings;
     private readonly List<SshPrivateKey> _serverKeys = [];
     private SshSession? _session;
     private ConnectionService? _connection;
     private UserAuthClient? _auth;
-    private readonly System.Threading.Channels.Channel<Channel> _accepted =
-        System.Threading.Channels.Channel.CreateUnbounded<Channel>(new() { SingleWriter = true });
+    private Keepalive? _keepalive;
 
-    /// <summary>Wraps a connected stream (a socket's <see cref="NetworkStream"/>, or any duplex stream). Nothing
-    /// is sent until <see cref="StartClientAsync"/> (or the server's StartServer).</summary>
+    /// <summary>Wraps a connected stream (a socket's <see cref="System.Net.Sockets.NetworkStream"/>, or any duplex
+    /// stream). Nothing is sent until <see cref="StartClientAsync"/> or <see cref="StartServerAsync"/>.</summary>
     public SshTransport(Stream stream, TransportSettings? settings = null)
     {
         _stream = stream;
-        _settings = settings?.Clone() ?? new TransportSettings();
+        Settings = settings?.Clone() ?? new TransportSettings();
     }
 
     /// <summary>Opens a TCP connection (with TCP_NODELAY: SSH is latency-bound on small packets) and wraps it.</summary>
+    /// <exception cref="SshConnectionException">The host cannot be reached, or <paramref name="timeout"/> passed.</exception>
     public static async Task<SshTransport> ConnectAsync(string host, int port = 22, TransportSettings? settings = null,
         TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        Stream stream = await OpenSocketAsync(host, port, timeout, cancellationToken).ConfigureAwait(false);
+        Stream stream = await SocketConnector.ConnectAsync(host, port, timeout, cancellationToken).ConfigureAwait(false);
         return new SshTransport(stream, settings);
     }
 
-    internal static async Task<Stream> OpenSocketAsync(string host, int port, TimeSpan? timeout, CancellationToken cancellationToken)
-    {
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } t) timeoutSource.CancelAfter(t);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(host, port, timeoutSource.Token).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            socket.Dispose();
-            throw new SshConnectionException($"Connecting to {host}:{port} timed out after {timeout!.Value.TotalSeconds:0.#} s.");
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw new SshConnectionException($"Cannot connect to {host}:{port}: {e.Message}", e);
-        }
-    }
-
     internal SshSession Session => _session ?? throw new InvalidOperationException("The transport has not been started.");
+
     internal ConnectionService Connection => _connection ?? throw new InvalidOperationException("The transport has not been started.");
 
-    public TransportSettings Settings => _settings;
+    /// <summary>The algorithm preferences and limits of this connection (a copy of those given).</summary>
+    public TransportSettings Settings { get; }
 
-    /// <summary>True while the connection is up.</summary>
+    /// <summary>True while the connection is up (after the first key exchange).</summary>
     public bool IsActive => _session is { IsConnected: true, SessionId: not null };
 
+    /// <summary>True once a user has authenticated.</summary>
     public bool IsAuthenticated => _session?.IsAuthenticated ?? false;
 
     /// <summary>True when this side is the server.</summary>
     public bool IsServerMode => _session?.Role == SessionRole.Server;
 
-    /// <summary>paramiko's add_server_key: a host key the server side offers.</summary>
-    public void AddServerKey(SshPrivateKey key)
-    {
-        if (_session is not null) throw new InvalidOperationException("Add server keys before starting the transport.");
-        _serverKeys.Add(key);
-    }
-
-    /// <summary>The host keys added with <see cref="AddServerKey"/>.</summary>
-    public IReadOnlyList<SshPrivateKey> GetServerKeys() => _serverKeys;
-
-    /// <summary>Creates the session for one side; used by StartClient here and by the server front-end.</summary>
-    internal SshSession CreateSession(SessionRole role)
-    {
-        if (_session is not null) throw new InvalidOperationException("The transport has already been started.");
-        _session = new SshSession(_stream, role, _settings) { HostKeys = _serverKeys.ToArray() };
-        _connection = new ConnectionService(_session);
-        return _session;
-    }
-
     /// <summary>The user name that authenticated.</summary>
-    public string? Username { get; internal set; }
+    public string? Username { get; private set; }
 
-    /// <summary>Where the peer connects from ("address:port"), when the transport was made from a socket.</summary>
-    public string? RemoteEndPointDescription { get; internal set; }
+    /// <summary>Where the peer connects from ("address:port"), for logs; set by whoever made the stream.</summary>
+    public string? RemoteEndPointDescription { get; set; }
 
     /// <summary>The authentication method that succeeded ("publickey", "password", ...).</summary>
-    public string? AuthenticationMethod { get; internal set; }
+    public string? AuthenticationMethod { get; private set; }
 
+    /// <summary>The peer's identification string (RFC 4253 §4.2), e.g. "SSH-2.0-OpenSSH_9.2p1".</summary>
     public string RemoteVersion => Session.RemoteVersion;
 
     /// <summary>The algorithms of the most recent key exchange.</summary>
@@ -121,23 +85,88 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     /// <summary>Completes when the connection closes; faults with the reason if it failed.</summary>
     public Task Completion => Session.Completion;
 
-    /// <summary>paramiko's get_remote_server_key.</summary>
+    /// <summary>paramiko's add_server_key: a host key the server side offers.</summary>
+    public void AddServerKey(SshPrivateKey key)
+    {
+        if (_session is not null) throw new InvalidOperationException("Add server keys before starting the transport.");
+        _serverKeys.Add(key);
+    }
+
+    /// <summary>The host keys added with <see cref="AddServerKey"/>.</summary>
+    public IReadOnlyList<SshPrivateKey> GetServerKeys() => _serverKeys;
+
+    /// <summary>paramiko's get_remote_server_key: the server's host key, proven by its signature.</summary>
     public SshPublicKey GetRemoteServerKey() =>
         _session?.RemoteHostKey ?? throw new SshException("The key exchange has not completed; there is no server key yet.");
 
-    /// <summary>paramiko's start_client: negotiates keys. <paramref name="hostKeyVerifier"/> sees the server's
-    /// key (already proven by its signature) and throws to refuse it.</summary>
+    private SshSession CreateSession(SessionRole role, IConnectionRequestHandler? requestHandler)
+    {
+        if (_session is not null) throw new InvalidOperationException("The transport has already been started.");
+        _session = new SshSession(_stream, role, Settings) { HostKeys = _serverKeys.ToArray() };
+        _connection = new ConnectionService(_session) { RequestHandler = requestHandler };
+        _session.ConnectionHandler = _connection;
+        return _session;
+    }
+
+    /// <summary>paramiko's start_client: exchanges versions and negotiates keys. <paramref name="hostKeyVerifier"/>
+    /// sees the server's key (already proven by its signature) and throws to refuse it.</summary>
     public async Task StartClientAsync(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null,
         CancellationToken cancellationToken = default)
     {
-        SshSession session = CreateSession(SessionRole.Client);
+        SshSession session = CreateSession(SessionRole.Client, new ClientRequestHandler(RemoteForwardTable));
         session.HostKeyVerifier = hostKeyVerifier;
         await session.StartAsync(cancellationToken).ConfigureAwait(false);
         _auth = new UserAuthClient(session);
     }
 
+    /// <summary>The blocking twin of <see cref="StartClientAsync"/>.</summary>
     public void StartClient(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null, TimeSpan? timeout = null) =>
         Sync(ct => StartClientAsync(hostKeyVerifier, ct), timeout);
+
+    /// <summary>
+    /// paramiko's start_server: negotiates keys with the host keys added through <see cref="AddServerKey"/>, then
+    /// runs user authentication (RFC 4252) with <paramref name="authenticator"/> deciding. Completes once a user has
+    /// authenticated and returns the user name; from then on <paramref name="requests"/> decides what the client
+    /// asks (channels, channel requests, global requests), off the read loop, and channels it accepts without
+    /// serving them arrive through <see cref="AcceptAsync"/>. Nothing of the connection protocol is reachable
+    /// before authentication succeeds.
+    /// </summary>
+    /// <exception cref="SshException">The handshake or authentication failed, or did not finish within
+    /// <see cref="ServerConnectionOptions.LoginGraceTime"/>; the connection is closed.</exception>
+    public async Task<string> StartServerAsync(IServerAuthenticator authenticator, IConnectionRequestHandler? requests = null,
+        ServerConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(authenticator);
+        options ??= new ServerConnectionOptions();
+        if (_serverKeys.Count == 0)
+            throw new InvalidOperationException("Add at least one host key with AddServerKey before StartServer.");
+        SshSession session = CreateSession(SessionRole.Server, requests);
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(options.LoginGraceTime);
+        try
+        {
+            await session.StartAsync(grace.Token).ConfigureAwait(false);
+            var auth = new UserAuthServer(session, authenticator, options.MaxAuthTries);
+            string user = await auth.RunAsync(grace.Token).ConfigureAwait(false);
+            Username = user;
+            AuthenticationMethod = auth.SucceededMethod;
+            return user;
+        }
+        catch (OperationCanceledException) when (grace.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var error = new SshProtocolException(DisconnectReason.ByApplication,
+                $"Authentication did not complete within the login grace time ({options.LoginGraceTime.TotalSeconds:0} s).");
+            await session.FailAsync(error).ConfigureAwait(false);
+            throw error;
+        }
+        catch (SshException e)
+        {
+            await session.FailAsync(e).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // ---- Client authentication (RFC 4252, RFC 4256) ----
 
     private UserAuthClient Auth => _auth ?? throw new InvalidOperationException("Call StartClient before authenticating.");
 
@@ -146,90 +175,75 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     public async Task<IReadOnlyList<string>> AuthNoneAsync(string username, CancellationToken cancellationToken = default)
     {
         AuthResult result = await Auth.AuthNoneAsync(username, cancellationToken).ConfigureAwait(false);
-        if (result.Success)
-        {
-            Username = username;
-            AuthenticationMethod = "none";
-            return [];
-        }
-        return result.AllowedMethods;
+        if (!result.Success) return result.AllowedMethods;
+        Authenticated(username, "none");
+        return [];
     }
 
-    /// <summary>paramiko's auth_password. Raises <see cref="AuthenticationException"/> when refused.</summary>
+    /// <summary>paramiko's auth_password.</summary>
+    /// <exception cref="AuthenticationException">The server refused; <see cref="AuthenticationException.AllowedMethods"/> says what it takes.</exception>
     public async Task AuthPasswordAsync(string username, string password, CancellationToken cancellationToken = default)
     {
         AuthResult result = await Auth.AuthPasswordAsync(username, password, cancellationToken).ConfigureAwait(false);
-        Check(result, username, "Password", "password");
+        result.ThrowIfRefused(username, "Password");
+        Authenticated(username, "password");
     }
 
-    /// <summary>paramiko's auth_publickey. Raises <see cref="AuthenticationException"/> when refused.</summary>
+    /// <summary>paramiko's auth_publickey.</summary>
+    /// <exception cref="AuthenticationException">The server refused the key.</exception>
     public async Task AuthPublicKeyAsync(string username, SshPrivateKey key, CancellationToken cancellationToken = default)
     {
         AuthResult result = await Auth.AuthPublicKeyAsync(username, key, cancellationToken).ConfigureAwait(false);
-        Check(result, username, $"Public key {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}", "publickey");
+        result.ThrowIfRefused(username, $"Public key {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}");
+        Authenticated(username, "publickey");
     }
 
     /// <summary>paramiko's auth_interactive (RFC 4256): <paramref name="handler"/> gets each round's prompts and
-    /// returns one answer per prompt. Raises <see cref="AuthenticationException"/> when refused.</summary>
+    /// returns one answer per prompt.</summary>
+    /// <exception cref="AuthenticationException">The server refused.</exception>
     public async Task AuthInteractiveAsync(string username, Func<InteractiveQuery, IReadOnlyList<string>> handler, string submethods = "",
         CancellationToken cancellationToken = default)
     {
         AuthResult result = await Auth.AuthKeyboardInteractiveAsync(username, handler, submethods, cancellationToken).ConfigureAwait(false);
-        Check(result, username, "Keyboard-interactive", "keyboard-interactive");
+        result.ThrowIfRefused(username, "Keyboard-interactive");
+        Authenticated(username, "keyboard-interactive");
     }
 
+    private void Authenticated(string username, string method)
+    {
+        Username = username;
+        AuthenticationMethod = method;
+    }
+
+    /// <summary>The blocking twin of <see cref="AuthInteractiveAsync"/>.</summary>
     public void AuthInteractive(string username, Func<InteractiveQuery, IReadOnlyList<string>> handler, string submethods = "") =>
         Sync(ct => AuthInteractiveAsync(username, handler, submethods, ct));
 
+    /// <summary>The blocking twin of <see cref="AuthPasswordAsync"/>.</summary>
     public void AuthPassword(string username, string password) => Sync(ct => AuthPasswordAsync(username, password, ct));
 
+    /// <summary>The blocking twin of <see cref="AuthPublicKeyAsync"/>.</summary>
     public void AuthPublicKey(string username, SshPrivateKey key) => Sync(ct => AuthPublicKeyAsync(username, key, ct));
 
-    private void Check(AuthResult result, string username, string what, string method)
-    {
-        if (result.Success)
-        {
-            Username = username;
-            AuthenticationMethod = method;
-            return;
-        }
-        string allowed = string.Join(", ", result.AllowedMethods);
-        if (result.PartialSuccess)
-            throw new PartialAuthenticationException($"{what} was accepted for {username}, but the server requires more: {allowed}.", result.AllowedMethods);
-        throw new AuthenticationException($"{what} authentication failed for {username}. The server allows: {allowed}.", result.AllowedMethods);
-    }
+    // ---- Channels (RFC 4254 §5) ----
 
-    /// <summary>Server side: hands a channel the peer opened to <see cref="AcceptAsync"/>.</summary>
-    internal void OfferAccepted(Channel channel) => _accepted.Writer.TryWrite(channel);
+    /// <summary>paramiko's accept: the next channel the peer opened (and the application accepted without serving
+    /// it); null when the connection closes or <paramref name="timeout"/> passes first.</summary>
+    public Task<Channel?> AcceptAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Connection.Accepted.AcceptAsync(Session.Completion, timeout, cancellationToken);
 
-    /// <summary>paramiko's accept: the next channel the peer opened (and the server allowed); null when the
-    /// connection closes or <paramref name="timeout"/> passes first.</summary>
-    public async Task<Channel?> AcceptAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } t) timeoutSource.CancelAfter(t);
-        try
-        {
-            Task closed = Session.Completion;
-            Task<Channel> next = _accepted.Reader.ReadAsync(timeoutSource.Token).AsTask();
-            if (await Task.WhenAny(next, closed).ConfigureAwait(false) == next) return await next.ConfigureAwait(false);
-            return _accepted.Reader.TryRead(out Channel? channel) ? channel : null;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
-
+    /// <summary>The blocking twin of <see cref="AcceptAsync"/>.</summary>
     public Channel? Accept(TimeSpan? timeout = null) => AcceptAsync(timeout).GetAwaiter().GetResult();
 
-    /// <summary>paramiko's open_session.</summary>
+    /// <summary>paramiko's open_session: a "session" channel (RFC 4254 §6.1) for exec, shell or a subsystem.</summary>
     public Task<Channel> OpenSessionAsync(CancellationToken cancellationToken = default) =>
-        OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, cancellationToken);
+        OpenChannelAsync(ChannelTypes.Session, ReadOnlyMemory<byte>.Empty, cancellationToken);
 
+    /// <summary>The blocking twin of <see cref="OpenSessionAsync"/>.</summary>
     public Channel OpenSession(TimeSpan? timeout = null) => Sync(ct => OpenSessionAsync(ct), timeout);
 
     /// <summary>paramiko's open_channel for a raw channel type and its type-specific data.</summary>
+    /// <exception cref="ChannelException">The peer refused; <see cref="ChannelException.Reason"/> says why.</exception>
     public Task<Channel> OpenChannelAsync(string kind, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default,
         int windowSize = Channel.DefaultWindowSize, int maxPacketSize = Channel.DefaultMaxPacketSize)
     {
@@ -237,20 +251,17 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
         return Connection.OpenChannelAsync(kind, data, cancellationToken, windowSize, maxPacketSize);
     }
 
-    /// <summary>paramiko's open_channel("direct-tcpip", dest_addr, src_addr) (RFC 4254 §7.2).</summary>
-    public Task<Channel> OpenChannelAsync(string kind, DnsEndPoint destination, DnsEndPoint? source = null, CancellationToken cancellationToken = default)
-    {
-        var data = new SshBuffer()
-            .WriteString(destination.Host).WriteUInt32((uint)destination.Port)
-            .WriteString(source?.Host ?? "127.0.0.1").WriteUInt32((uint)(source?.Port ?? 0));
-        return OpenChannelAsync(kind, data.ToArray(), cancellationToken);
-    }
+    /// <summary>paramiko's open_channel("direct-tcpip", dest_addr, src_addr) (RFC 4254 §7.2), or another channel type
+    /// with the same layout.</summary>
+    public Task<Channel> OpenChannelAsync(string kind, DnsEndPoint destination, DnsEndPoint? source = null, CancellationToken cancellationToken = default) =>
+        OpenChannelAsync(kind, ForwardingData.Tcpip(destination.Host, destination.Port, source?.Host ?? "127.0.0.1", source?.Port ?? 0),
+            cancellationToken);
 
     /// <summary>paramiko's global_request: with <paramref name="wait"/>, the reply data (null when refused).</summary>
     public Task<byte[]?> GlobalRequestAsync(string kind, ReadOnlyMemory<byte> data = default, bool wait = true, CancellationToken cancellationToken = default) =>
-        Connection.SendGlobalRequestAsync(kind, data, wait, cancellationToken);
+        Connection.GlobalRequests.SendAsync(kind, data, wait, cancellationToken);
 
-    private Keepalive? _keepalive;
+    // ---- The connection ----
 
     /// <summary>paramiko's set_keepalive, with OpenSSH's dead-peer detection: after each <paramref name="interval"/>
     /// without traffic from the peer, a <c>keepalive@openssh.com</c> request; after <paramref name="countMax"/>
@@ -258,7 +269,7 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     public void SetKeepalive(TimeSpan interval, int countMax = 3)
     {
         _keepalive?.Dispose();
-        _keepalive = interval > TimeSpan.Zero ? new Keepalive(Session, Connection, interval, Math.Max(1, countMax)) : null;
+        _keepalive = interval > TimeSpan.Zero ? new Keepalive(Session, Connection.GlobalRequests, interval, Math.Max(1, countMax)) : null;
     }
 
     /// <summary>paramiko's send_ignore: an SSH_MSG_IGNORE of random bytes (RFC 4253 §11.2).</summary>
@@ -268,26 +279,28 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     /// <summary>paramiko's renegotiate_keys: a new key exchange now; completes when it has finished.</summary>
     public Task RenegotiateKeysAsync(CancellationToken cancellationToken = default) => Session.RekeyAsync(cancellationToken);
 
+    /// <summary>The blocking twin of <see cref="RenegotiateKeysAsync"/>.</summary>
     public void RenegotiateKeys() => Sync(ct => RenegotiateKeysAsync(ct));
 
     /// <summary>Closes every channel and the connection (DISCONNECT by application).</summary>
-    public Task CloseAsync() =>
-        _session?.DisconnectAsync(DisconnectReason.ByApplication, "Closed by application.") ?? DisposeStreamAsync();
-
-    private Task DisposeStreamAsync()
+    public Task CloseAsync()
     {
+        if (_session is not null) return _session.DisconnectAsync(DisconnectReason.ByApplication, "Closed by application.");
         _stream.Dispose();
         return Task.CompletedTask;
     }
 
+    /// <summary>The blocking twin of <see cref="CloseAsync"/>.</summary>
     public void Close() => CloseAsync().GetAwaiter().GetResult();
 
+    /// <summary>Closes the connection and releases its buffers.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary>Closes the connection and releases its buffers.</summary>
     public async ValueTask DisposeAsync()
     {
         _keepalive?.Dispose();
-        if (_session is null) _stream.Dispose();
+        if (_session is null) await _stream.DisposeAsync().ConfigureAwait(false);
         else await _session.DisposeAsync().ConfigureAwait(false);
     }
 

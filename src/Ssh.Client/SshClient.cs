@@ -66,8 +66,9 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         CancellationToken token = timeoutSource.Token;
         try
         {
-            Stream stream = sock ?? await SshTransport.OpenSocketAsync(hostname, port, timeout, token).ConfigureAwait(false);
-            var transport = new SshTransport(stream, Settings);
+            SshTransport transport = sock is not null
+                ? new SshTransport(sock, Settings)
+                : await SshTransport.ConnectAsync(hostname, port, Settings, timeout, token).ConfigureAwait(false);
             _transport = transport;
             string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
             await transport.StartClientAsync((key, _) =>

@@ -2,7 +2,7 @@ using System.Net;
 using Ssh.Channels;
 using Ssh.Transport.Auth;
 using Ssh.Transport.Keys;
-using Ssh.Transport.Messages;
+using Ssh.Transport;
 
 namespace Ssh.Server;
 

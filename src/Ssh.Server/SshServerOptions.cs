@@ -2,6 +2,8 @@ using System.Net;
 using Ssh.Transport;
 using Ssh.Transport.Keys;
 
+using Ssh.Channels;
+
 namespace Ssh.Server;
 
 /// <summary>What an <see cref="SshServer"/> listens on and the limits it enforces.</summary>

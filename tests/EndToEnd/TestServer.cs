@@ -26,12 +26,8 @@ internal sealed class TestServer : IAsyncDisposable
     {
         HostKey = hostKey ?? Ed25519PrivateKey.Generate();
         Session = new SshSession(stream, SessionRole.Server, settings ?? new TransportSettings()) { HostKeys = [HostKey] };
-        Connection = new ConnectionService(Session)
-        {
-            ChannelOpenHandler = open => ValueTask.FromResult(open.ChannelType == "session"
-                ? new ChannelOpenDecision { RequestHandler = OnRequestAsync, RequestAccepted = OnRequestAccepted }
-                : ChannelOpenDecision.Refuse(ChannelOpenFailureReason.UnknownChannelType, "Only session channels.")),
-        };
+        Connection = new ConnectionService(Session) { RequestHandler = new Requests(this) };
+        Session.ConnectionHandler = Connection;
         Run = RunAsync(_stop.Token);
     }
 
@@ -119,14 +115,27 @@ internal sealed class TestServer : IAsyncDisposable
         }
     }
 
-    private ValueTask<bool> OnRequestAsync(Channel channel, ChannelRequestMessage request) =>
-        ValueTask.FromResult(request.RequestType == "exec");
-
-    private void OnRequestAccepted(Channel channel, ChannelRequestMessage request)
+    /// <summary>Session channels whose "exec" runs <see cref="ExecAsync"/>; everything else refused.</summary>
+    private sealed class Requests(TestServer server) : IConnectionRequestHandler
     {
-        string command = new SshReader(request.Data.Span).ReadString();
-        ExecChannels.Enqueue(channel);
-        _ = Task.Run(() => ExecAsync(channel, command, _stop.Token));
+        public ValueTask<ChannelOpenDecision> DecideChannelOpenAsync(ChannelOpenRequest open, CancellationToken ct) =>
+            ValueTask.FromResult(open.ChannelType == "session"
+                ? ChannelOpenDecision.Accept()
+                : ChannelOpenDecision.Refuse(ChannelOpenFailureReason.UnknownChannelType, "Only session channels."));
+
+        public ValueTask<bool> DecideChannelRequestAsync(Channel channel, ChannelRequest request, CancellationToken ct) =>
+            ValueTask.FromResult(request.RequestType == "exec");
+
+        public void OnChannelRequestAccepted(Channel channel, ChannelRequest request)
+        {
+            string command = new SshReader(request.Data.Span).ReadString();
+            server.ExecChannels.Enqueue(channel);
+            _ = Task.Run(() => ExecAsync(channel, command, server._stop.Token));
+        }
+
+        public ValueTask<byte[]?> DecideGlobalRequestAsync(GlobalRequest request, CancellationToken ct) => ValueTask.FromResult<byte[]?>(null);
+
+        public void OnGlobalRequestAnswered(GlobalRequest request, bool accepted) { }
     }
 
     private static async Task ExecAsync(Channel channel, string command, CancellationToken ct)

@@ -44,7 +44,7 @@ public sealed class LocalPortForwarder : IAsyncDisposable, IDisposable
         Channel channel;
         try
         {
-            channel = await _transport.OpenChannelAsync(ForwardingNames.DirectTcpip, new DnsEndPoint(RemoteHost, RemotePort),
+            channel = await _transport.OpenChannelAsync(ChannelTypes.DirectTcpip, new DnsEndPoint(RemoteHost, RemotePort),
                 origin is null ? null : new DnsEndPoint(origin.Address.ToString(), origin.Port), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)

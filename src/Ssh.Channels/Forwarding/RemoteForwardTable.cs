@@ -1,4 +1,4 @@
-using Ssh.Transport.Messages;
+using Ssh.Transport;
 
 namespace Ssh.Channels.Forwarding;
 
@@ -20,10 +20,6 @@ internal sealed class RemoteForwardTable
 
     private readonly object _lock = new();
     private readonly List<Entry> _entries = [];
-    private readonly Action<Channel> _offerAccepted;
-
-    public RemoteForwardTable(Action<Channel> offerAccepted) => _offerAccepted = offerAccepted;
-
     public Entry Add(string address, int port, bool streamLocal, Func<Channel, string, int, Task>? handler)
     {
         var entry = new Entry { Address = address, Port = port, Pending = true, IsStreamLocal = streamLocal, Handler = handler };
@@ -71,43 +67,38 @@ internal sealed class RemoteForwardTable
         return byPort ?? pendingAny;
     }
 
-    public ValueTask<ChannelOpenDecision> DecideAsync(ChannelOpenMessage open)
+    public ChannelOpenDecision Decide(ChannelOpenRequest open)
     {
         Entry? entry = null;
         string originHost = "";
         int originPort = 0;
         try
         {
-            if (open.ChannelType == ForwardingNames.ForwardedTcpip)
+            if (open.ChannelType == ChannelTypes.ForwardedTcpip)
             {
-                var (address, port, origin, oport) = ForwardingNames.ReadTcpipData(open.Data.Span);
+                var (address, port, origin, oport) = ForwardingData.ReadTcpip(open.Data.Span);
                 entry = Find(address, port, streamLocal: false);
                 (originHost, originPort) = (origin, oport);
             }
-            else if (open.ChannelType == ForwardingNames.ForwardedStreamLocal)
+            else if (open.ChannelType == ChannelTypes.ForwardedStreamLocal)
             {
-                entry = Find(ForwardingNames.ReadPath(open.Data.Span), 0, streamLocal: true);
+                entry = Find(ForwardingData.ReadPath(open.Data.Span), 0, streamLocal: true);
             }
         }
-        catch (Ssh.Transport.SshProtocolException)
+        catch (SshProtocolException)
         {
             entry = null;
         }
         if (entry is null)
-            return ValueTask.FromResult(ChannelOpenDecision.Refuse(ChannelOpenFailureReason.AdministrativelyProhibited,
-                $"No {open.ChannelType} forward was requested for this."));
+            return ChannelOpenDecision.Refuse(ChannelOpenFailureReason.AdministrativelyProhibited,
+                $"No {open.ChannelType} forward was requested for this.");
         Func<Channel, string, int, Task>? handler = entry.Handler;
-        return ValueTask.FromResult(new ChannelOpenDecision
+        return ChannelOpenDecision.Accept(channel =>
         {
-            OnOpened = channel =>
-            {
-                if (handler is null)
-                {
-                    _offerAccepted(channel);
-                    return;
-                }
-                _ = RunHandlerAsync(handler, channel, originHost, originPort);
-            },
+            // Without a handler, the channel goes to AcceptAsync.
+            if (handler is null) return false;
+            _ = RunHandlerAsync(handler, channel, originHost, originPort);
+            return true;
         });
     }
 

@@ -9,7 +9,7 @@ namespace Ssh.Channels.Forwarding;
 /// is handed to a serve function that owns the socket. A failure to serve one connection never stops the listener.
 /// Both sides use it: the client's local forwards, the server's remote (tcpip-forward, streamlocal-forward) ones.
 /// </summary>
-internal sealed class SocketListener : IAsyncDisposable
+public sealed class SocketListener : IAsyncDisposable
 {
     private readonly List<Socket> _sockets;
     private readonly Func<Socket, CancellationToken, Task> _serve;

@@ -9,8 +9,6 @@ namespace Ssh.Channels;
 /// <summary>Port forwarding on the client side (RFC 4254 §7, OpenSSH PROTOCOL §2.4).</summary>
 public sealed partial class SshTransport
 {
-    private RemoteForwardTable? _remoteForwards;
-
     /// <summary>paramiko-style local forward (<c>ssh -L</c>): listens on <paramref name="listen"/> (port 0 chooses one;
     /// see <see cref="LocalPortForwarder.LocalEndPoint"/>) and tunnels each connection through a <c>direct-tcpip</c>
     /// channel to <paramref name="remoteHost"/>:<paramref name="remotePort"/>, resolved by the server.</summary>
@@ -30,7 +28,7 @@ public sealed partial class SshTransport
     /// <summary>Opens a <c>direct-streamlocal@openssh.com</c> channel to the Unix socket at
     /// <paramref name="socketPath"/> on the server (PROTOCOL §2.4; <c>ssh -L port:/path</c>).</summary>
     public Task<Channel> OpenStreamLocalChannelAsync(string socketPath, CancellationToken cancellationToken = default) =>
-        OpenChannelAsync(ForwardingNames.DirectStreamLocal, ForwardingNames.DirectStreamLocalData(socketPath), cancellationToken);
+        OpenChannelAsync(ChannelTypes.DirectStreamLocal, ForwardingData.DirectStreamLocal(socketPath), cancellationToken);
 
     /// <summary>paramiko's request_port_forward (RFC 4254 §7.1, <c>ssh -R</c>): asks the server to listen on
     /// <paramref name="address"/>:<paramref name="port"/> and returns the port it bound (the one it chose when 0 was
@@ -44,7 +42,7 @@ public sealed partial class SshTransport
         RemoteForwardTable.Entry entry = table.Add(address, port, streamLocal: false, handler);
         try
         {
-            byte[]? reply = await GlobalRequestAsync(ForwardingNames.TcpipForward, ForwardingNames.ForwardRequestData(address, port),
+            byte[]? reply = await GlobalRequestAsync(ForwardingData.TcpipForward, ForwardingData.ForwardRequest(address, port),
                 wait: true, cancellationToken).ConfigureAwait(false);
             if (reply is null) throw new SshException($"The server refused to forward port {port} on '{address}' (tcpip-forward).");
             // RFC 4254 §7.1: the reply names the port only when port 0 was asked.
@@ -92,7 +90,7 @@ public sealed partial class SshTransport
     public async Task CancelPortForwardAsync(string address, int port, CancellationToken cancellationToken = default)
     {
         RemoteForwardTable table = RemoteForwards();
-        byte[]? reply = await GlobalRequestAsync(ForwardingNames.CancelTcpipForward, ForwardingNames.ForwardRequestData(address, port),
+        byte[]? reply = await GlobalRequestAsync(ForwardingData.CancelTcpipForward, ForwardingData.ForwardRequest(address, port),
             wait: true, cancellationToken).ConfigureAwait(false);
         if (table.Find(address, port, streamLocal: false) is { } entry) table.Remove(entry);
         if (reply is null) throw new SshException($"The server refused to cancel the forward of port {port} on '{address}'.");
@@ -111,7 +109,7 @@ public sealed partial class SshTransport
             handler is null ? null : (channel, _, _) => handler(channel));
         try
         {
-            byte[]? reply = await GlobalRequestAsync(ForwardingNames.StreamLocalForward, ForwardingNames.PathData(socketPath),
+            byte[]? reply = await GlobalRequestAsync(ForwardingData.StreamLocalForward, ForwardingData.Path(socketPath),
                 wait: true, cancellationToken).ConfigureAwait(false);
             if (reply is null) throw new SshException($"The server refused to forward the Unix socket '{socketPath}' (streamlocal-forward).");
             table.Confirm(entry, 0);
@@ -127,32 +125,31 @@ public sealed partial class SshTransport
     public async Task CancelStreamLocalForwardAsync(string socketPath, CancellationToken cancellationToken = default)
     {
         RemoteForwardTable table = RemoteForwards();
-        byte[]? reply = await GlobalRequestAsync(ForwardingNames.CancelStreamLocalForward, ForwardingNames.PathData(socketPath),
+        byte[]? reply = await GlobalRequestAsync(ForwardingData.CancelStreamLocalForward, ForwardingData.Path(socketPath),
             wait: true, cancellationToken).ConfigureAwait(false);
         if (table.Find(socketPath, 0, streamLocal: true) is { } entry) table.Remove(entry);
         if (reply is null) throw new SshException($"The server refused to cancel the forward of the Unix socket '{socketPath}'.");
     }
 
-    /// <summary>The table, with the gate for forwarded channels installed on first use (client side only: the server
-    /// side's channel opens are the server front-end's).</summary>
+    /// <summary>The client's remote forwards; the client's <see cref="ClientRequestHandler"/> lets in the channels the
+    /// server opens for them.</summary>
+    private RemoteForwardTable RemoteForwardTable { get; } = new();
+
     private RemoteForwardTable RemoteForwards()
     {
         if (!IsAuthenticated) throw new SshException("Authenticate before forwarding ports.");
         if (IsServerMode) throw new InvalidOperationException("Remote forwards are requested by the client side.");
-        lock (_serverKeys)
-        {
-            if (_remoteForwards is null)
-            {
-                var table = new RemoteForwardTable(OfferAccepted);
-                // Other channel types (an agent's, say) stay with whoever handled them before.
-                var previous = Connection.ChannelOpenHandler;
-                Connection.ChannelOpenHandler = open =>
-                    open.ChannelType is ForwardingNames.ForwardedTcpip or ForwardingNames.ForwardedStreamLocal || previous is null
-                        ? table.DecideAsync(open)
-                        : previous(open);
-                _remoteForwards = table;
-            }
-            return _remoteForwards;
-        }
+        return RemoteForwardTable;
     }
+
+    /// <summary>paramiko's open_forwarded_tcpip_channel, for the server side of a remote forward: a
+    /// <c>forwarded-tcpip</c> channel (RFC 4254 §7.1) for a connection from <paramref name="origin"/> to the forward
+    /// the client asked for on <paramref name="address"/>:<paramref name="port"/> (as the client named it).</summary>
+    public Task<Channel> OpenForwardedTcpipChannelAsync(string address, int port, IPEndPoint origin, CancellationToken cancellationToken = default) =>
+        OpenChannelAsync(ChannelTypes.ForwardedTcpip, ForwardingData.Tcpip(address, port, origin.Address.ToString(), origin.Port), cancellationToken);
+
+    /// <summary>The server side of a remote Unix socket forward: a <c>forwarded-streamlocal@openssh.com</c> channel
+    /// (OpenSSH PROTOCOL §2.4) for a connection to the socket the client asked for at <paramref name="socketPath"/>.</summary>
+    public Task<Channel> OpenForwardedStreamLocalChannelAsync(string socketPath, CancellationToken cancellationToken = default) =>
+        OpenChannelAsync(ChannelTypes.ForwardedStreamLocal, ForwardingData.ForwardedStreamLocal(socketPath), cancellationToken);
 }

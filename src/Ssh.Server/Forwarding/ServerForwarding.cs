@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Ssh.Channels;
 using Ssh.Channels.Forwarding;
-using Ssh.Transport.Messages;
+using Ssh.Transport;
 
 namespace Ssh.Server.Forwarding;
 
@@ -73,7 +73,7 @@ public sealed class ServerForwarding : IAsyncDisposable
     /// when the channel is not one of those.</summary>
     public bool TryStart(Channel channel)
     {
-        if (channel.ChannelType is not (ForwardingNames.DirectTcpip or ForwardingNames.DirectStreamLocal)) return false;
+        if (channel.ChannelType is not (ChannelTypes.DirectTcpip or ChannelTypes.DirectStreamLocal)) return false;
         if (!_connected.TryRemove(channel.RemoteId, out Socket? socket)) return false;
         _ = ChannelPump.RunAsync(channel, socket);
         return true;
@@ -175,19 +175,19 @@ public sealed class ServerForwarding : IAsyncDisposable
     {
         var local = (IPEndPoint)socket.LocalEndPoint!;
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        byte[] data = ForwardingNames.TcpipData(requestedAddress, local.Port, remote.Address.ToString(), remote.Port);
-        return OpenAndPumpAsync(socket, ForwardingNames.ForwardedTcpip, data, cancellationToken);
+        return OpenAndPumpAsync(socket, ChannelTypes.ForwardedTcpip,
+            ct => _transport.OpenForwardedTcpipChannelAsync(requestedAddress, local.Port, remote, ct), cancellationToken);
     }
 
     private Task ServeForwardedUnixAsync(Socket socket, string path, CancellationToken cancellationToken) =>
-        OpenAndPumpAsync(socket, ForwardingNames.ForwardedStreamLocal, ForwardingNames.ForwardedStreamLocalData(path), cancellationToken);
+        OpenAndPumpAsync(socket, ChannelTypes.ForwardedStreamLocal, ct => _transport.OpenForwardedStreamLocalChannelAsync(path, ct), cancellationToken);
 
-    private async Task OpenAndPumpAsync(Socket socket, string kind, byte[] data, CancellationToken cancellationToken)
+    private async Task OpenAndPumpAsync(Socket socket, string kind, Func<CancellationToken, Task<Channel>> open, CancellationToken cancellationToken)
     {
         Channel channel;
         try
         {
-            channel = await _transport.OpenChannelAsync(kind, data, cancellationToken).ConfigureAwait(false);
+            channel = await open(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {

@@ -4,7 +4,7 @@ using Ssh.Server.Forwarding;
 using Ssh.Server.Processes;
 using Ssh.Transport.Auth;
 using Ssh.Transport.Keys;
-using Ssh.Transport.Messages;
+using Ssh.Transport;
 
 namespace Ssh.Server.Sessions;
 

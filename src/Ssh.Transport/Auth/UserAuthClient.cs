@@ -71,8 +71,8 @@ internal sealed class UserAuthClient
     }
 
     private static InteractiveQuery Clean(InteractiveQuery query) => new(
-        SshSession.Sanitize(query.Name), SshSession.Sanitize(query.Instructions),
-        query.Prompts.Select(p => p with { Text = SshSession.Sanitize(p.Text) }).ToArray());
+        PeerText.Sanitize(query.Name), PeerText.Sanitize(query.Instructions),
+        query.Prompts.Select(p => p with { Text = PeerText.Sanitize(p.Text) }).ToArray());
 
     /// <summary>RFC 4252 §7: asks whether the key is acceptable, then signs. Returns the server's answer to the
     /// signed request, or its FAILURE to the query.</summary>
@@ -133,7 +133,7 @@ internal sealed class UserAuthClient
             switch ((MessageNumber)message[0])
             {
                 case MessageNumber.UserauthBanner:
-                    Banners.Add(SshSession.Sanitize(UserauthBannerMessage.Read(message).Text));
+                    Banners.Add(PeerText.Sanitize(UserauthBannerMessage.Read(message).Text));
                     continue;
                 case MessageNumber.UserauthSuccess:
                     return (AuthResult.Succeeded, null);

@@ -38,7 +38,7 @@ internal sealed class UserAuthServer
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected SERVICE_REQUEST, got message {first[0]}.");
         string service = ServiceMessage.Read(first).ServiceName;
         if (service != UserAuthClient.UserAuthService)
-            throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"Service '{SshSession.Sanitize(service)}' is not available.");
+            throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"Service '{PeerText.Sanitize(service)}' is not available.");
         await _session.SendAsync(new ServiceMessage(MessageNumber.ServiceAccept, service), cancellationToken).ConfigureAwait(false);
         if (_authenticator.GetBanner() is { Length: > 0 } banner)
             await _session.SendAsync(new UserauthBannerMessage(banner), cancellationToken).ConfigureAwait(false);
@@ -62,7 +62,7 @@ internal sealed class UserAuthServer
             {
                 if (++_failures >= MaxAuthTries)
                     throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable,
-                        $"Too many authentication failures for {SshSession.Sanitize(request.User)}.");
+                        $"Too many authentication failures for {PeerText.Sanitize(request.User)}.");
             }
             _pkQueryOnly = false;
             if (result != PkOkSent)
@@ -81,7 +81,7 @@ internal sealed class UserAuthServer
     {
         // RFC 4252 §5: the server may disconnect when user or service change; OpenSSH does, and so do we.
         if (request.Service != UserAuthClient.ConnectionService)
-            throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"Service '{SshSession.Sanitize(request.Service)}' is not available.");
+            throw new SshProtocolException(DisconnectReason.ServiceNotAvailable, $"Service '{PeerText.Sanitize(request.Service)}' is not available.");
         if (_user is null) _user = request.User;
         else if (_user != request.User)
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The client changed the user name between authentication attempts.");

@@ -69,14 +69,6 @@ public readonly record struct ChannelOpenConfirmationMessage(uint RecipientChann
     }
 }
 
-/// <summary>RFC 4254 §5.1 reason codes for CHANNEL_OPEN_FAILURE.</summary>
-public enum ChannelOpenFailureReason : uint
-{
-    AdministrativelyProhibited = 1,
-    ConnectFailed = 2,
-    UnknownChannelType = 3,
-    ResourceShortage = 4,
-}
 
 // RFC 4254 §5.1: byte 92 ‖ uint32 recipient ‖ uint32 reason ‖ string description ‖ string language
 public readonly record struct ChannelOpenFailureMessage(uint RecipientChannel, ChannelOpenFailureReason Reason, string Description) : IMessage

@@ -1,17 +1,11 @@
 namespace Ssh.Transport.Session;
 
+/// <summary>Which side of the connection this end is (RFC 4253 §7: the roles decide the direction of every key).</summary>
 public enum SessionRole
 {
+    /// <summary>The side that opened the connection.</summary>
     Client,
+
+    /// <summary>The side that accepted it and holds the host key.</summary>
     Server,
-}
-
-/// <summary>Receives connection-protocol messages (RFC 4254, numbers 80–127) once the user is authenticated.
-/// Called from the session's read loop: it must not wait on the application, only hand data over.</summary>
-internal interface IConnectionHandler
-{
-    ValueTask HandleMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
-
-    /// <summary>The session ended; <paramref name="reason"/> says why (null for an orderly close).</summary>
-    void OnSessionClosed(Exception? reason);
 }

@@ -30,10 +30,10 @@ internal sealed partial class SshSession
         }
     }
 
-    /// <summary>Ends the session after an error: tells the peer why (unless it told us), then closes.</summary>
     /// <summary>Ends the session because of <paramref name="error"/> (a dead peer, say).</summary>
     internal Task AbortAsync(Exception error) => FailAsync(error);
 
+    /// <summary>Ends the session after an error: tells the peer why (unless it told us), then closes.</summary>
     internal async Task FailAsync(Exception? error)
     {
         if (Interlocked.CompareExchange(ref _closing, 1, 0) != 0)
@@ -100,13 +100,6 @@ internal sealed partial class SshSession
     {
         if (_closeReason is not null) throw Wrap(_closeReason);
         if (_closing != 0) throw new SshConnectionException("The connection is closing.");
-    }
-
-    /// <summary>Peer text goes into exception messages and logs: strip control characters (terminal escapes).</summary>
-    internal static string Sanitize(string text)
-    {
-        var chars = text.Where(c => !char.IsControl(c) || c == ' ').Take(512).ToArray();
-        return new string(chars);
     }
 
     public async ValueTask DisposeAsync()

@@ -42,7 +42,7 @@ internal sealed partial class SshSession
             case (byte)MessageNumber.Disconnect:
                 DisconnectMessage d = DisconnectMessage.Read(payload.Span);
                 throw new SshProtocolException(d.Reason,
-                    $"The peer disconnected ({d.Reason}): {Sanitize(d.Description)}", sentByPeer: true);
+                    $"The peer disconnected ({d.Reason}): {PeerText.Sanitize(d.Description)}", sentByPeer: true);
             case (byte)MessageNumber.Ignore:
             case (byte)MessageNumber.Debug:
             case (byte)MessageNumber.Unimplemented:
@@ -75,8 +75,7 @@ internal sealed partial class SshSession
             if (!IsAuthenticated || ConnectionHandler is null)
                 throw new SshProtocolException(DisconnectReason.ProtocolError,
                     $"The peer sent connection-protocol message {number} before authentication completed.");
-            await ConnectionHandler.HandleMessageAsync(payload, _lifetime.Token).ConfigureAwait(false);
-            return;
+            if (await ConnectionHandler.HandleMessageAsync(payload, _lifetime.Token).ConfigureAwait(false)) return;
         }
         // RFC 4253 §11.4: reply UNIMPLEMENTED with the packet's sequence number.
         await SendAsync(new UnimplementedMessage(_reader.SequenceNumber - 1)).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace Ssh.Transport.Session;
 /// its messages from <see cref="ReceiveServiceMessageAsync"/>) and the connection protocol (an
 /// <see cref="IConnectionHandler"/>, reachable only after authentication).
 /// </summary>
-internal sealed partial class SshSession : IAsyncDisposable
+internal sealed partial class SshSession : IMessageTransport, IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly PipeReader _input;
@@ -88,7 +88,7 @@ internal sealed partial class SshSession : IAsyncDisposable
 
     internal PacketReader Reader => _reader;
     internal PacketWriter Writer => _writer;
-    internal CancellationToken Lifetime => _lifetime.Token;
+    public CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Exchanges versions, starts the read loop and completes the first key exchange.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -75,7 +75,7 @@ public sealed class ForwardingTests
     {
         await using var echo = EchoServer.StartTcp();
         var (client, _) = await ConnectAsync(ct);
-        Channel channel = await client.OpenChannelAsync("direct-tcpip", ForwardingNames.TcpipData("127.0.0.1", echo.Port, "127.0.0.1", 1), ct,
+        Channel channel = await client.OpenChannelAsync("direct-tcpip", ForwardingData.Tcpip("127.0.0.1", echo.Port, "127.0.0.1", 1), ct,
             windowSize: 1024, maxPacketSize: 256);
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -232,7 +232,7 @@ public sealed class ForwardingTests
         await client.ForwardRemotePortToAsync("127.0.0.1", 0, "127.0.0.1", 9, ct);
 
         var error = Assert.ThrowsAsync<ChannelException>(() => server.OpenChannelAsync("forwarded-tcpip",
-            ForwardingNames.TcpipData("127.0.0.1", 1, "127.0.0.1", 2), ct));
+            ForwardingData.Tcpip("127.0.0.1", 1, "127.0.0.1", 2), ct));
 
         Assert.That(error!.Reason, Is.EqualTo(ChannelOpenFailureReason.AdministrativelyProhibited));
     }

@@ -1,0 +1,37 @@
+using System.Net.Sockets;
+using Ssh.Transport;
+
+namespace Ssh.Channels;
+
+/// <summary>Opens the TCP connection an SSH client runs over.</summary>
+internal static class SocketConnector
+{
+    /// <summary>Connects with TCP_NODELAY (SSH is latency-bound on small packets); failures and a passed
+    /// <paramref name="timeout"/> are <see cref="SshConnectionException"/>s that name the host.</summary>
+    public static async Task<Stream> ConnectAsync(string host, int port, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t) timeoutSource.CancelAfter(t);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, timeoutSource.Token).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new SshConnectionException($"Connecting to {host}:{port} timed out after {timeout!.Value.TotalSeconds:0.#} s.");
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new SshConnectionException($"Cannot connect to {host}:{port}: {e.Message}", e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
