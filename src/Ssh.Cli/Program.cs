@@ -31,9 +31,11 @@ public static class Program
 
         commands:
           server [--listen ADDR:PORT] [--host-key FILE]... [--user NAME:PASSWORD]... [--authorized-keys FILE]
-                 [-o Name=value]... [--subsystem NAME=COMMAND]... [--max-startups N] [--log-level info|error]
+                 [-o Name=value]... [--subsystem NAME=COMMAND]... [--sftp-root DIR] [--max-startups N]
+                 [--log-level info|error]
               A throw-away SSH server (default 127.0.0.1:2222, user test / password test, a host key kept in
-              ~/.local/state/sshcs). Commands run as the server's own OS user. Ctrl-C or SIGTERM stops it.
+              ~/.local/state/sshcs). Commands run as the server's own OS user; SFTP is served by our own
+              server, from HOME, or with DIR as "/" and no way out (--sftp-root). Ctrl-C or SIGTERM stops it.
           exec [-F CONFIG] [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
                [--host-key-policy reject|auto-add|warn] [-o Name=value]... [user@]host COMMAND...
               Runs COMMAND on host, streaming stdin/stdout/stderr; exits with its exit status

@@ -36,7 +36,10 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
 
     public SshServer Server => _server;
 
-    public static TestSshServer Start(string user = "test", string password = "test", Action<SshServerOptions>? configure = null)
+    /// <param name="sftpRoot">The directory the built-in SFTP server serves as "/" (a jail); null serves the whole
+    /// file system from the user's home directory.</param>
+    public static TestSshServer Start(string user = "test", string password = "test", Action<SshServerOptions>? configure = null,
+        string? sftpRoot = null)
     {
         var hostKey = Ed25519PrivateKey.Generate();
         var clientKey = Ed25519PrivateKey.Generate();
@@ -44,7 +47,7 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
         options.HostKeys.Add(hostKey);
         configure?.Invoke(options);
         var accounts = new ServerAccounts().AddUser(user, password).AddAuthorizedKey(clientKey.PublicKey);
-        var server = new SshServer(options, () => new CommandServerInterface(accounts));
+        var server = new SshServer(options, () => new CommandServerInterface(accounts) { SftpRoot = sftpRoot });
         server.Start();
         return new TestSshServer(server, hostKey, clientKey, user, password);
     }

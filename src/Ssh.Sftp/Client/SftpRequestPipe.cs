@@ -31,7 +31,7 @@ internal sealed class SftpRequestPipe : IAsyncDisposable
     /// <summary>Sends INIT and reads VERSION (draft §4) before any request; then starts the receive loop.</summary>
     public async Task<ReceivedPacket> HandshakeAsync(CancellationToken cancellationToken)
     {
-        var init = new SftpPacketWriter(SftpPacketType.Init);
+        var init = SftpPacketWriter.WithoutId(SftpPacketType.Init);
         init.WriteUInt32(3);
         await SendAsync(init.Finish(), cancellationToken).ConfigureAwait(false);
         ReceivedPacket version = await _packets.ReadAsync(cancellationToken).ConfigureAwait(false)

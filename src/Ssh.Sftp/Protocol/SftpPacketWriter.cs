@@ -12,16 +12,19 @@ internal ref struct SftpPacketWriter
     private byte[]? _buffer;
     private int _position;
 
-    /// <summary>A packet of <paramref name="type"/> with room for <paramref name="capacity"/> bytes to start with.</summary>
-    public SftpPacketWriter(SftpPacketType type, int capacity = 256)
+    /// <summary>A packet without a request id (INIT, VERSION), with room for <paramref name="capacity"/> bytes to start with.</summary>
+    public static SftpPacketWriter WithoutId(SftpPacketType type, int capacity = 256) => new(type, capacity, withoutId: true);
+
+    private SftpPacketWriter(SftpPacketType type, int capacity, bool withoutId)
     {
+        _ = withoutId;
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 16));
         _position = 4;
         _buffer[_position++] = (byte)type;
     }
 
     /// <summary>A request or reply: the type and the request id.</summary>
-    public SftpPacketWriter(SftpPacketType type, uint id, int capacity = 256) : this(type, capacity) => WriteUInt32(id);
+    public SftpPacketWriter(SftpPacketType type, uint id, int capacity = 256) : this(type, capacity, withoutId: false) => WriteUInt32(id);
 
     public readonly int Position => _position;
 

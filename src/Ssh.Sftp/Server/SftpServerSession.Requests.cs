@@ -232,7 +232,7 @@ internal sealed partial class SftpServerSession
 
         static void WriteNames(ref SftpPacketWriter writer, ReadOnlySpan<byte> ids, Func<uint, string?> lookup)
         {
-            var names = new SftpPacketWriter(SftpPacketType.Init, ids.Length * 8);
+            var names = SftpPacketWriter.WithoutId(SftpPacketType.Init, ids.Length * 8);
             try
             {
                 for (int i = 0; i < ids.Length; i += 4)

@@ -107,7 +107,7 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
         {
             init.Return();
         }
-        var writer = new SftpPacketWriter(SftpPacketType.Version, 512);
+        var writer = SftpPacketWriter.WithoutId(SftpPacketType.Version, 512);
         writer.WriteUInt32(3);
         foreach (var (name, version) in SftpExtensionNames.Announced)
         {
