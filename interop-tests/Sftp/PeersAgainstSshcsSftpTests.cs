@@ -229,4 +229,44 @@ public sealed class PeersAgainstSshcsSftpTests
         Assert.That(Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(dir, "big")).AsSpan(0, 0)), Is.Empty);
         Assert.That(new FileInfo(Path.Combine(dir, "big")).Length, Is.EqualTo(data.Length));
     }
+
+    private Task<ProcessResult> SshcsSftpAsync(CancellationToken ct, params string[] words)
+    {
+        var args = new List<string> { SshcsServerProcess.CliPath(), "sftp", words[0], "-p", _server.Port.ToString(CultureInfo.InvariantCulture),
+            "-i", _server.ClientKeyPath, "--known-hosts", _server.KnownHostsPath, "--host-key-policy", "reject" };
+        args.AddRange(words[1..]);
+        return ProcessRunner.RunAsync(SshcsServerProcess.DotnetPath(), args, timeout: TimeSpan.FromSeconds(90),
+            environment: new Dictionary<string, string?> { ["HOME"] = _local }, cancellationToken: ct);
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task SshcsSftpCli_PutLsMvGetRmAndExitCodes(CancellationToken ct)
+    {
+        string dir = "/" + Path.GetFileName(Fresh("cli"));
+        string target = $"{_server.User}@{_server.Host}";
+        byte[] data = RandomBytes(4_000_000, 6);
+        string up = Path.Combine(_local, "up.bin");
+        await File.WriteAllBytesAsync(up, data, ct);
+
+        ProcessResult put = await SshcsSftpAsync(ct, "put", $"{target}:{dir}/up.bin", up);
+        Assert.That(put.ExitCode, Is.EqualTo(0), put.Describe);
+        Assert.That(put.Stdout, Does.Match(@"up\.bin: 4000000 bytes in [0-9.]+ s \([0-9.]+ MB/s\)"), put.Describe); // not a terminal: one plain line
+        ProcessResult mv = await SshcsSftpAsync(ct, "mv", $"{target}:{dir}/up.bin", $"{dir}/moved.bin");
+        Assert.That(mv.ExitCode, Is.EqualTo(0), mv.Describe);
+        ProcessResult ls = await SshcsSftpAsync(ct, "ls", $"{target}:{dir}");
+        Assert.That(ls.Stdout, Does.Contain("4000000").And.Contain("moved.bin").And.Not.Contain("up.bin"), ls.Describe);
+        string down = Path.Combine(_local, "down.bin");
+        ProcessResult get = await SshcsSftpAsync(ct, "get", $"{target}:{dir}/moved.bin", down);
+        Assert.That(get.ExitCode, Is.EqualTo(0), get.Describe);
+        Assert.That(await File.ReadAllBytesAsync(down, ct), Is.EqualTo(data));
+
+        ProcessResult missing = await SshcsSftpAsync(ct, "get", $"{target}:{dir}/missing", down);
+        Assert.That(missing.ExitCode, Is.EqualTo(1), missing.Describe);
+        Assert.That(missing.Stderr, Does.Contain("no such file"), missing.Describe);
+        ProcessResult rm = await SshcsSftpAsync(ct, "rm", "-r", $"{target}:{dir}");
+        Assert.That(rm.ExitCode, Is.EqualTo(0), rm.Describe);
+        Assert.That(Directory.Exists(Path.Combine(_root, dir.TrimStart('/'))), Is.False);
+        ProcessResult refused = await SshcsSftpAsync(ct, "ls", "-p", "1", $"{target}:/");
+        Assert.That(refused.ExitCode, Is.EqualTo(255), refused.Describe);
+    }
 }

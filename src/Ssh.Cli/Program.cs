@@ -14,6 +14,7 @@ public static class Program
         return args[0] switch
         {
             "exec" => await ExecCommand.RunAsync(rest).ConfigureAwait(false),
+            "sftp" => await SftpCommand.RunAsync(rest).ConfigureAwait(false),
             "server" when OperatingSystem.IsLinux() => await ServerCommand.RunAsync(rest).ConfigureAwait(false),
             _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
         };
@@ -40,5 +41,9 @@ public static class Program
                [--host-key-policy reject|auto-add|warn] [-o Name=value]... [user@]host COMMAND...
               Runs COMMAND on host, streaming stdin/stdout/stderr; exits with its exit status
               (255 when the connection or authentication fails).
+          sftp get|put|ls|rm|mkdir|rmdir|mv [-r] [exec's options] [user@]host:PATH [LOCAL|NEWPATH]
+              One SFTP operation: get PATH to LOCAL, put LOCAL to PATH, list, remove, make or remove a directory,
+              rename to NEWPATH; -r for directory trees. A progress bar on a terminal. Exits 0, 1 when the
+              operation failed, 255 when the connection or authentication failed.
         """;
 }
