@@ -209,12 +209,15 @@ public sealed class SftpClientServerTests(Type fileSystemType)
     }
 
     [Test, CancelAfter(60_000)]
-    public async Task ListDir_ReturnsTenThousandEntriesInBatches(CancellationToken ct)
+    public async Task ListDir_ReturnsThousandsOfEntriesInBatches(CancellationToken ct)
     {
+        // 10,000 in memory; on disk fewer, since creating files is slow on a busy CI disk (the interop tests list
+        // 10,000 real files through sshcs server).
+        int count = _root is null ? 10_000 : 1_000;
         await using SftpPair pair = await SftpPair.StartAsync(_fileSystem, ct);
         await pair.Client.MkdirAsync("/many", cancellationToken: ct);
         // 100 at a time: the server allows 256 open handles.
-        for (int start = 0; start < 10_000; start += 100)
+        for (int start = 0; start < count; start += 100)
         {
             await Task.WhenAll(Enumerable.Range(start, 100).Select(async i =>
             {
@@ -222,7 +225,7 @@ public sealed class SftpClientServerTests(Type fileSystemType)
             }));
         }
         List<string> names = await pair.Client.ListDirAsync("/many", ct);
-        Assert.That(names.Order(), Is.EqualTo(Enumerable.Range(0, 10_000).Select(i => $"{i:D5}")));
+        Assert.That(names.Order(), Is.EqualTo(Enumerable.Range(0, count).Select(i => $"{i:D5}")));
     }
 
     [Test, CancelAfter(30_000)]

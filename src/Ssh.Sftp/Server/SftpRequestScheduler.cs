@@ -3,9 +3,12 @@ namespace Ssh.Sftp.Server;
 /// <summary>
 /// Which requests may run at once (draft-ietf-secsh-filexfer-02 §6.1): the outcome must be as if each had waited
 /// for the one before, yet non-overlapping reads and writes of one file may run in parallel. So a request waits for
-/// every earlier, unfinished request it conflicts with: on the same handle, a write with any read or write whose
-/// range overlaps, and any other handle request (FSTAT, CLOSE, ...) with everything on that handle; a path request
-/// (OPEN, STAT, RENAME, ...) with everything. Reads never conflict with reads.
+/// every earlier, unfinished request it conflicts with. Requests that change nothing (READ, and path queries such
+/// as STAT, REALPATH, OPENDIR or OPEN for reading) never wait for each other, so one slow disk read holds up no
+/// stat or read of another file. On one handle, a write waits for reads and writes whose range overlaps, and other
+/// handle requests (FSTAT, CLOSE, READDIR, ...) for everything on that handle. A path request that changes
+/// something (SETSTAT, REMOVE, RENAME, OPEN for writing, ...) waits for everything, and everything after it waits
+/// for it; a query waits for earlier writes and handle requests, which may change what it would see.
 /// </summary>
 internal sealed class SftpRequestScheduler
 {
@@ -23,7 +26,10 @@ internal sealed class SftpRequestScheduler
         /// <summary>Anything else on one handle.</summary>
         Handle,
 
-        /// <summary>Paths, or the session as a whole.</summary>
+        /// <summary>A path request that changes nothing.</summary>
+        Query,
+
+        /// <summary>A path request that may change something, or the session as a whole.</summary>
         Global,
     }
 
@@ -32,6 +38,11 @@ internal sealed class SftpRequestScheduler
         public bool ConflictsWith(Request other)
         {
             if (Scope == Scope.Global || other.Scope == Scope.Global) return true;
+            if (Scope == Scope.Query || other.Scope == Scope.Query)
+            {
+                Scope peer = Scope == Scope.Query ? other.Scope : Scope;
+                return peer is Scope.Write or Scope.Handle;
+            }
             if (Handle != other.Handle) return false;
             if (Scope == Scope.Read && other.Scope == Scope.Read) return false;
             if (Scope == Scope.Handle || other.Scope == Scope.Handle) return true;

@@ -137,11 +137,21 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
             }
             case SftpPacketType.Close or SftpPacketType.FStat or SftpPacketType.FSetStat or SftpPacketType.ReadDir:
                 return new(Scope.Handle, SftpHandleTable.Parse(reader.ReadBytes()));
+            case SftpPacketType.Stat or SftpPacketType.LStat or SftpPacketType.RealPath or SftpPacketType.ReadLink or SftpPacketType.OpenDir:
+                return new(Scope.Query);
+            case SftpPacketType.Open:
+                reader.ReadBytes();
+                var flags = (SftpOpenFlags)reader.ReadUInt32();
+                return new(flags == SftpOpenFlags.Read ? Scope.Query : Scope.Global);
             case SftpPacketType.Extended:
                 string name = reader.ReadString();
-                return name is SftpExtensionNames.Fsync or SftpExtensionNames.FStatVfs
-                    ? new(Scope.Handle, SftpHandleTable.Parse(reader.ReadBytes()))
-                    : new(Scope.Global);
+                return name switch
+                {
+                    SftpExtensionNames.Fsync or SftpExtensionNames.FStatVfs => new(Scope.Handle, SftpHandleTable.Parse(reader.ReadBytes())),
+                    SftpExtensionNames.StatVfs or SftpExtensionNames.Limits or SftpExtensionNames.ExpandPath or SftpExtensionNames.HomeDirectory
+                        or SftpExtensionNames.UsersGroupsById => new(Scope.Query),
+                    _ => new(Scope.Global),
+                };
             case SftpPacketType.Init:
                 throw new SftpProtocolException("A second SSH_FXP_INIT.");
             default:
