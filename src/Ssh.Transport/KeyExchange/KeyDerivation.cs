@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Ssh.Transport.KeyExchange;
 
 /// <summary>RFC 4253 §7.2: deriving the IVs and keys from K, H and the session identifier.</summary>
-public static class KeyDerivation
+internal static class KeyDerivation
 {
     /// <summary>
     /// Key = HASH(K ‖ H ‖ letter ‖ session_id), extended as K1 ‖ HASH(K ‖ H ‖ K1) ‖ ... to <paramref name="length"/>.

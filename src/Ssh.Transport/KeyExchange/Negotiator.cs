@@ -16,7 +16,7 @@ public sealed record NegotiatedAlgorithms(
 
 /// <summary>Algorithm negotiation, exactly RFC 4253 §7.1: for each category the first algorithm on the client's
 /// list that is also on the server's list. A pure function.</summary>
-public static class Negotiator
+internal static class Negotiator
 {
     /// <param name="isAead">Tells whether a cipher brings its own integrity (then no MAC is negotiated).</param>
     public static NegotiatedAlgorithms Negotiate(KexInitMessage client, KexInitMessage server, Func<string, bool> isAead)

@@ -1,7 +1,7 @@
 namespace Ssh.Transport.Messages;
 
 /// <summary>SSH message numbers (RFC 4250 §4.1, RFC 8308, RFC 5656).</summary>
-public enum MessageNumber : byte
+internal enum MessageNumber : byte
 {
     Disconnect = 1,
     Ignore = 2,
@@ -37,7 +37,7 @@ public enum MessageNumber : byte
     ChannelFailure = 100,
 }
 
-public static class MessageRanges
+internal static class MessageRanges
 {
     /// <summary>Transport-layer generic messages (RFC 4251 §7: 1–19).</summary>
     public static bool IsTransportGeneric(byte n) => n is >= 1 and <= 19;
