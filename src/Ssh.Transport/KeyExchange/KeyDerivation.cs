@@ -5,7 +5,7 @@ using Ssh.Transport.Algorithms.Macs;
 namespace Ssh.Transport.KeyExchange;
 
 /// <summary>RFC 4253 §7.2: deriving the IVs and keys from K, H and the session identifier.</summary>
-public static class KeyDerivation
+internal static class KeyDerivation
 {
     /// <summary>The negotiated ciphers of both directions, keyed with letters A–F. The ciphers and MACs copy what
     /// they keep, so the derived bytes are wiped here.</summary>
