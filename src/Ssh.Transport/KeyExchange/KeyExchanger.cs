@@ -174,12 +174,29 @@ internal sealed class KeyExchanger : IDisposable
         if (step.Result is not { } result) return;
         try
         {
-            if (IsClient) await ServerHostKeyCheck.VerifyAsync(_session, _negotiated!.HostKey, result).ConfigureAwait(false);
+            if (IsClient) await AcceptServerAsync(ServerHostKeyCheck.Verify(_negotiated!.HostKey, result)).ConfigureAwait(false);
             await SwitchKeysAsync(result).ConfigureAwait(false);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(result.SharedSecret);
+        }
+    }
+
+    /// <summary>RFC 4253 §8: the client asks the user whether to trust the server's host key on the first exchange;
+    /// a rekey must present the same one.</summary>
+    private async ValueTask AcceptServerAsync(SshPublicKey hostKey)
+    {
+        if (_session.RemoteHostKey is null)
+        {
+            if (_session.HostKeyVerifier is not null)
+                await _session.HostKeyVerifier(hostKey, _session.Lifetime).ConfigureAwait(false);
+            _session.RemoteHostKey = hostKey;
+        }
+        else if (!_session.RemoteHostKey.Equals(hostKey))
+        {
+            throw new SshProtocolException(DisconnectReason.HostKeyNotVerifiable,
+                "The server presented a different host key during re-keying.");
         }
     }
 
