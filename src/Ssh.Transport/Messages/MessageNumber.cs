@@ -1,7 +1,7 @@
 namespace Ssh.Transport.Messages;
 
 /// <summary>SSH message numbers (RFC 4250 §4.1, RFC 8308). Numbers 30–49 are left out: they mean what the negotiated
-/// key exchange method says (RFC 4253 §7), so each method names its own.</summary>
+/// key exchange method says (RFC 4253 §12), so each method names its own.</summary>
 public enum MessageNumber : byte
 {
     Disconnect = 1,
@@ -44,7 +44,7 @@ public static class MessageRanges
     /// <summary>Algorithm negotiation and method-specific key exchange (20–49).</summary>
     public static bool IsKex(byte n) => n is >= 20 and <= 49;
 
-    /// <summary>Key exchange method specific (30–49, RFC 4250 §4.1.2): the negotiated method interprets them.</summary>
+    /// <summary>Key exchange method specific (30–49, RFC 4251 §7, RFC 4253 §12): the negotiated method interprets them.</summary>
     public static bool IsKexMethodSpecific(byte n) => n is >= 30 and <= 49;
 
     /// <summary>User authentication (50–79).</summary>

@@ -16,7 +16,7 @@ namespace Ssh.Transport.Algorithms.Kex;
 /// </summary>
 internal abstract class EcdhKeyExchange : IKeyExchangeMethod
 {
-    // RFC 5656 §7.1. They mean this only while such a method is negotiated (RFC 4253 §7: 30–49 are method-specific).
+    // RFC 5656 §7.1. They mean this only while such a method is negotiated (RFC 4253 §12: methods reuse 30–49).
     private const byte KexEcdhInit = 30;
     private const byte KexEcdhReply = 31;
 
@@ -135,7 +135,7 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
 
     private void CheckLength(ReadOnlySpan<byte> value, int expected, string name)
     {
-        // RFC 8731 §3 and its successors: a public value of the wrong length aborts the exchange.
+        // Checked before any arithmetic sees the value: RFC 8731 §3 aborts the exchange on a wrong length.
         if (value.Length != expected)
             throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
                 $"The peer's {name} is {value.Length} bytes; {Specification} requires {expected}.");

@@ -7,8 +7,8 @@ namespace Ssh.Transport.Algorithms.Kex;
 /// says what to send, and finally hands over K and H. The session sends what it returns, checks the server's
 /// host key, sends NEWKEYS and switches keys, so those rules live in one place for every method.
 /// </summary>
-/// <remarks>Message numbers 30–49 mean what the negotiated method says they mean (RFC 4253 §7, RFC 4250
-/// §4.1.2): the session hands every one of them to <see cref="Handle"/> and interprets none itself.</remarks>
+/// <remarks>Message numbers 30–49 mean what the negotiated method says they mean (RFC 4251 §7, RFC 4253 §12):
+/// the session hands every one of them to <see cref="Handle"/> and interprets none itself.</remarks>
 internal interface IKeyExchangeMethod : IDisposable
 {
     /// <summary>HASH of the method: for the exchange hash and for key derivation (RFC 4253 §7.2).</summary>
