@@ -116,26 +116,6 @@ public sealed class MessageRoundTripTests
     }
 
     [Test]
-    public void KexEcdhInit()
-    {
-        byte[] p = Payload(new KexEcdhInitMessage(Blob));
-        Assert.That(p[0], Is.EqualTo((byte)MessageNumber.KexEcdhInit));
-        Assert.That(KexEcdhInitMessage.Read(p), Is.EqualTo(Blob));
-        Assert.Throws<SshProtocolException>(() => KexEcdhInitMessage.Read([.. p, 0]), "trailing bytes");
-    }
-
-    [Test]
-    public void KexEcdhReply()
-    {
-        byte[] p = Payload(new KexEcdhReplyMessage(Blob, [9, 9], [7]));
-        KexEcdhReplyMessage read = KexEcdhReplyMessage.Read(p);
-        Assert.That(read.HostKey, Is.EqualTo(Blob));
-        Assert.That(read.ServerPublic, Is.EqualTo(new byte[] { 9, 9 }));
-        Assert.That(read.Signature, Is.EqualTo(new byte[] { 7 }));
-        Assert.Throws<SshProtocolException>(() => KexEcdhReplyMessage.Read([.. p, 0]), "trailing bytes");
-    }
-
-    [Test]
     public void UserauthRequest()
     {
         byte[] fields = new SshBuffer().WriteBoolean(false).WriteString("secret").ToArray();
