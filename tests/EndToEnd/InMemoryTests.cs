@@ -174,4 +174,17 @@ public sealed class InMemoryTests
         Assert.That(client.Session.Reader.BytesSinceKeyChange, Is.LessThan(total * 3 / 4), "the inbound keys changed during the transfer");
         Assert.That(await ExecAsync(client, "after rekey", ct), Is.EqualTo(("after rekey", "ERR", TestServer.ExitStatus)));
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task ARekeyWithAnotherHostKey_IsRefusedByTheClient(CancellationToken ct)
+    {
+        (SshTransport client, TestServer server) = await ConnectAsync(ct);
+        server.Session.HostKeys = [Ed25519PrivateKey.Generate()];
+
+        Assert.CatchAsync<SshException>(() => server.Session.RekeyAsync(ct));
+
+        var e = Assert.CatchAsync<SshProtocolException>(() => client.Session.Completion.WaitAsync(ct));
+        Assert.That(e!.Reason, Is.EqualTo(DisconnectReason.HostKeyNotVerifiable));
+        Assert.That(e.SentByPeer, Is.False);
+    }
 }

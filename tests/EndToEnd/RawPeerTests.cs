@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using NUnit.Framework;
+using Ssh.Tests.Transport.KeyExchange;
 using Ssh.Transport;
 using Ssh.Transport.Algorithms.Kex;
 using Ssh.Transport.Messages;
@@ -38,6 +39,8 @@ public sealed class RawPeerTests
         private readonly PacketWriter _writer;
         private readonly PacketReader _reader;
 
+        public const string Version = "SSH-2.0-RawPeer";
+
         public RawClient(Stream stream)
         {
             _stream = stream;
@@ -48,7 +51,7 @@ public sealed class RawPeerTests
 
         public async Task<string> ExchangeVersionsAsync(CancellationToken ct)
         {
-            await VersionExchange.SendAsync(_stream, "SSH-2.0-RawPeer", ct);
+            await VersionExchange.SendAsync(_stream, Version, ct);
             return await VersionExchange.ReceiveAsync(_input, allowPreamble: true, ct);
         }
 
@@ -92,11 +95,7 @@ public sealed class RawPeerTests
 
         byte[] serverKexInit = await raw.ReceiveAsync(ct);
         Assert.That(KexInitMessage.Read(serverKexInit).KexAlgorithms, Does.Contain(KexRegistry.StrictKexServer));
-        byte[] disconnect = await raw.ReceiveAsync(ct);
-        Assert.That(disconnect[0], Is.EqualTo((byte)MessageNumber.Disconnect));
-        Assert.That(DisconnectMessage.Read(disconnect).Reason, Is.EqualTo(DisconnectReason.ProtocolError));
-        var e = Assert.CatchAsync<SshProtocolException>(() => server.Session.Completion.WaitAsync(ct));
-        Assert.That(e!.Message, Does.Contain("Strict KEX"));
+        await AssertDisconnectedAsync(raw, server, DisconnectReason.ProtocolError, "Strict KEX (OpenSSH PROTOCOL §1.10)", ct);
     }
 
     [Test, CancelAfter(10_000)]
@@ -105,17 +104,84 @@ public sealed class RawPeerTests
         var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
         await using var server = new TestServer(serverStream);
         await using var raw = new RawClient(clientStream);
-        await raw.ExchangeVersionsAsync(ct);
+        string serverVersion = await raw.ExchangeVersionsAsync(ct);
 
         await raw.SendAsync(new IgnoreMessage(8), ct);
-        await raw.SendAsync(new RawMessage(ClientKexInit(strict: false).ToPayload()), ct);
-        using var kex = new Curve25519KeyExchange();
-        await raw.SendAsync(new KexEcdhInitMessage(kex.CreateClientPublic()), ct);
+        byte[] clientKexInit = ClientKexInit(strict: false).ToPayload();
+        await raw.SendAsync(new RawMessage(clientKexInit), ct);
+        byte[] serverKexInit = await raw.ReceiveAsync(ct);
+        Assert.That(serverKexInit[0], Is.EqualTo((byte)MessageNumber.KexInit));
+
+        await AssertTheServerCompletesTheExchangeAsync(raw, server, KexContext.ForClient(RawClient.Version, serverVersion, clientKexInit, serverKexInit), ct);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task AWrongGuess_IsIgnored_AndTheExchangeGoesOn(CancellationToken ct)
+    {
+        var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
+        await using var server = new TestServer(serverStream);
+        await using var raw = new RawClient(clientStream);
+        string serverVersion = await raw.ExchangeVersionsAsync(ct);
+
+        // The server prefers curve25519-sha256, so guessing the libssh name is wrong (RFC 4253 §7.1).
+        byte[] clientKexInit = (ClientKexInit(strict: false) with
+        {
+            KexAlgorithms = [Curve25519KeyExchange.LibSshName, Curve25519KeyExchange.Name],
+            FirstKexPacketFollows = true,
+        }).ToPayload();
+        await raw.SendAsync(new RawMessage(clientKexInit), ct);
+        await raw.SendAsync(new RawMessage(new byte[] { 30, 0, 0, 0, 1, 0 }), ct); // the guess: nonsense, to be ignored
+        byte[] serverKexInit = await raw.ReceiveAsync(ct);
+
+        await AssertTheServerCompletesTheExchangeAsync(raw, server, KexContext.ForClient(RawClient.Version, serverVersion, clientKexInit, serverKexInit), ct);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task AKeyExchangeMethodMessageBeforeKexInit_IsDisconnectedAsProtocolError(CancellationToken ct)
+    {
+        var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
+        await using var server = new TestServer(serverStream);
+        await using var raw = new RawClient(clientStream);
+        await raw.ExchangeVersionsAsync(ct);
+
+        await raw.SendAsync(new RawMessage(KexVectors.EcdhInit(new byte[32])), ct);
 
         Assert.That((await raw.ReceiveAsync(ct))[0], Is.EqualTo((byte)MessageNumber.KexInit));
-        byte[] reply = await raw.ReceiveAsync(ct);
-        Assert.That(reply[0], Is.EqualTo((byte)MessageNumber.KexEcdhReply), "the exchange goes on");
-        Assert.That(kex.CompleteClient(KexEcdhReplyMessage.Read(reply).ServerPublic), Is.Not.Empty);
+        await AssertDisconnectedAsync(raw, server, DisconnectReason.ProtocolError, "RFC 4253 §7", ct);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task AMalformedKexEcdhInit_IsDisconnectedWithTheMethodsReason(CancellationToken ct)
+    {
+        var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
+        await using var server = new TestServer(serverStream);
+        await using var raw = new RawClient(clientStream);
+        await raw.ExchangeVersionsAsync(ct);
+
+        await raw.SendAsync(new RawMessage(ClientKexInit(strict: true).ToPayload()), ct);
+        await raw.SendAsync(new RawMessage(KexVectors.EcdhInit(new byte[31])), ct);
+
+        Assert.That((await raw.ReceiveAsync(ct))[0], Is.EqualTo((byte)MessageNumber.KexInit));
+        await AssertDisconnectedAsync(raw, server, DisconnectReason.KeyExchangeFailed, "RFC 8731 §3", ct);
+    }
+
+    /// <summary>Runs curve25519-sha256 as the client: the server must answer with its host key's signature over H.</summary>
+    private static async Task AssertTheServerCompletesTheExchangeAsync(RawClient raw, TestServer server, KexContext context, CancellationToken ct)
+    {
+        using var kex = new Curve25519KeyExchange();
+        await raw.SendAsync(new RawMessage(kex.Start(context).Message!), ct);
+        KexResult result = kex.Handle(await raw.ReceiveAsync(ct)).Result!;
+        Assert.That(server.HostKey.PublicKey.Verify(result.ExchangeHash, result.Signature), Is.True, "the exchange goes on");
         Assert.That(server.Session.IsConnected, Is.True);
+    }
+
+    private static async Task AssertDisconnectedAsync(RawClient raw, TestServer server, DisconnectReason reason, string citation, CancellationToken ct)
+    {
+        byte[] disconnect = await raw.ReceiveAsync(ct);
+        Assert.That(disconnect[0], Is.EqualTo((byte)MessageNumber.Disconnect));
+        Assert.That(DisconnectMessage.Read(disconnect).Reason, Is.EqualTo(reason));
+        var e = Assert.CatchAsync<SshProtocolException>(() => server.Session.Completion.WaitAsync(ct));
+        Assert.That(e!.Reason, Is.EqualTo(reason));
+        Assert.That(e.Message, Does.Contain(citation));
     }
 }

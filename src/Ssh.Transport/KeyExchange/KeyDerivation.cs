@@ -1,10 +1,54 @@
 using System.Security.Cryptography;
+using Ssh.Transport.Algorithms.Ciphers;
+using Ssh.Transport.Algorithms.Macs;
 
 namespace Ssh.Transport.KeyExchange;
 
 /// <summary>RFC 4253 §7.2: deriving the IVs and keys from K, H and the session identifier.</summary>
-public static class KeyDerivation
+internal static class KeyDerivation
 {
+    /// <summary>The negotiated ciphers of both directions, keyed with letters A–F. The ciphers and MACs copy what
+    /// they keep, so the derived bytes are wiped here.</summary>
+    public static (IPacketCipher ClientToServer, IPacketCipher ServerToClient) CreateCiphers(HashAlgorithmName hash,
+        byte[] encodedSharedSecret, byte[] exchangeHash, byte[] sessionId, NegotiatedAlgorithms n)
+    {
+        IPacketCipher clientToServer = CreateCipher(n.CipherClientToServer, n.MacClientToServer, 'A', 'C', 'E');
+        try
+        {
+            return (clientToServer, CreateCipher(n.CipherServerToClient, n.MacServerToClient, 'B', 'D', 'F'));
+        }
+        catch
+        {
+            clientToServer.Dispose();
+            throw;
+        }
+
+        IPacketCipher CreateCipher(string cipherName, string? macName, char ivLetter, char keyLetter, char macLetter)
+        {
+            CipherInfo cipher = CipherRegistry.Find(cipherName)!;
+            byte[] iv = Derive(hash, encodedSharedSecret, exchangeHash, ivLetter, sessionId, cipher.IvSize);
+            byte[] key = Derive(hash, encodedSharedSecret, exchangeHash, keyLetter, sessionId, cipher.KeySize);
+            byte[]? macKey = null;
+            try
+            {
+                IMac? mac = null;
+                if (!cipher.IsAead)
+                {
+                    MacInfo macInfo = MacRegistry.Find(macName!)!;
+                    macKey = Derive(hash, encodedSharedSecret, exchangeHash, macLetter, sessionId, macInfo.KeySize);
+                    mac = macInfo.Create(macKey);
+                }
+                return cipher.Create(key, iv, mac);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(iv);
+                CryptographicOperations.ZeroMemory(key);
+                CryptographicOperations.ZeroMemory(macKey);
+            }
+        }
+    }
+
     /// <summary>
     /// Key = HASH(K ‖ H ‖ letter ‖ session_id), extended as K1 ‖ HASH(K ‖ H ‖ K1) ‖ ... to <paramref name="length"/>.
     /// <paramref name="encodedSharedSecret"/> is K as encoded on the wire (an mpint or a string).

@@ -2,11 +2,9 @@ using System.Security.Cryptography;
 using Ssh.Transport.Algorithms.Ciphers;
 using Ssh.Transport.Algorithms.HostKeys;
 using Ssh.Transport.Algorithms.Kex;
-using Ssh.Transport.Algorithms.Macs;
 using Ssh.Transport.Keys;
 using Ssh.Transport.Messages;
 using Ssh.Transport.Session;
-using Ssh.Transport.Wire;
 
 namespace Ssh.Transport.KeyExchange;
 
@@ -28,10 +26,8 @@ internal sealed class KeyExchanger : IDisposable
     private KexInitMessage? _ourInit;
     private byte[]? _ourInitPayload;
     private KexInitMessage? _peerInit;
-    private byte[]? _peerInitPayload;
     private NegotiatedAlgorithms? _negotiated;
-    private IKeyExchange? _method;
-    private byte[]? _clientPublic;
+    private IKeyExchangeMethod? _method;
     private IPacketCipher? _pendingInbound;
     private bool _newKeysSent;
     private bool _ignoreNextKexPacket;
@@ -87,7 +83,7 @@ internal sealed class KeyExchanger : IDisposable
     /// key exchange in progress. Returns true to drop it.</summary>
     public bool FilterDuringKex(byte number)
     {
-        if (_ignoreNextKexPacket && number >= 30 && number <= 49)
+        if (_ignoreNextKexPacket && MessageRanges.IsKexMethodSpecific(number))
         {
             _ignoreNextKexPacket = false; // RFC 4253 §7: the peer's wrong guess is ignored
             return true;
@@ -111,24 +107,15 @@ internal sealed class KeyExchanger : IDisposable
     public async ValueTask HandleAsync(ReadOnlyMemory<byte> payload)
     {
         byte number = payload.Span[0];
-        switch (number)
-        {
-            case (byte)MessageNumber.KexInit:
-                await OnKexInitAsync(payload).ConfigureAwait(false);
-                break;
-            case (byte)MessageNumber.NewKeys:
-                OnNewKeys();
-                break;
-            case (byte)MessageNumber.KexEcdhInit when !IsClient && _method is not null:
-                await OnEcdhInitAsync(payload.Span.ToArray()).ConfigureAwait(false);
-                break;
-            case (byte)MessageNumber.KexEcdhReply when IsClient && _method is not null && _clientPublic is not null:
-                await OnEcdhReplyAsync(payload).ConfigureAwait(false);
-                break;
-            default:
-                throw new SshProtocolException(DisconnectReason.ProtocolError,
-                    $"Unexpected key exchange message {number} (RFC 4253 §7).");
-        }
+        if (number == (byte)MessageNumber.KexInit)
+            await OnKexInitAsync(payload).ConfigureAwait(false);
+        else if (number == (byte)MessageNumber.NewKeys)
+            OnNewKeys();
+        else if (MessageRanges.IsKexMethodSpecific(number) && _method is not null)
+            await RunAsync(_method.Handle(payload.Span)).ConfigureAwait(false);
+        else
+            throw new SshProtocolException(DisconnectReason.ProtocolError,
+                $"Unexpected key exchange message {number} (RFC 4253 §7).");
     }
 
     private async ValueTask OnKexInitAsync(ReadOnlyMemory<byte> payload)
@@ -137,7 +124,7 @@ internal sealed class KeyExchanger : IDisposable
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer sent a second KEXINIT during one key exchange.");
         bool wasFirstPacket = _session.Reader.SequenceNumber == 1;
         _peerInit = KexInitMessage.Read(payload.Span);
-        _peerInitPayload = payload.ToArray();
+        byte[] peerInitPayload = payload.ToArray();
 
         if (!_inProgress) await StartAsync().ConfigureAwait(false);
         await _startLock.WaitAsync(_session.Lifetime).ConfigureAwait(false); // our KEXINIT is out
@@ -165,55 +152,41 @@ internal sealed class KeyExchanger : IDisposable
             ?? throw new SshProtocolException(DisconnectReason.KeyExchangeFailed, $"Negotiated unknown key exchange '{_negotiated.Kex}'.");
         _method?.Dispose();
         _method = kexInfo.Create();
-        if (IsClient)
-        {
-            _clientPublic = _method.CreateClientPublic();
-            await _session.SendAsync(new KexEcdhInitMessage(_clientPublic)).ConfigureAwait(false);
-        }
+        await RunAsync(_method.Start(CreateContext(peerInitPayload))).ConfigureAwait(false);
     }
 
-    private async ValueTask OnEcdhInitAsync(byte[] payload)
+    private KexContext CreateContext(byte[] peerInitPayload)
     {
-        byte[] clientPublic = KexEcdhInitMessage.Read(payload);
-        (byte[] serverPublic, byte[] sharedSecret) = _method!.RespondServer(clientPublic);
-
+        string local = _session.LocalVersion;
+        string remote = _session.RemoteVersion;
+        if (IsClient) return KexContext.ForClient(local, remote, _ourInitPayload!, peerInitPayload);
         HostKeyRegistry.HostKeyAlgorithmInfo algorithm = HostKeyRegistry.Find(_negotiated!.HostKey)!;
         SshPrivateKey hostKey = _session.HostKeys.First(k => k.PublicKey.KeyType == algorithm.KeyType);
-        byte[] hostKeyBlob = hostKey.PublicKey.GetBlob();
-        byte[] h = ExchangeHash(hostKeyBlob, clientPublic, serverPublic, sharedSecret);
-        byte[] signature = hostKey.Sign(h, algorithm.Name);
-
-        await _session.SendAsync(new KexEcdhReplyMessage(hostKeyBlob, serverPublic, signature)).ConfigureAwait(false);
-        await SwitchKeysAsync(sharedSecret, h).ConfigureAwait(false);
+        return KexContext.ForServer(remote, local, peerInitPayload, _ourInitPayload!, hostKey.PublicKey.GetBlob(),
+            h => hostKey.Sign(h, algorithm.Name));
     }
 
-    private async ValueTask OnEcdhReplyAsync(ReadOnlyMemory<byte> payload)
+    /// <summary>Sends what the method asked to send; once it has K and H, checks the server (on the client) and
+    /// moves to the new keys.</summary>
+    private async ValueTask RunAsync(KexStep step)
     {
-        KexEcdhReplyMessage reply = KexEcdhReplyMessage.Read(payload.Span);
-        SshPublicKey hostKey;
+        if (step.Message is not null) await _session.SendAsync(new RawMessage(step.Message)).ConfigureAwait(false);
+        if (step.Result is not { } result) return;
         try
         {
-            hostKey = SshPublicKey.FromBlob(reply.HostKey);
+            if (IsClient) await AcceptServerAsync(ServerHostKeyCheck.Verify(_negotiated!.HostKey, result)).ConfigureAwait(false);
+            await SwitchKeysAsync(result).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is FormatException or NotSupportedException)
+        finally
         {
-            throw new SshProtocolException(DisconnectReason.KeyExchangeFailed, "The server's host key cannot be read: " + e.Message);
+            CryptographicOperations.ZeroMemory(result.SharedSecret);
         }
-        HostKeyRegistry.HostKeyAlgorithmInfo algorithm = HostKeyRegistry.Find(_negotiated!.HostKey)!;
-        if (hostKey.KeyType != algorithm.KeyType)
-            throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-                $"The server sent a {hostKey.KeyType} host key, but {algorithm.Name} was negotiated.");
+    }
 
-        byte[] sharedSecret = _method!.CompleteClient(reply.ServerPublic);
-        byte[] h = ExchangeHash(reply.HostKey, _clientPublic!, reply.ServerPublic, sharedSecret);
-        // RFC 4253 §8 / RFC 8332 §3: the signature must use the negotiated algorithm, not merely one the key allows.
-        if (SshPublicKey.SignatureAlgorithmOf(reply.Signature) != algorithm.Name)
-            throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-                $"The server signed the exchange hash with '{SshPublicKey.SignatureAlgorithmOf(reply.Signature)}', but {algorithm.Name} was negotiated.");
-        if (!hostKey.Verify(h, reply.Signature))
-            throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-                "The server's signature over the exchange hash is invalid: it does not hold the private host key it presented.");
-
+    /// <summary>RFC 4253 §8: the client asks the user whether to trust the server's host key on the first exchange;
+    /// a rekey must present the same one.</summary>
+    private async ValueTask AcceptServerAsync(SshPublicKey hostKey)
+    {
         if (_session.RemoteHostKey is null)
         {
             if (_session.HostKeyVerifier is not null)
@@ -225,61 +198,19 @@ internal sealed class KeyExchanger : IDisposable
             throw new SshProtocolException(DisconnectReason.HostKeyNotVerifiable,
                 "The server presented a different host key during re-keying.");
         }
-        await SwitchKeysAsync(sharedSecret, h).ConfigureAwait(false);
     }
 
-    private byte[] ExchangeHash(byte[] hostKeyBlob, byte[] clientPublic, byte[] serverPublic, byte[] sharedSecret)
-    {
-        // RFC 5656 §4 / RFC 8731 §3: H = hash(V_C ‖ V_S ‖ I_C ‖ I_S ‖ K_S ‖ Q_C ‖ Q_S ‖ K)
-        var b = new SshBuffer(2048);
-        string vc = IsClient ? _session.LocalVersion : _session.RemoteVersion;
-        string vs = IsClient ? _session.RemoteVersion : _session.LocalVersion;
-        b.WriteString(vc).WriteString(vs);
-        b.WriteString(IsClient ? _ourInitPayload! : _peerInitPayload!);
-        b.WriteString(IsClient ? _peerInitPayload! : _ourInitPayload!);
-        b.WriteString(hostKeyBlob).WriteString(clientPublic).WriteString(serverPublic).WriteBytes(sharedSecret);
-        byte[] h = _method!.HashAlgorithm.Name switch
-        {
-            "SHA256" => SHA256.HashData(b.Span),
-            "SHA384" => SHA384.HashData(b.Span),
-            "SHA512" => SHA512.HashData(b.Span),
-            _ => throw new InvalidOperationException("Unsupported exchange hash."),
-        };
-        b.Clear(zero: true);
-        return h;
-    }
-
-    private async ValueTask SwitchKeysAsync(byte[] sharedSecret, byte[] h)
+    /// <summary>RFC 4253 §7.2–§7.3: derives the new keys, sends NEWKEYS and keeps the inbound keys for the peer's.</summary>
+    private async ValueTask SwitchKeysAsync(KexResult result)
     {
         bool first = _session.SessionId is null;
-        if (first) _session.SessionId = h;
-        byte[] sessionId = _session.SessionId!;
-        NegotiatedAlgorithms n = _negotiated!;
-        HashAlgorithmName hash = _method!.HashAlgorithm;
-
-        IPacketCipher clientToServer = CreateCipher(hash, sharedSecret, h, sessionId, n.CipherClientToServer, n.MacClientToServer, 'A', 'C', 'E');
-        IPacketCipher serverToClient = CreateCipher(hash, sharedSecret, h, sessionId, n.CipherServerToClient, n.MacServerToClient, 'B', 'D', 'F');
-        CryptographicOperations.ZeroMemory(sharedSecret);
-
+        if (first) _session.SessionId = result.ExchangeHash;
+        (IPacketCipher clientToServer, IPacketCipher serverToClient) = KeyDerivation.CreateCiphers(
+            _method!.HashAlgorithm, result.SharedSecret, result.ExchangeHash, _session.SessionId!, _negotiated!);
         _pendingInbound = IsClient ? serverToClient : clientToServer;
         IMessage? extInfo = first && !IsClient && _session.PeerWantsExtInfo ? BuildServerExtInfo() : null;
         await _session.SendNewKeysAsync(IsClient ? clientToServer : serverToClient, _strict, extInfo).ConfigureAwait(false);
         _newKeysSent = true;
-    }
-
-    private static IPacketCipher CreateCipher(HashAlgorithmName hash, byte[] k, byte[] h, byte[] sessionId,
-        string cipherName, string? macName, char ivLetter, char keyLetter, char macLetter)
-    {
-        CipherInfo cipher = CipherRegistry.Find(cipherName)!;
-        byte[] iv = KeyDerivation.Derive(hash, k, h, ivLetter, sessionId, cipher.IvSize);
-        byte[] key = KeyDerivation.Derive(hash, k, h, keyLetter, sessionId, cipher.KeySize);
-        IMac? mac = null;
-        if (!cipher.IsAead)
-        {
-            MacInfo macInfo = MacRegistry.Find(macName!)!;
-            mac = macInfo.Create(KeyDerivation.Derive(hash, k, h, macLetter, sessionId, macInfo.KeySize));
-        }
-        return cipher.Create(key, iv, mac);
     }
 
     private void OnNewKeys()
@@ -298,10 +229,8 @@ internal sealed class KeyExchanger : IDisposable
     {
         _session.Algorithms = _negotiated;
         _peerInit = null;
-        _peerInitPayload = null;
         _ourInit = null;
         _ourInitPayload = null;
-        _clientPublic = null;
         _method?.Dispose();
         _method = null;
         _lastKexTimestamp = Environment.TickCount64;

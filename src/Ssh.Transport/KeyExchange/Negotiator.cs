@@ -3,20 +3,9 @@ using Ssh.Transport.Messages;
 
 namespace Ssh.Transport.KeyExchange;
 
-/// <summary>The algorithms both sides agreed on for one key exchange.</summary>
-public sealed record NegotiatedAlgorithms(
-    string Kex,
-    string HostKey,
-    string CipherClientToServer,
-    string CipherServerToClient,
-    string? MacClientToServer,
-    string? MacServerToClient,
-    string CompressionClientToServer,
-    string CompressionServerToClient);
-
 /// <summary>Algorithm negotiation, exactly RFC 4253 §7.1: for each category the first algorithm on the client's
 /// list that is also on the server's list. A pure function.</summary>
-public static class Negotiator
+internal static class Negotiator
 {
     /// <param name="isAead">Tells whether a cipher brings its own integrity (then no MAC is negotiated).</param>
     public static NegotiatedAlgorithms Negotiate(KexInitMessage client, KexInitMessage server, Func<string, bool> isAead)

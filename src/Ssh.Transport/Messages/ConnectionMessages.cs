@@ -3,7 +3,7 @@ using Ssh.Transport.Wire;
 namespace Ssh.Transport.Messages;
 
 // RFC 4254 §4: byte 80 ‖ string name ‖ boolean want reply ‖ request-specific data
-public readonly record struct GlobalRequestMessage(string Name, bool WantReply, ReadOnlyMemory<byte> Data) : IMessage
+internal readonly record struct GlobalRequestMessage(string Name, bool WantReply, ReadOnlyMemory<byte> Data) : IMessage
 {
     public static GlobalRequestMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -21,7 +21,7 @@ public readonly record struct GlobalRequestMessage(string Name, bool WantReply, 
 }
 
 // RFC 4254 §4: byte 81 ‖ request-specific data
-public readonly record struct RequestSuccessMessage(ReadOnlyMemory<byte> Data) : IMessage
+internal readonly record struct RequestSuccessMessage(ReadOnlyMemory<byte> Data) : IMessage
 {
     public void Write(ref SshWriter w)
     {
@@ -31,7 +31,7 @@ public readonly record struct RequestSuccessMessage(ReadOnlyMemory<byte> Data) :
 }
 
 // RFC 4254 §5.1: byte 90 ‖ string type ‖ uint32 sender ‖ uint32 window ‖ uint32 max packet ‖ type-specific data
-public readonly record struct ChannelOpenMessage(string ChannelType, uint SenderChannel, uint InitialWindowSize, uint MaximumPacketSize, ReadOnlyMemory<byte> Data) : IMessage
+internal readonly record struct ChannelOpenMessage(string ChannelType, uint SenderChannel, uint InitialWindowSize, uint MaximumPacketSize, ReadOnlyMemory<byte> Data) : IMessage
 {
     public static ChannelOpenMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -51,7 +51,7 @@ public readonly record struct ChannelOpenMessage(string ChannelType, uint Sender
 }
 
 // RFC 4254 §5.1: byte 91 ‖ uint32 recipient ‖ uint32 sender ‖ uint32 window ‖ uint32 max packet ‖ type-specific data
-public readonly record struct ChannelOpenConfirmationMessage(uint RecipientChannel, uint SenderChannel, uint InitialWindowSize, uint MaximumPacketSize) : IMessage
+internal readonly record struct ChannelOpenConfirmationMessage(uint RecipientChannel, uint SenderChannel, uint InitialWindowSize, uint MaximumPacketSize) : IMessage
 {
     public static ChannelOpenConfirmationMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -71,7 +71,7 @@ public readonly record struct ChannelOpenConfirmationMessage(uint RecipientChann
 
 
 // RFC 4254 §5.1: byte 92 ‖ uint32 recipient ‖ uint32 reason ‖ string description ‖ string language
-public readonly record struct ChannelOpenFailureMessage(uint RecipientChannel, ChannelOpenFailureReason Reason, string Description) : IMessage
+internal readonly record struct ChannelOpenFailureMessage(uint RecipientChannel, ChannelOpenFailureReason Reason, string Description) : IMessage
 {
     public static ChannelOpenFailureMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -90,7 +90,7 @@ public readonly record struct ChannelOpenFailureMessage(uint RecipientChannel, C
 }
 
 // RFC 4254 §5.2: byte 93 ‖ uint32 recipient ‖ uint32 bytes to add
-public readonly record struct ChannelWindowAdjustMessage(uint RecipientChannel, uint BytesToAdd) : IMessage
+internal readonly record struct ChannelWindowAdjustMessage(uint RecipientChannel, uint BytesToAdd) : IMessage
 {
     public void Write(ref SshWriter w)
     {
@@ -102,7 +102,7 @@ public readonly record struct ChannelWindowAdjustMessage(uint RecipientChannel, 
 
 // RFC 4254 §5.2: byte 94 ‖ uint32 recipient ‖ string data; byte 95 ‖ uint32 recipient ‖ uint32 type code ‖ string data.
 // The hot path: the data is copied once, straight into the packet buffer.
-public readonly record struct ChannelDataMessage(uint RecipientChannel, uint ExtendedType, ReadOnlyMemory<byte> Data) : IMessage
+internal readonly record struct ChannelDataMessage(uint RecipientChannel, uint ExtendedType, ReadOnlyMemory<byte> Data) : IMessage
 {
     public const int HeaderSize = 1 + 4 + 4;
     public const int ExtendedHeaderSize = 1 + 4 + 4 + 4;
@@ -125,7 +125,7 @@ public readonly record struct ChannelDataMessage(uint RecipientChannel, uint Ext
 }
 
 // RFC 4254 §5.3: byte 96/97 ‖ uint32 recipient (EOF, CLOSE); §5.4: byte 99/100 (SUCCESS, FAILURE)
-public readonly record struct ChannelSignalMessage(MessageNumber Number, uint RecipientChannel) : IMessage
+internal readonly record struct ChannelSignalMessage(MessageNumber Number, uint RecipientChannel) : IMessage
 {
     public void Write(ref SshWriter w)
     {
@@ -135,7 +135,7 @@ public readonly record struct ChannelSignalMessage(MessageNumber Number, uint Re
 }
 
 // RFC 4254 §5.4: byte 98 ‖ uint32 recipient ‖ string request type ‖ boolean want reply ‖ type-specific data
-public readonly record struct ChannelRequestMessage(uint RecipientChannel, string RequestType, bool WantReply, ReadOnlyMemory<byte> Data) : IMessage
+internal readonly record struct ChannelRequestMessage(uint RecipientChannel, string RequestType, bool WantReply, ReadOnlyMemory<byte> Data) : IMessage
 {
     public static ChannelRequestMessage Read(ReadOnlySpan<byte> payload)
     {

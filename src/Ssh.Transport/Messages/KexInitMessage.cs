@@ -4,7 +4,7 @@ using Ssh.Transport.Wire;
 namespace Ssh.Transport.Messages;
 
 /// <summary>RFC 4253 §7.1: byte 20 ‖ byte[16] cookie ‖ 10 name-lists ‖ boolean first_kex_packet_follows ‖ uint32 0.</summary>
-public sealed record KexInitMessage : IMessage
+internal sealed record KexInitMessage : IMessage
 {
     public byte[] Cookie { get; init; } = RandomNumberGenerator.GetBytes(16);
     public string[] KexAlgorithms { get; init; } = [];

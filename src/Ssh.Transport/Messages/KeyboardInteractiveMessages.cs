@@ -4,7 +4,7 @@ using Ssh.Transport.Wire;
 namespace Ssh.Transport.Messages;
 
 // RFC 4256 §3.2: byte 60 ‖ string name ‖ string instruction ‖ string language ‖ int num-prompts ‖ (string prompt ‖ boolean echo)*
-public sealed record UserauthInfoRequestMessage(InteractiveQuery Query) : IMessage
+internal sealed record UserauthInfoRequestMessage(InteractiveQuery Query) : IMessage
 {
     public static UserauthInfoRequestMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -35,7 +35,7 @@ public sealed record UserauthInfoRequestMessage(InteractiveQuery Query) : IMessa
 }
 
 // RFC 4256 §3.4: byte 61 ‖ int num-responses ‖ string response*
-public sealed record UserauthInfoResponseMessage(IReadOnlyList<string> Responses) : IMessage
+internal sealed record UserauthInfoResponseMessage(IReadOnlyList<string> Responses) : IMessage
 {
     public static UserauthInfoResponseMessage Read(ReadOnlySpan<byte> payload)
     {

@@ -1,7 +1,8 @@
 namespace Ssh.Transport.Messages;
 
-/// <summary>SSH message numbers (RFC 4250 §4.1, RFC 8308, RFC 5656).</summary>
-public enum MessageNumber : byte
+/// <summary>SSH message numbers (RFC 4250 §4.1, RFC 8308). Numbers 30–49 are left out: they mean what the negotiated
+/// key exchange method says (RFC 4253 §12), so each method names its own.</summary>
+internal enum MessageNumber : byte
 {
     Disconnect = 1,
     Ignore = 2,
@@ -12,8 +13,6 @@ public enum MessageNumber : byte
     ExtInfo = 7,
     KexInit = 20,
     NewKeys = 21,
-    KexEcdhInit = 30,
-    KexEcdhReply = 31,
     UserauthRequest = 50,
     UserauthFailure = 51,
     UserauthSuccess = 52,
@@ -37,13 +36,16 @@ public enum MessageNumber : byte
     ChannelFailure = 100,
 }
 
-public static class MessageRanges
+internal static class MessageRanges
 {
     /// <summary>Transport-layer generic messages (RFC 4251 §7: 1–19).</summary>
     public static bool IsTransportGeneric(byte n) => n is >= 1 and <= 19;
 
     /// <summary>Algorithm negotiation and method-specific key exchange (20–49).</summary>
     public static bool IsKex(byte n) => n is >= 20 and <= 49;
+
+    /// <summary>Key exchange method specific (30–49, RFC 4251 §7, RFC 4253 §12): the negotiated method interprets them.</summary>
+    public static bool IsKexMethodSpecific(byte n) => n is >= 30 and <= 49;
 
     /// <summary>User authentication (50–79).</summary>
     public static bool IsUserauth(byte n) => n is >= 50 and <= 79;

@@ -3,7 +3,7 @@ using Ssh.Transport.Wire;
 namespace Ssh.Transport.Messages;
 
 // RFC 4253 §11.1: byte 1 ‖ uint32 reason ‖ string description ‖ string language
-public readonly record struct DisconnectMessage(DisconnectReason Reason, string Description) : IMessage
+internal readonly record struct DisconnectMessage(DisconnectReason Reason, string Description) : IMessage
 {
     public static DisconnectMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -24,7 +24,7 @@ public readonly record struct DisconnectMessage(DisconnectReason Reason, string 
 }
 
 // RFC 4253 §11.2: byte 2 ‖ string data
-public readonly record struct IgnoreMessage(int Length) : IMessage
+internal readonly record struct IgnoreMessage(int Length) : IMessage
 {
     public void Write(ref SshWriter w)
     {
@@ -36,7 +36,7 @@ public readonly record struct IgnoreMessage(int Length) : IMessage
 }
 
 // RFC 4253 §11.4: byte 3 ‖ uint32 rejected sequence number
-public readonly record struct UnimplementedMessage(uint SequenceNumber) : IMessage
+internal readonly record struct UnimplementedMessage(uint SequenceNumber) : IMessage
 {
     public static UnimplementedMessage Read(ReadOnlySpan<byte> payload) => new(new SshReader(payload[1..]).ReadUInt32());
 
@@ -48,7 +48,7 @@ public readonly record struct UnimplementedMessage(uint SequenceNumber) : IMessa
 }
 
 // RFC 4253 §10: byte 5/6 ‖ string service name
-public readonly record struct ServiceMessage(MessageNumber Number, string ServiceName) : IMessage
+internal readonly record struct ServiceMessage(MessageNumber Number, string ServiceName) : IMessage
 {
     public static ServiceMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -65,7 +65,7 @@ public readonly record struct ServiceMessage(MessageNumber Number, string Servic
 }
 
 // RFC 8308 §2.3: byte 7 ‖ uint32 count ‖ (string name ‖ string value)*
-public sealed record ExtInfoMessage(IReadOnlyList<KeyValuePair<string, byte[]>> Extensions) : IMessage
+internal sealed record ExtInfoMessage(IReadOnlyList<KeyValuePair<string, byte[]>> Extensions) : IMessage
 {
     public static ExtInfoMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -92,45 +92,7 @@ public sealed record ExtInfoMessage(IReadOnlyList<KeyValuePair<string, byte[]>> 
 }
 
 // RFC 4253 §7.3: byte 21
-public readonly record struct NewKeysMessage : IMessage
+internal readonly record struct NewKeysMessage : IMessage
 {
     public void Write(ref SshWriter w) => w.WriteByte((byte)MessageNumber.NewKeys);
-}
-
-// RFC 5656 §4 / RFC 8731: byte 30 ‖ string Q_C
-public readonly record struct KexEcdhInitMessage(ReadOnlyMemory<byte> ClientPublic) : IMessage
-{
-    public static byte[] Read(ReadOnlySpan<byte> payload)
-    {
-        var r = new SshReader(payload[1..]);
-        byte[] q = r.ReadBinaryString();
-        r.EnsureEnd("KEX_ECDH_INIT");
-        return q;
-    }
-
-    public void Write(ref SshWriter w)
-    {
-        w.WriteByte((byte)MessageNumber.KexEcdhInit);
-        w.WriteString(ClientPublic.Span);
-    }
-}
-
-// RFC 5656 §4: byte 31 ‖ string K_S ‖ string Q_S ‖ string signature
-public sealed record KexEcdhReplyMessage(byte[] HostKey, byte[] ServerPublic, byte[] Signature) : IMessage
-{
-    public static KexEcdhReplyMessage Read(ReadOnlySpan<byte> payload)
-    {
-        var r = new SshReader(payload[1..]);
-        var m = new KexEcdhReplyMessage(r.ReadBinaryString(), r.ReadBinaryString(), r.ReadBinaryString());
-        r.EnsureEnd("KEX_ECDH_REPLY");
-        return m;
-    }
-
-    public void Write(ref SshWriter w)
-    {
-        w.WriteByte((byte)MessageNumber.KexEcdhReply);
-        w.WriteString(HostKey);
-        w.WriteString(ServerPublic);
-        w.WriteString(Signature);
-    }
 }

@@ -4,7 +4,7 @@ namespace Ssh.Transport.Messages;
 
 // RFC 4252 §5: byte 50 ‖ string user ‖ string service ‖ string method ‖ method-specific fields.
 // The method-specific tail is pre-encoded by the caller (password, publickey) so one type serves all methods.
-public readonly record struct UserauthRequestMessage(string User, string Service, string Method, ReadOnlyMemory<byte> MethodFields) : IMessage
+internal readonly record struct UserauthRequestMessage(string User, string Service, string Method, ReadOnlyMemory<byte> MethodFields) : IMessage
 {
     public void Write(ref SshWriter w)
     {
@@ -27,7 +27,7 @@ public readonly record struct UserauthRequestMessage(string User, string Service
 }
 
 // RFC 4252 §5.1: byte 51 ‖ name-list methods that can continue ‖ boolean partial success
-public sealed record UserauthFailureMessage(string[] Methods, bool PartialSuccess) : IMessage
+internal sealed record UserauthFailureMessage(string[] Methods, bool PartialSuccess) : IMessage
 {
     public static UserauthFailureMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -44,7 +44,7 @@ public sealed record UserauthFailureMessage(string[] Methods, bool PartialSucces
 }
 
 // RFC 4252 §5.4: byte 53 ‖ string message ‖ string language
-public readonly record struct UserauthBannerMessage(string Text) : IMessage
+internal readonly record struct UserauthBannerMessage(string Text) : IMessage
 {
     public static UserauthBannerMessage Read(ReadOnlySpan<byte> payload) => new(new SshReader(payload[1..]).ReadString());
 
@@ -57,7 +57,7 @@ public readonly record struct UserauthBannerMessage(string Text) : IMessage
 }
 
 // RFC 4252 §7: byte 60 ‖ string algorithm ‖ string key blob
-public sealed record UserauthPkOkMessage(string Algorithm, byte[] KeyBlob) : IMessage
+internal sealed record UserauthPkOkMessage(string Algorithm, byte[] KeyBlob) : IMessage
 {
     public static UserauthPkOkMessage Read(ReadOnlySpan<byte> payload)
     {
@@ -74,7 +74,7 @@ public sealed record UserauthPkOkMessage(string Algorithm, byte[] KeyBlob) : IMe
 }
 
 /// <summary>A message that is only its number (USERAUTH_SUCCESS, REQUEST_FAILURE, ...).</summary>
-public readonly record struct EmptyMessage(MessageNumber Number) : IMessage
+internal readonly record struct EmptyMessage(MessageNumber Number) : IMessage
 {
     public void Write(ref SshWriter w) => w.WriteByte((byte)Number);
 }

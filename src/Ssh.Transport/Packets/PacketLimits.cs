@@ -1,7 +1,7 @@
 namespace Ssh.Transport.Packets;
 
 /// <summary>Size limits of the binary packet protocol.</summary>
-public static class PacketLimits
+internal static class PacketLimits
 {
     /// <summary>The largest packet_length we accept (OpenSSH's limit; RFC 4253 §6.1 requires at least 35000).</summary>
     public const int MaxPacketLength = 256 * 1024;

@@ -1,7 +1,7 @@
 namespace Ssh.Transport.Session;
 
 /// <summary>Which side of the connection this end is (RFC 4253 §7: the roles decide the direction of every key).</summary>
-public enum SessionRole
+internal enum SessionRole
 {
     /// <summary>The side that opened the connection.</summary>
     Client,

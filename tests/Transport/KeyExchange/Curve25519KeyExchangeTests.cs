@@ -1,50 +1,31 @@
-using System.Reflection;
 using NUnit.Framework;
-using Org.BouncyCastle.Crypto.Parameters;
 using Ssh.Transport;
 using Ssh.Transport.Algorithms.Kex;
 using Ssh.Transport.Wire;
+using static Ssh.Tests.Transport.KeyExchange.KexVectors;
 
 namespace Ssh.Tests.Transport.KeyExchange;
 
-/// <summary>curve25519-sha256 (RFC 8731) through <see cref="Curve25519KeyExchange"/>.</summary>
+/// <summary>curve25519-sha256 (RFC 8731) through <see cref="Curve25519KeyExchange"/>, with random keys.</summary>
 public sealed class Curve25519KeyExchangeTests
 {
-    // RFC 7748 §6.1.
-    private const string AlicePrivate = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
-    private const string BobPublic = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f";
-    private const string Shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
-
     [Test]
-    public void Rfc7748Vector_GivesKAsAnMpint()
-    {
-        using var kex = new Curve25519KeyExchange();
-        // The class draws its own ephemeral key; put Alice's in its place to reproduce the RFC's answer.
-        FieldInfo? field = typeof(Curve25519KeyExchange).GetField("_private", BindingFlags.Instance | BindingFlags.NonPublic);
-        Assert.That(field, Is.Not.Null, "Curve25519KeyExchange no longer keeps its key in _private; update this test");
-        field!.SetValue(kex, new X25519PrivateKeyParameters(Convert.FromHexString(AlicePrivate)));
-
-        byte[] k = kex.CompleteClient(Convert.FromHexString(BobPublic));
-
-        // RFC 8731 §3.1: the 32 bytes as a big-endian unsigned mpint; 0x4a has no top bit, so no zero byte.
-        Assert.That(Convert.ToHexString(k), Is.EqualTo(("00000020" + Shared).ToUpperInvariant()));
-    }
-
-    [Test]
-    public void ClientAndServer_AgreeOnK_AndKIsAValidMpint()
+    public void ClientAndServer_AgreeOnKAndH_AndKIsAValidMpint()
     {
         for (int i = 0; i < 20; i++)
         {
             using var client = new Curve25519KeyExchange();
             using var server = new Curve25519KeyExchange();
-            byte[] clientPublic = client.CreateClientPublic();
-            (byte[] serverPublic, byte[] serverK) = server.RespondServer(clientPublic);
-            byte[] clientK = client.CompleteClient(serverPublic);
+            byte[] init = client.Start(ClientContext()).Message!;
+            server.Start(ServerContext());
+            KexStep reply = server.Handle(init);
+            KexResult onClient = client.Handle(reply.Message!).Result!;
+            KexResult onServer = reply.Result!;
 
-            Assert.That(clientPublic, Has.Length.EqualTo(32));
-            Assert.That(serverPublic, Has.Length.EqualTo(32));
-            Assert.That(clientK, Is.EqualTo(serverK));
-            var r = new SshReader(clientK);
+            Assert.That(init, Has.Length.EqualTo(1 + 4 + 32));
+            Assert.That(onClient.SharedSecret, Is.EqualTo(onServer.SharedSecret));
+            Assert.That(onClient.ExchangeHash, Is.EqualTo(onServer.ExchangeHash));
+            var r = new SshReader(onClient.SharedSecret);
             Assert.That(r.ReadMpintUnsigned().Length, Is.InRange(1, 32), "canonical and non-negative (RFC 4251 §5)");
             Assert.That(r.AtEnd, Is.True);
         }
@@ -54,12 +35,15 @@ public sealed class Curve25519KeyExchangeTests
     public void WrongLengthPeerValue_FailsTheKeyExchange(int length)
     {
         using var client = new Curve25519KeyExchange();
-        client.CreateClientPublic();
-        var e = Assert.Throws<SshProtocolException>(() => client.CompleteClient(new byte[length]));
+        client.Start(ClientContext());
+        var e = Assert.Throws<SshProtocolException>(() => client.Handle(EcdhReply(new byte[length])));
         Assert.That(e!.Reason, Is.EqualTo(DisconnectReason.KeyExchangeFailed));
+        Assert.That(e.Message, Does.Contain("RFC 8731 §3"));
         using var server = new Curve25519KeyExchange();
-        e = Assert.Throws<SshProtocolException>(() => server.RespondServer(new byte[length]));
+        server.Start(ServerContext());
+        e = Assert.Throws<SshProtocolException>(() => server.Handle(EcdhInit(new byte[length])));
         Assert.That(e!.Reason, Is.EqualTo(DisconnectReason.KeyExchangeFailed));
+        Assert.That(e.Message, Does.Contain("RFC 8731 §3"));
     }
 
     // Points of small order give an all-zero secret (RFC 7748 §6.1, RFC 8731 §3).
@@ -71,18 +55,22 @@ public sealed class Curve25519KeyExchangeTests
     public void LowOrderPeerValue_FailsTheKeyExchange(string hex)
     {
         using var client = new Curve25519KeyExchange();
-        client.CreateClientPublic();
-        var e = Assert.Throws<SshProtocolException>(() => client.CompleteClient(Convert.FromHexString(hex)));
+        client.Start(ClientContext());
+        var e = Assert.Throws<SshProtocolException>(() => client.Handle(EcdhReply(Convert.FromHexString(hex))));
         Assert.That(e!.Reason, Is.EqualTo(DisconnectReason.KeyExchangeFailed));
+        Assert.That(e.Message, Does.Contain("RFC 8731 §3"));
         using var server = new Curve25519KeyExchange();
-        e = Assert.Throws<SshProtocolException>(() => server.RespondServer(Convert.FromHexString(hex)));
+        server.Start(ServerContext());
+        e = Assert.Throws<SshProtocolException>(() => server.Handle(EcdhInit(Convert.FromHexString(hex))));
         Assert.That(e!.Reason, Is.EqualTo(DisconnectReason.KeyExchangeFailed));
+        Assert.That(e.Message, Does.Contain("RFC 8731 §3"));
     }
 
     [Test]
-    public void CompleteClient_BeforeCreateClientPublic_IsAProgrammingError()
+    public void AMethodObjectRunsOneExchange()
     {
         using var client = new Curve25519KeyExchange();
-        Assert.Throws<InvalidOperationException>(() => client.CompleteClient(Convert.FromHexString(BobPublic)));
+        client.Start(ClientContext());
+        Assert.Throws<InvalidOperationException>(() => client.Start(ClientContext()));
     }
 }

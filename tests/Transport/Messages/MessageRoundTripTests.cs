@@ -49,10 +49,11 @@ public sealed class MessageRoundTripTests
         Assert.That(UnimplementedMessage.Read(p).SequenceNumber, Is.EqualTo(0xFFFFFFFE));
     }
 
-    [TestCase(MessageNumber.ServiceRequest)]
-    [TestCase(MessageNumber.ServiceAccept)]
-    public void Service(MessageNumber number)
+    [TestCase((byte)MessageNumber.ServiceRequest)]
+    [TestCase((byte)MessageNumber.ServiceAccept)]
+    public void Service(byte numberByte)
     {
+        var number = (MessageNumber)numberByte;
         var sent = new ServiceMessage(number, "ssh-userauth");
         Assert.That(ServiceMessage.Read(Payload(sent)), Is.EqualTo(sent));
     }
@@ -115,26 +116,6 @@ public sealed class MessageRoundTripTests
     }
 
     [Test]
-    public void KexEcdhInit()
-    {
-        byte[] p = Payload(new KexEcdhInitMessage(Blob));
-        Assert.That(p[0], Is.EqualTo((byte)MessageNumber.KexEcdhInit));
-        Assert.That(KexEcdhInitMessage.Read(p), Is.EqualTo(Blob));
-        Assert.Throws<SshProtocolException>(() => KexEcdhInitMessage.Read([.. p, 0]), "trailing bytes");
-    }
-
-    [Test]
-    public void KexEcdhReply()
-    {
-        byte[] p = Payload(new KexEcdhReplyMessage(Blob, [9, 9], [7]));
-        KexEcdhReplyMessage read = KexEcdhReplyMessage.Read(p);
-        Assert.That(read.HostKey, Is.EqualTo(Blob));
-        Assert.That(read.ServerPublic, Is.EqualTo(new byte[] { 9, 9 }));
-        Assert.That(read.Signature, Is.EqualTo(new byte[] { 7 }));
-        Assert.Throws<SshProtocolException>(() => KexEcdhReplyMessage.Read([.. p, 0]), "trailing bytes");
-    }
-
-    [Test]
     public void UserauthRequest()
     {
         byte[] fields = new SshBuffer().WriteBoolean(false).WriteString("secret").ToArray();
@@ -166,9 +147,9 @@ public sealed class MessageRoundTripTests
         Assert.That(read.KeyBlob, Is.EqualTo(Blob));
     }
 
-    [TestCase(MessageNumber.UserauthSuccess)]
-    [TestCase(MessageNumber.RequestFailure)]
-    public void Empty(MessageNumber number) => Assert.That(Payload(new EmptyMessage(number)), Is.EqualTo(new[] { (byte)number }));
+    [TestCase((byte)MessageNumber.UserauthSuccess)]
+    [TestCase((byte)MessageNumber.RequestFailure)]
+    public void Empty(byte numberByte) => Assert.That(Payload(new EmptyMessage((MessageNumber)numberByte)), Is.EqualTo(new[] { numberByte }));
 
     [Test]
     public void Raw() => Assert.That(Payload(new RawMessage(Blob)), Is.EqualTo(Blob));
@@ -240,12 +221,12 @@ public sealed class MessageRoundTripTests
         r.EnsureEnd("CHANNEL_EXTENDED_DATA");
     }
 
-    [TestCase(MessageNumber.ChannelEof)]
-    [TestCase(MessageNumber.ChannelClose)]
-    [TestCase(MessageNumber.ChannelSuccess)]
-    [TestCase(MessageNumber.ChannelFailure)]
-    public void ChannelSignal(MessageNumber number) =>
-        Assert.That(Payload(new ChannelSignalMessage(number, 0x01020304)), Is.EqualTo(new byte[] { (byte)number, 1, 2, 3, 4 }));
+    [TestCase((byte)MessageNumber.ChannelEof)]
+    [TestCase((byte)MessageNumber.ChannelClose)]
+    [TestCase((byte)MessageNumber.ChannelSuccess)]
+    [TestCase((byte)MessageNumber.ChannelFailure)]
+    public void ChannelSignal(byte numberByte) =>
+        Assert.That(Payload(new ChannelSignalMessage((MessageNumber)numberByte, 0x01020304)), Is.EqualTo(new byte[] { numberByte, 1, 2, 3, 4 }));
 
     [Test]
     public void ChannelRequest()

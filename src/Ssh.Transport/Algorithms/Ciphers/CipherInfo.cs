@@ -6,4 +6,4 @@ namespace Ssh.Transport.Algorithms.Ciphers;
 /// (RFC 4253 §7.2), whether it authenticates by itself (then no MAC is negotiated and <c>Create</c> gets
 /// <see langword="null"/> for the MAC), and a factory. <c>Create(key, iv, mac)</c> takes exactly
 /// <paramref name="KeySize"/> and <paramref name="IvSize"/> bytes; the cipher owns and disposes the MAC.</summary>
-public sealed record CipherInfo(string Name, int KeySize, int IvSize, bool IsAead, bool IsDefault, Func<byte[], byte[], IMac?, IPacketCipher> Create);
+internal sealed record CipherInfo(string Name, int KeySize, int IvSize, bool IsAead, bool IsDefault, Func<byte[], byte[], IMac?, IPacketCipher> Create);

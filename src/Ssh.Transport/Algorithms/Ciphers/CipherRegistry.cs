@@ -3,7 +3,7 @@ using Ssh.Transport.Algorithms.Macs;
 namespace Ssh.Transport.Algorithms.Ciphers;
 
 /// <summary>Every packet cipher we implement, in our preference order (OpenSSH's).</summary>
-public static class CipherRegistry
+internal static class CipherRegistry
 {
     public static IReadOnlyList<CipherInfo> All { get; } =
     [

@@ -9,7 +9,7 @@ namespace Ssh.Transport.Algorithms.Ciphers;
 /// A packet buffer always starts with the 4-byte packet_length field, followed by padding_length, payload and
 /// padding: <c>uint32 length ‖ byte padlen ‖ payload ‖ padding</c>. The tag (MAC) follows it on the wire.
 /// </remarks>
-public interface IPacketCipher : IDisposable
+internal interface IPacketCipher : IDisposable
 {
     /// <summary>The multiple the padded packet must reach (RFC 4253 §6: at least 8).</summary>
     int BlockSize { get; }

@@ -1,7 +1,7 @@
 namespace Ssh.Transport.Algorithms.HostKeys;
 
 /// <summary>Host key (signature) algorithms in preference order, with the key type each one needs.</summary>
-public static class HostKeyRegistry
+internal static class HostKeyRegistry
 {
     public sealed record HostKeyAlgorithmInfo(string Name, string KeyType, bool IsDefault);
 

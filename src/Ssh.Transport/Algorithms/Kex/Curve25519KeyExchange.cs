@@ -1,67 +1,77 @@
 using System.Security.Cryptography;
-using Org.BouncyCastle.Crypto.Agreement;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Security;
-using Ssh.Transport.Wire;
+using Org.BouncyCastle.Math.EC.Rfc7748;
 
 namespace Ssh.Transport.Algorithms.Kex;
 
-/// <summary><c>curve25519-sha256</c> and <c>curve25519-sha256@libssh.org</c> (RFC 8731).</summary>
-public sealed class Curve25519KeyExchange : IKeyExchange
+/// <summary><c>curve25519-sha256</c> and <c>curve25519-sha256@libssh.org</c> (RFC 8731): X25519 (RFC 7748) in the
+/// ECDH flow, with SHA-256 as HASH.</summary>
+internal sealed class Curve25519KeyExchange : EcdhKeyExchange
 {
     public const string Name = "curve25519-sha256";
     public const string LibSshName = "curve25519-sha256@libssh.org";
 
-    private static readonly SecureRandom Random = new();
-    private X25519PrivateKeyParameters? _private;
+    // RFC 7748 §5: scalars, public values (u-coordinates) and shared secrets are all 32 bytes.
+    private const int KeySize = 32;
 
-    public HashAlgorithmName HashAlgorithm => HashAlgorithmName.SHA256;
+    private byte[]? _privateKey;
 
-    public byte[] CreateClientPublic()
+    public Curve25519KeyExchange()
     {
-        _private = new X25519PrivateKeyParameters(Random);
-        return _private.GeneratePublicKey().GetEncoded();
     }
 
-    public byte[] CompleteClient(ReadOnlySpan<byte> serverPublic)
+    /// <summary>Uses <paramref name="privateKey"/> as the ephemeral scalar instead of a random one, for
+    /// known-answer tests.</summary>
+    internal Curve25519KeyExchange(ReadOnlySpan<byte> privateKey)
     {
-        if (_private is null) throw new InvalidOperationException("CreateClientPublic must come first.");
-        return Agree(_private, serverPublic);
+        if (privateKey.Length != KeySize) throw new ArgumentException("An X25519 private key is 32 bytes.", nameof(privateKey));
+        _privateKey = privateKey.ToArray();
     }
 
-    public (byte[] ServerPublic, byte[] SharedSecret) RespondServer(ReadOnlySpan<byte> clientPublic)
+    public override HashAlgorithmName HashAlgorithm => HashAlgorithmName.SHA256;
+
+    protected override string Specification => "RFC 8731 §3";
+
+    protected override int ClientPublicLength => KeySize;
+
+    protected override int ServerPublicLength => KeySize;
+
+    protected override byte[] CreateClientPublic() => PublicValue();
+
+    protected override byte[] AgreeAsClient(ReadOnlySpan<byte> serverPublic) => Agree(serverPublic);
+
+    protected override byte[] AgreeAsServer(ReadOnlySpan<byte> clientPublic, out byte[] serverPublic)
     {
-        var own = new X25519PrivateKeyParameters(Random);
-        return (own.GeneratePublicKey().GetEncoded(), Agree(own, clientPublic));
+        serverPublic = PublicValue();
+        return Agree(clientPublic);
     }
 
-    private static byte[] Agree(X25519PrivateKeyParameters own, ReadOnlySpan<byte> peerPublic)
+    private byte[] PublicValue()
     {
-        // RFC 8731 §3: public values are exactly 32 bytes; an all-zero shared secret (a low-order peer point) is rejected.
-        if (peerPublic.Length != X25519PublicKeyParameters.KeySize)
+        // RFC 7748 §5: any 32 random bytes are a private key; X25519 clamps them itself.
+        _privateKey ??= RandomNumberGenerator.GetBytes(KeySize);
+        var publicValue = new byte[KeySize];
+        X25519.GeneratePublicKey(_privateKey, publicValue);
+        return publicValue;
+    }
+
+    private byte[] Agree(ReadOnlySpan<byte> peerPublic)
+    {
+        byte[] privateKey = _privateKey ?? throw new InvalidOperationException("The ephemeral key comes first.");
+        var secret = new byte[KeySize];
+        bool nonZero = X25519.CalculateAgreement(privateKey, peerPublic, secret);
+        Forget();
+        // RFC 8731 §3, RFC 7748 §6.1: a point of small order gives the all-zero secret, which must abort.
+        if (!nonZero || secret.AsSpan().IndexOfAnyExcept((byte)0) < 0)
             throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-                $"The peer's curve25519 public value is {peerPublic.Length} bytes, not 32 (RFC 8731 §3).");
-        var agreement = new X25519Agreement();
-        agreement.Init(own);
-        byte[] secret = new byte[agreement.AgreementSize];
-        try
-        {
-            agreement.CalculateAgreement(new X25519PublicKeyParameters(peerPublic), secret, 0);
-        }
-        catch (InvalidOperationException)
-        {
-            // BouncyCastle refuses an all-zero result itself.
-            throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-                "The peer's curve25519 public value is a low-order point (RFC 8731 §3).");
-        }
-        if (secret.AsSpan().IndexOfAnyExcept((byte)0) < 0)
-            throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-                "The curve25519 shared secret is all zeroes: the peer sent a low-order point (RFC 8731 §3).");
-        // RFC 8731 §3.1: K is the 32 bytes read as a big-endian unsigned integer, encoded as an mpint.
-        byte[] encoded = new SshBuffer(40).WriteMpint(secret).ToArray();
-        CryptographicOperations.ZeroMemory(secret);
-        return encoded;
+                "The curve25519 shared secret is all zeroes: the peer sent a point of small order (RFC 8731 §3).");
+        return secret;
     }
 
-    public void Dispose() => _private = null;
+    private void Forget()
+    {
+        if (_privateKey is not null) CryptographicOperations.ZeroMemory(_privateKey);
+        _privateKey = null;
+    }
+
+    public override void Dispose() => Forget();
 }

@@ -1,10 +1,7 @@
 namespace Ssh.Transport.Algorithms.Kex;
 
-/// <summary>A key-exchange method and its wire name.</summary>
-public sealed record KexInfo(string Name, bool IsDefault, Func<IKeyExchange> Create);
-
-/// <summary>Key-exchange methods in preference order.</summary>
-public static class KexRegistry
+/// <summary>Key exchange methods in preference order.</summary>
+internal static class KexRegistry
 {
     public static IReadOnlyList<KexInfo> All { get; } =
     [

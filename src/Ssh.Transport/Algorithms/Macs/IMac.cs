@@ -2,7 +2,7 @@ namespace Ssh.Transport.Algorithms.Macs;
 
 /// <summary>A keyed MAC over <c>uint32 sequence_number ‖ data</c> (RFC 4253 §6.4). One instance per direction;
 /// no allocation per call.</summary>
-public interface IMac : IDisposable
+internal interface IMac : IDisposable
 {
     /// <summary>Output length in bytes.</summary>
     int Size { get; }

@@ -2,4 +2,4 @@ namespace Ssh.Transport.Algorithms.Macs;
 
 /// <summary>One MAC algorithm as negotiated in KEXINIT (RFC 4253 §7.1): its wire name, key and output sizes, and a
 /// factory taking exactly <paramref name="KeySize"/> bytes of derived key (RFC 4253 §7.2).</summary>
-public sealed record MacInfo(string Name, int KeySize, int Size, bool EncryptThenMac, bool IsDefault, Func<byte[], IMac> Create);
+internal sealed record MacInfo(string Name, int KeySize, int Size, bool EncryptThenMac, bool IsDefault, Func<byte[], IMac> Create);

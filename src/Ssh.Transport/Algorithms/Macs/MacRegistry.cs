@@ -4,7 +4,7 @@ namespace Ssh.Transport.Algorithms.Macs;
 
 /// <summary>Every MAC we implement, in our preference order (OpenSSH's): EtM first, because it authenticates the
 /// ciphertext before anything is decrypted (OpenSSH PROTOCOL §1.5).</summary>
-public static class MacRegistry
+internal static class MacRegistry
 {
     public static IReadOnlyList<MacInfo> All { get; } =
     [
