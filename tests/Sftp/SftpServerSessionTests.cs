@@ -104,4 +104,63 @@ public sealed class SftpServerSessionTests
         await session.WaitAsync(ct);
         Assert.That(log, Has.One.Contains("broke the protocol"));
     }
+
+    /// <summary>Reads at offset 0 wait until released; every other read answers at once.</summary>
+    private sealed class FirstReadSlow : SftpServerInterface
+    {
+        public readonly TaskCompletionSource Release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override SftpHandle Open(string path, SftpOpenFlags flags, SftpAttributes attributes) => new Handle(Release.Task);
+
+        private sealed class Handle(Task gate) : SftpHandle
+        {
+            public override byte[] Read(long offset, int length)
+            {
+                if (offset == 0) gate.Wait(TimeSpan.FromSeconds(20));
+                return [(byte)offset];
+            }
+        }
+    }
+
+    private static async Task<(SftpPacketType Type, uint Id, byte[] Body)> ReceiveAsync(Stream stream, CancellationToken ct)
+    {
+        byte[] header = new byte[4];
+        await stream.ReadExactlyAsync(header, ct);
+        byte[] body = new byte[BinaryPrimitives.ReadUInt32BigEndian(header)];
+        await stream.ReadExactlyAsync(body, ct);
+        return ((SftpPacketType)body[0], body.Length >= 5 ? BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1)) : 0, body);
+    }
+
+    private static byte[] Str(string text) => [.. U32((uint)text.Length), .. System.Text.Encoding.UTF8.GetBytes(text)];
+
+    [Test, CancelAfter(10_000)]
+    public async Task RepliesAboutOneHandle_LeaveInRequestOrder_OthersDoNotWait(CancellationToken ct)
+    {
+        // OpenSSH's scp before 9.4 truncates an in-place transfer at the highest offset acknowledged in order.
+        var (client, server) = DuplexPipeStream.CreatePair();
+        var fs = new FirstReadSlow();
+        Task session = SftpServer.RunAsync(server, fs, cancellationToken: ct);
+        await client.WriteAsync(Packet([(byte)SftpPacketType.Init], U32(3)), ct);
+        await ReceiveAsync(client, ct);
+        var handles = new List<byte[]>();
+        for (uint id = 1; id <= 2; id++)
+        {
+            await client.WriteAsync(Packet([(byte)SftpPacketType.Open], U32(id), Str($"/f{id}"), U32(1), U32(0)), ct);
+            var reply = await ReceiveAsync(client, ct);
+            Assert.That(reply.Type, Is.EqualTo(SftpPacketType.Handle));
+            handles.Add(reply.Body[9..]); // after type, id and the string's length
+        }
+        byte[] Read(uint id, byte[] handle, ulong offset) =>
+            Packet([(byte)SftpPacketType.Read], U32(id), U32((uint)handle.Length), handle, [.. U32((uint)(offset >> 32)), .. U32((uint)offset)], U32(10));
+        await client.WriteAsync(Read(10, handles[0], 0), ct);   // slow
+        await client.WriteAsync(Read(11, handles[0], 5), ct);   // fast, same handle: must wait for 10
+        await client.WriteAsync(Read(12, handles[1], 7), ct);   // fast, other handle: need not wait
+        // 12 comes while 10 is still reading (were it held back, this would time out); then 10 before 11.
+        Assert.That((await ReceiveAsync(client, ct)).Id, Is.EqualTo(12));
+        fs.Release.SetResult();
+        Assert.That((await ReceiveAsync(client, ct)).Id, Is.EqualTo(10));
+        Assert.That((await ReceiveAsync(client, ct)).Id, Is.EqualTo(11));
+        await client.DisposeAsync();
+        await session.WaitAsync(ct);
+    }
 }

@@ -26,6 +26,11 @@ internal sealed class SftpHandleTable(int capacity)
         }
     }
 
+    public bool Contains(uint id)
+    {
+        lock (_open) return _open.ContainsKey(id);
+    }
+
     public T Get<T>(uint id) where T : class
     {
         lock (_open)

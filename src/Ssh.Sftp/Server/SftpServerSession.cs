@@ -72,7 +72,7 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
                     throw;
                 }
                 Task[] dependencies = _scheduler.DependenciesOf(request);
-                _scheduler.Track(request, ExecuteAsync(packet, dependencies, token));
+                _scheduler.Track(request, ExecuteAsync(packet, dependencies, TurnFor(request, packet.Type), token));
             }
         }
         catch (SftpProtocolException e)
@@ -159,8 +159,36 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
         }
     }
 
-    private async Task ExecuteAsync(ReceivedPacket packet, Task[] dependencies, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replies about one handle leave in the order their requests came, though the requests run in parallel: the
+    /// draft lets a server reorder replies, but OpenSSH's scp and sftp before 9.4 take the highest offset acknowledged
+    /// in order as the file's size and truncate there (in-place downloads and uploads), so a reordered reply would
+    /// cut their file short. Replies about different handles, and path requests, are not held back.
+    /// </summary>
+    private sealed class ReplyTurn(Task previous)
     {
+        public Task Previous { get; } = previous;
+
+        public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private static readonly AsyncLocal<ReplyTurn?> CurrentTurn = new();
+
+    /// <summary>The last reply turn of each open handle; only the read loop touches it.</summary>
+    private readonly Dictionary<uint, Task> _lastReply = [];
+
+    private ReplyTurn? TurnFor(ScheduledRequest request, SftpPacketType type)
+    {
+        if (request.Scope is not (Scope.Read or Scope.Write or Scope.Handle) || !_handles.Contains(request.Handle)) return null;
+        var turn = new ReplyTurn(_lastReply.GetValueOrDefault(request.Handle) ?? Task.CompletedTask);
+        if (type == SftpPacketType.Close) _lastReply.Remove(request.Handle);
+        else _lastReply[request.Handle] = turn.Sent.Task;
+        return turn;
+    }
+
+    private async Task ExecuteAsync(ReceivedPacket packet, Task[] dependencies, ReplyTurn? turn, CancellationToken cancellationToken)
+    {
+        CurrentTurn.Value = turn;
         try
         {
             // Off the read loop before touching the file system: a slow stat or read never delays the next request.
@@ -182,6 +210,7 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
         }
         finally
         {
+            turn?.Sent.TrySetResult(); // also when no reply went out (the session is ending)
             packet.Return();
             _slots.Release();
         }
@@ -228,8 +257,10 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
 
     private async ValueTask SendAsync(SftpPacket packet)
     {
+        ReplyTurn? turn = CurrentTurn.Value;
         try
         {
+            if (turn is not null) await turn.Previous.ConfigureAwait(false);
             await _sendLock.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -238,6 +269,7 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
             finally
             {
                 _sendLock.Release();
+                turn?.Sent.TrySetResult();
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
