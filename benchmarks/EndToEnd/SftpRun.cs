@@ -24,10 +24,12 @@ internal static class SftpRun
     {
         long size = 1L << 30;
         int runs = 3;
+        bool oursOnly = false;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--size") size = ParseSize(args[++i]);
             else if (args[i] == "--runs") runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--ours-only") oursOnly = true;
         }
 
         using LocalSshd sshd = LocalSshd.Start();
@@ -47,20 +49,25 @@ internal static class SftpRun
             // Untimed warm-ups: our client's JIT, and the server process's (a get and a put through it).
             await OursAsync(sshd, data, local, download: true, size, expected);
             await OursAsync(sshd, data, local, download: false, size, expected);
-            OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"get /source.bin {local}", local, expected);
-            OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"put {local} /upload.bin", Path.Combine(data, "upload.bin"), expected);
-            var rows = new List<(string Name, double Get, double Put)>();
+            if (!oursOnly) OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"get /source.bin {local}", local, expected);
+            if (!oursOnly) OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"put {local} /upload.bin", Path.Combine(data, "upload.bin"), expected);
             var results = new Dictionary<string, List<double>>();
             void Add(string key, double value) => (results.TryGetValue(key, out var list) ? list : results[key] = []).Add(value);
             for (int r = 0; r < runs; r++)
             {
                 Add("ours-get", await OursAsync(sshd, data, local, download: true, size, expected));
                 Add("ours-put", await OursAsync(sshd, data, local, download: false, size, expected));
+                if (oursOnly)
+                {
+                    Console.WriteLine($"  ours: get {results["ours-get"][^1]:0} MB/s, put {results["ours-put"][^1]:0} MB/s");
+                    continue;
+                }
                 Add("sftp-get", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"get {data}/source.bin {local}", local, expected));
                 Add("sftp-put", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"put {local} {data}/upload.bin", Path.Combine(data, "upload.bin"), expected));
                 Add("sshcs-get", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"get /source.bin {local}", local, expected));
                 Add("sshcs-put", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"put {local} /upload.bin", Path.Combine(data, "upload.bin"), expected));
             }
+            if (oursOnly) return 0;
             double M(string key) => Median(results[key]);
             Console.WriteLine($"{"client -> server",-38} {"get MB/s",9} {"put MB/s",9}");
             Console.WriteLine($"{"sshcs SftpClient -> sshd sftp-server",-38} {M("ours-get"),9:0} {M("ours-put"),9:0}");
@@ -106,7 +113,16 @@ internal static class SftpRun
         client.LoadHostKeys(sshd.KnownHosts);
         await client.ConnectAsync("127.0.0.1", sshd.Port, LocalSshd.User, keyFilename: [sshd.ClientKey], lookForKeys: false, allowAgent: false);
         await using SftpClient sftp = await client.OpenSftpAsync();
+        // For tuning runs: SSHCS_SFTP_CHUNK (bytes per request) and SSHCS_SFTP_REQUESTS (requests in flight).
+        if (int.TryParse(Environment.GetEnvironmentVariable("SSHCS_SFTP_CHUNK"), CultureInfo.InvariantCulture, out int chunk))
+            sftp.ReadChunkSize = sftp.WriteChunkSize = chunk;
+        if (int.TryParse(Environment.GetEnvironmentVariable("SSHCS_SFTP_REQUESTS"), CultureInfo.InvariantCulture, out int requests))
+            sftp.MaxRequestsInFlight = requests;
+        if (Environment.GetEnvironmentVariable("SSHCS_BENCH_VERBOSE") == "1")
+            Console.WriteLine($"  our client: {sftp.ReadChunkSize} / {sftp.WriteChunkSize} bytes per read / write, {sftp.MaxRequestsInFlight} in flight; server limits {sftp.Limits}");
         File.Delete(download ? local : Path.Combine(data, "upload.bin"));
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        long itemsBefore = ThreadPool.CompletedWorkItemCount;
         var clock = Stopwatch.StartNew();
         if (download)
         {
@@ -117,6 +133,8 @@ internal static class SftpRun
             await sftp.PutAsync(local, Path.Combine(data, "upload.bin"));
         }
         double seconds = clock.Elapsed.TotalSeconds;
+        if (Environment.GetEnvironmentVariable("SSHCS_BENCH_VERBOSE") == "1")
+            Console.WriteLine(FormattableString.Invariant($"  our {(download ? "get" : "put")}: {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (size / 1e9):0.00} CPU s/GB, {(ThreadPool.CompletedWorkItemCount - itemsBefore) / (size / 32768.0):0.00} thread-pool items per 32 KiB"));
         long moved = new FileInfo(download ? local : Path.Combine(data, "upload.bin")).Length;
         if (expected is not null) Verify(download ? local : Path.Combine(data, "upload.bin"), expected);
         return moved / seconds / 1e6;
