@@ -219,6 +219,19 @@ public sealed class PeersAgainstSshcsSftpTests
         Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.StatAsync(name + "/escape", ct));
         Assert.ThrowsAsync<FileNotFoundException>(() => sftp.StatAsync(name + "/missing", ct));
         Assert.That(Assert.ThrowsAsync<SftpException>(() => sftp.RmdirAsync(name, ct))!.Message, Does.Contain("not empty").IgnoreCase);
+        // "/../../etc/sshcs-escape" is "/etc/sshcs-escape" inside the root, where there is no etc.
+        Assert.ThrowsAsync<FileNotFoundException>(() => sftp.OpenAsync("/../../etc/sshcs-escape", "w", cancellationToken: ct));
+        Assert.That(File.Exists("/etc/sshcs-escape"), Is.False);
+
+        // rename, symlink, stat, chmod through our server
+        await sftp.PutFoAsync(new MemoryStream("x"u8.ToArray()), name + "/a", cancellationToken: ct);
+        await sftp.RenameAsync(name + "/a", name + "/b", ct);
+        await sftp.SymlinkAsync("b", name + "/l", ct);
+        await sftp.ChmodAsync(name + "/b", 0x1C0, ct);
+        SftpAttributes b = await sftp.StatAsync(name + "/l", ct);
+        Assert.That((b.Size, b.Mode & 0xFFF, b.IsRegularFile), Is.EqualTo((1L, 0x1C0u, true)));
+        Assert.That((await sftp.LStatAsync(name + "/l", ct)).IsSymbolicLink, Is.True);
+        Assert.That(File.ReadAllText(Path.Combine(dir, "b")), Is.EqualTo("x"));
 
         byte[] data = RandomBytes(32 << 20, 5);
         string local = Path.Combine(_local, "big");

@@ -63,6 +63,9 @@ public sealed class SftpFile : Stream
         set => Seek(value, SeekOrigin.Begin);
     }
 
+    /// <summary>The file as a <see cref="Stream"/> for .NET code (it is one: this returns the same object).</summary>
+    public Stream AsStream() => this;
+
     /// <summary>paramiko's <c>tell</c>.</summary>
     public long Tell() => _position;
 

@@ -50,6 +50,7 @@ internal sealed class SftpRequestPipe : IAsyncDisposable
 
     /// <summary>Sends a request (its buffer is returned to the pool) and waits for the reply with its id. The
     /// caller owns the reply and must <see cref="ReceivedPacket.Return"/> it.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReceivedPacket> RequestAsync(uint id, SftpPacket request, CancellationToken cancellationToken)
     {
         PendingReply pending;
@@ -86,6 +87,7 @@ internal sealed class SftpRequestPipe : IAsyncDisposable
         return await pending.Task.ConfigureAwait(false);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(SftpPacket packet, CancellationToken cancellationToken)
     {
         try

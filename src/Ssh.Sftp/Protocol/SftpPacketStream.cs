@@ -42,6 +42,7 @@ internal sealed class SftpPacketStream(Stream stream, int maxPacketLength)
     public int MaxPacketLength => maxPacketLength;
 
     /// <summary>The next packet, or null when the stream ended cleanly between packets.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReceivedPacket?> ReadAsync(CancellationToken cancellationToken)
     {
         int got = await stream.ReadAtLeastAsync(_header, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);

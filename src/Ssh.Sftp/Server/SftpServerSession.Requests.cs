@@ -6,6 +6,7 @@ namespace Ssh.Sftp.Server;
 // reply. Errors thrown here become STATUS replies in HandleAsync.
 internal sealed partial class SftpServerSession
 {
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DispatchAsync(ReceivedPacket packet, uint id, CancellationToken ct)
     {
         switch (packet.Type)

@@ -255,6 +255,7 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
     /// <summary>A reply could not be written: the channel is gone, and so is the session.</summary>
     private sealed class ReplyNotSentException(Exception inner) : Exception("The reply could not be sent.", inner);
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(SftpPacket packet)
     {
         ReplyTurn? turn = CurrentTurn.Value;
@@ -332,6 +333,7 @@ internal sealed partial class SftpServerSession : IAsyncDisposable
         SendNamesAsync(id, [new SftpAttributes { FileName = name, LongName = name }]);
 
     /// <summary>READ: the data goes straight from the file into the pooled reply packet.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendDataAsync(uint id, ISftpFileHandle file, long offset, int length, CancellationToken cancellationToken)
     {
         const int header = 4 + 1 + 4 + 4;
