@@ -25,9 +25,12 @@ public sealed class SshServer : IAsyncDisposable
     private Task? _acceptLoop;
     private int _unauthenticated;
 
+    /// <summary>A server that is not listening yet: call <see cref="Start"/>.</summary>
+    /// <param name="options">Where to listen, the host keys and the limits.</param>
     /// <param name="serverFactory">Makes the <see cref="ServerInterface"/> for each new connection.</param>
     /// <param name="handler">Serves an authenticated connection; when null, the connection lives until the client
     /// closes it and channels are served by the <see cref="ServerInterface"/> callbacks alone.</param>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has no host key.</exception>
     public SshServer(SshServerOptions options, Func<ServerInterface> serverFactory, ConnectionHandler? handler = null)
     {
         if (options.HostKeys.Count == 0) throw new ArgumentException("The server needs at least one host key.", nameof(options));
@@ -39,6 +42,7 @@ public sealed class SshServer : IAsyncDisposable
     /// <summary>The bound endpoint (with the real port when 0 was asked).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server is not started.");
 
+    /// <summary>The connections open now, authenticated or not.</summary>
     public int ConnectionCount => _connections.Count;
 
     /// <summary>Log lines: who connected from where, how they authenticated, what failed.</summary>
@@ -170,5 +174,6 @@ public sealed class SshServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Same as <see cref="StopAsync"/>.</summary>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 }
