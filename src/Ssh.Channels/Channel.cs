@@ -498,7 +498,8 @@ public sealed class Channel : IDisposable, IAsyncDisposable
 
     // ---- Closing ----
 
-    /// <summary>Sends CHANNEL_CLOSE (once) and waits briefly (10 s at most) for the peer's.</summary>
+    /// <summary>Sends CHANNEL_CLOSE (once) and waits briefly (10 s at most) for the peer's. Output not read by then
+    /// is discarded (a spill file with it is deleted).</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         bool opened = _opened.Task.IsCompletedSuccessfully;
@@ -520,6 +521,8 @@ public sealed class Channel : IDisposable, IAsyncDisposable
         }
         _inbound.Complete();
         if (!opened || !_transport.IsConnected) FinishClose();
+        // The application is done with the channel: output it never read goes, spill file and all.
+        _inbound.Dispose();
     }
 
     /// <summary>The blocking twin of <see cref="CloseAsync"/>.</summary>

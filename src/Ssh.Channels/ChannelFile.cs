@@ -19,8 +19,8 @@ public enum ChannelStreamKind
 
 /// <summary>
 /// paramiko's <c>ChannelFile</c>: a file-like view of one channel stream. Reads return bytes or lines (lines keep
-/// their trailing newline, as in paramiko; an empty string means end of file). Writes are buffered until
-/// <see cref="Flush"/> unless <c>bufsize</c> is 0; closing a stdin file sends EOF to the remote command.
+/// their trailing newline, as in paramiko; an empty string means end of file). Writes go out at once unless a
+/// <c>bufsize</c> of 1 (by line) or more (by size) was asked for; closing a stdin file sends EOF to the remote command.
 /// </summary>
 public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<string>
 {
@@ -39,8 +39,9 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
     /// make these.</summary>
     /// <param name="channel">The channel.</param>
     /// <param name="kind">Which of its streams.</param>
-    /// <param name="bufferSize">paramiko's bufsize: -1 or anything above 1 buffers writes (flushed at that size,
-    /// 8 KiB by default), 0 writes through, 1 flushes at each newline.</param>
+    /// <param name="bufferSize">paramiko's bufsize: -1 (the default) or 0 write through, 1 buffers by line (what
+    /// precedes the last newline of a write goes at once), anything above 1 buffers writes until that many bytes are
+    /// held or <see cref="Flush"/>.</param>
     public ChannelFile(Channel channel, ChannelStreamKind kind, int bufferSize = -1)
     {
         Channel = channel;
@@ -201,16 +202,33 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         ObjectDisposedException.ThrowIf(_closed, this);
         if (_kind != ChannelStreamKind.Stdin && _kind != ChannelStreamKind.Stderr)
             throw new NotSupportedException("This is a stdout file: it can only be read.");
-        if (_bufferSize == 0)
+        if (_bufferSize <= 0)
         {
+            // paramiko's default: no buffering, "because otherwise writes will get buffered in a way that will
+            // probably confuse people" (a password written to stdin and never flushed).
             await SendAsync(data, cancellationToken).ConfigureAwait(false);
             return;
         }
         _writeBuffer.Write(data.Span);
-        int limit = _bufferSize > 1 ? _bufferSize : 8192;
-        bool lineFlush = _bufferSize == 1 && data.Span.Contains((byte)'\n');
-        if (_writeBuffer.Length >= limit || lineFlush) await FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_bufferSize == 1)
+        {
+            // Line buffered, as paramiko: everything up to the last newline goes, the partial line after it waits.
+            int lastNewline = data.Span.LastIndexOf((byte)'\n');
+            if (lastNewline >= 0)
+            {
+                int through = (int)_writeBuffer.Length - (data.Length - lastNewline - 1);
+                await SendAsync(_writeBuffer.GetBuffer().AsMemory(0, through), cancellationToken).ConfigureAwait(false);
+                byte[] rest = _writeBuffer.GetBuffer().AsSpan(through, (int)_writeBuffer.Length - through).ToArray();
+                _writeBuffer.SetLength(0);
+                _writeBuffer.Write(rest);
+                return;
+            }
+        }
+        if (_writeBuffer.Length >= (_bufferSize > 1 ? _bufferSize : DefaultBufferSize)) await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>How much a line-buffered file holds, at most, while no newline comes (paramiko's default bufsize).</summary>
+    private const int DefaultBufferSize = 8192;
 
     /// <summary>Writes <paramref name="text"/> encoded as UTF-8; see <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
     public Task WriteAsync(string text, CancellationToken cancellationToken = default) =>

@@ -7,8 +7,8 @@ public sealed partial class SshClient
     /// <summary>paramiko's exec_command: runs <paramref name="command"/> on a new session channel and returns its
     /// stdin, stdout and stderr files (<c>Stdout.Channel</c> is the channel, for <see cref="Channel.RecvExitStatus"/>).</summary>
     /// <param name="command">The command line, run by the user's shell on the server.</param>
-    /// <param name="bufsize">paramiko's bufsize for the three files: -1 buffers writes (8 KiB), 0 writes through,
-    /// 1 flushes at each newline, more buffers that many bytes.</param>
+    /// <param name="bufsize">paramiko's bufsize for the three files: -1 (the default) and 0 write through, 1 buffers
+    /// by line, more buffers that many bytes until a flush.</param>
     /// <param name="timeout">Applies to every read and write on the channel (<see cref="Channel.SetTimeout"/>);
     /// null waits forever.</param>
     /// <param name="getPty">Whether to ask for a pseudo-terminal first (stdout and stderr then arrive merged).</param>

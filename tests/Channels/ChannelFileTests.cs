@@ -115,7 +115,7 @@ public sealed class ChannelFileTests
         Assert.That(await file.ReadAsync(10, ct), Is.Empty);
     }
 
-    [TestCase(-1, 8192)]
+    [TestCase(8192, 8192)]
     [TestCase(100, 100)]
     [CancelAfter(10_000)]
     public async Task Stdin_writes_are_held_until_flush_or_the_buffer_size(int bufsize, int flushesAt, CancellationToken ct)
@@ -141,12 +141,13 @@ public sealed class ChannelFileTests
         Assert.That(await ReadToEndAsync(aServer, ct), Is.EqualTo("abc"u8.ToArray().Concat(data).ToArray()));
     }
 
-    [Test, CancelAfter(10_000)]
-    public async Task Bufsize_0_sends_every_write_at_once(CancellationToken ct)
+    [TestCase(0), TestCase(-1)]
+    [CancelAfter(10_000)]
+    public async Task Bufsize_0_and_the_default_send_every_write_at_once(int bufsize, CancellationToken ct)
     {
         await using var pipe = new MessagePipe(new TestRequestHandler());
         var (a, _) = await OpenAsync(pipe, ct);
-        ChannelFile stdin = a.MakeFileStdin(0);
+        ChannelFile stdin = a.MakeFileStdin(bufsize);
         await stdin.WriteAsync("a", ct);
         await stdin.WriteAsync("bc", ct);
         Assert.That(SentTexts(pipe.Client), Is.EqualTo(new[] { "a", "bc" }));
@@ -164,6 +165,20 @@ public sealed class ChannelFileTests
         await stdin.WriteAsync("d\n", ct);
         await stdin.WriteAsync("line two\n", ct);
         Assert.That(SentTexts(pipe.Client), Is.EqualTo(new[] { "abcd\n", "line two\n" }));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Bufsize_1_sends_through_the_last_newline_and_keeps_the_partial_line(CancellationToken ct)
+    {
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (a, _) = await OpenAsync(pipe, ct);
+        ChannelFile stdin = a.MakeFileStdin(1);
+        await stdin.WriteAsync("ab\ncd", ct);
+        Assert.That(SentTexts(pipe.Client), Is.EqualTo(new[] { "ab\n" }), "paramiko's line buffering sends up to the last newline");
+        await stdin.WriteAsync("e\nf", ct);
+        Assert.That(SentTexts(pipe.Client), Is.EqualTo(new[] { "ab\n", "cde\n" }));
+        await stdin.WriteAsync(new string('x', 8192), ct);
+        Assert.That(pipe.Client.DataBytesSent(), Is.EqualTo(3 + 4 + 1 + 8192), "a line longer than the buffer is not held forever");
     }
 
     [Test, CancelAfter(10_000)]
@@ -208,5 +223,17 @@ public sealed class ChannelFileTests
 
         Assert.That(async () => await a.MakeFile().WriteAsync("x", ct), Throws.InstanceOf<NotSupportedException>());
         Assert.That(async () => await a.MakeFileStdin().ReadAsync(1, ct), Throws.InstanceOf<NotSupportedException>());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Closing_a_buffered_stderr_file_sends_what_it_holds(CancellationToken ct)
+    {
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (a, aServer) = await OpenAsync(pipe, ct);
+        ChannelFile stderr = aServer.MakeFileStderr(100);
+        await stderr.WriteAsync("held in the buffer", ct);
+        await stderr.CloseAsync(ct);
+        await aServer.ShutdownWriteAsync(ct);
+        Assert.That(await a.MakeFileStderr().ReadAsync(cancellationToken: ct), Is.EqualTo("held in the buffer"u8.ToArray()));
     }
 }

@@ -206,11 +206,11 @@ public sealed class ChannelOpenCloseTests
     }
 
     [TestCaseSource(nameof(MessagesForChannel77)), CancelAfter(10_000)]
-    public async Task A_message_for_a_channel_that_is_not_open_is_a_protocol_error(IMessage message, CancellationToken ct)
+    public async Task A_message_for_a_channel_that_is_not_open_is_a_protocol_error(object message, CancellationToken ct)
     {
         await using var pipe = new MessagePipe(new TestRequestHandler());
         await OpenAsync(pipe, ct); // channel 0 exists; 77 does not
-        await pipe.Server.SendAsync(message, ct);
+        await pipe.Server.SendAsync((IMessage)message, ct);
         await ExpectProtocolErrorAsync(pipe.Client, "channel 77, which is not open", ct);
     }
 

@@ -29,7 +29,7 @@ public sealed class ChannelRequestsTests
         Assert.That(first.IsCompleted || second.IsCompleted || third.IsCompleted, Is.False);
 
         foreach (MessageNumber reply in new[] { MessageNumber.ChannelFailure, MessageNumber.ChannelSuccess, MessageNumber.ChannelFailure })
-            await pipe.Server.SendAsync(new ChannelSignalMessage(reply, a.LocalId), ct);
+            await pipe.Server.SendAsync(new ChannelSignalMessage((MessageNumber)reply, a.LocalId), ct);
         Assert.That(new[] { await first, await second, await third }, Is.EqualTo(new[] { false, true, false }));
     }
 
@@ -43,16 +43,16 @@ public sealed class ChannelRequestsTests
         Assert.That(replies, Is.EqualTo(new[] { true, false, true, false, true }));
     }
 
-    [TestCase(MessageNumber.ChannelSuccess)]
-    [TestCase(MessageNumber.ChannelFailure)]
+    [TestCase((byte)MessageNumber.ChannelSuccess)]
+    [TestCase((byte)MessageNumber.ChannelFailure)]
     [CancelAfter(10_000)]
-    public async Task A_reply_to_a_request_never_made_is_a_protocol_error(MessageNumber reply, CancellationToken ct)
+    public async Task A_reply_to_a_request_never_made_is_a_protocol_error(byte reply, CancellationToken ct)
     {
         await using var pipe = new MessagePipe(new TestRequestHandler());
         var (a, _) = await OpenAsync(pipe, ct);
         Assert.That(await Request(a, "fast", true, ct), Is.True);
 
-        await pipe.Server.SendAsync(new ChannelSignalMessage(reply, a.LocalId), ct);
+        await pipe.Server.SendAsync(new ChannelSignalMessage((MessageNumber)reply, a.LocalId), ct);
         await ExpectProtocolErrorAsync(pipe.Client, "never made (RFC 4254 §5.4)", ct);
     }
 

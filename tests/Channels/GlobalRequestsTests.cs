@@ -33,14 +33,14 @@ public sealed class GlobalRequestsTests
         Assert.That(await third, Is.Empty);
     }
 
-    [TestCase(MessageNumber.RequestSuccess)]
-    [TestCase(MessageNumber.RequestFailure)]
+    [TestCase((byte)MessageNumber.RequestSuccess)]
+    [TestCase((byte)MessageNumber.RequestFailure)]
     [CancelAfter(10_000)]
-    public async Task A_reply_to_a_global_request_never_made_is_a_protocol_error(MessageNumber reply, CancellationToken ct)
+    public async Task A_reply_to_a_global_request_never_made_is_a_protocol_error(byte reply, CancellationToken ct)
     {
         await using var pipe = new MessagePipe(new TestRequestHandler());
         Assert.That(await Request(pipe.Client, "fast", true, ct), Is.EqualTo("fast"u8.ToArray()));
-        await pipe.Server.SendAsync(new EmptyMessage(reply), ct);
+        await pipe.Server.SendAsync(new EmptyMessage((MessageNumber)reply), ct);
         await ExpectProtocolErrorAsync(pipe.Client, "never made (RFC 4254 §4)", ct);
     }
 
