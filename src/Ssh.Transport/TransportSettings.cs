@@ -9,9 +9,20 @@ namespace Ssh.Transport;
 /// names (the same as OpenSSH's <c>Ciphers</c>, <c>MACs</c>, <c>KexAlgorithms</c>, <c>HostKeyAlgorithms</c>).</summary>
 public sealed class TransportSettings
 {
+    /// <summary>Key exchange methods to offer, e.g. <c>curve25519-sha256</c>. The strict-KEX and ext-info
+    /// pseudo-algorithms are added to the first KEXINIT by the library; don't list them. Set directly, names are not
+    /// checked: <see cref="ApplyOption"/> checks them.</summary>
     public IReadOnlyList<string> KexAlgorithms { get; set; } = KexRegistry.DefaultNames;
+
+    /// <summary>Server host key (signature) algorithms, e.g. <c>ssh-ed25519</c>, <c>rsa-sha2-512</c>. A client
+    /// offers them all; a server offers those it holds a host key for.</summary>
     public IReadOnlyList<string> HostKeyAlgorithms { get; set; } = HostKeyRegistry.DefaultNames;
+
+    /// <summary>Ciphers, offered for both directions, e.g. <c>chacha20-poly1305@openssh.com</c>, <c>aes256-gcm@openssh.com</c>.</summary>
     public IReadOnlyList<string> Ciphers { get; set; } = CipherRegistry.DefaultNames;
+
+    /// <summary>MACs, offered for both directions, e.g. <c>hmac-sha2-256-etm@openssh.com</c>. Not used with an AEAD
+    /// cipher (chacha20-poly1305, AES-GCM), which authenticates packets itself.</summary>
     public IReadOnlyList<string> Macs { get; set; } = MacRegistry.DefaultNames;
 
     /// <summary>Start a new key exchange after this many bytes in either direction (default 1 GiB; RFC 4344 §3.2).</summary>
@@ -20,11 +31,17 @@ public sealed class TransportSettings
     /// <summary>Start a new key exchange after this much time (default 1 hour; RFC 4253 §9).</summary>
     public TimeSpan RekeyTimeLimit { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>The longest a key exchange may take before the connection is dropped.</summary>
-    public TimeSpan KeyExchangeTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>The longest the peer may take to send its version line (RFC 4253 §4.2) once connected, 15 s by
+    /// default as paramiko's banner timeout: a peer that accepts TCP and says nothing is not waited on forever.</summary>
+    public TimeSpan VersionExchangeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest the first key exchange may take after the version lines (15 s by default).</summary>
+    public TimeSpan KeyExchangeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Applies an OpenSSH-style option (<c>Ciphers=a,b</c>, <c>MACs=...</c>, <c>KexAlgorithms=...</c>,
-    /// <c>HostKeyAlgorithms=...</c>), checking every name is one we implement.</summary>
+    /// <c>HostKeyAlgorithms=...</c>; the name is case-insensitive), checking every name is one we implement.</summary>
+    /// <exception cref="ArgumentException">The option is not <c>Name=value,...</c>, the name is not one of the four,
+    /// or a value is an algorithm this library does not implement.</exception>
     public void ApplyOption(string option)
     {
         int eq = option.IndexOf('=');

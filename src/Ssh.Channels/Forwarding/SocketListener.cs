@@ -30,6 +30,7 @@ public sealed class SocketListener : IAsyncDisposable
     /// <summary>The first bound endpoint (with the chosen port when 0 was asked).</summary>
     public EndPoint LocalEndPoint { get; }
 
+    /// <summary>The bound TCP port (the one chosen when 0 was asked); 0 for a Unix-domain socket.</summary>
     public int Port => LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
 
     /// <summary>Binds every address on <paramref name="port"/>; with port 0 the first address chooses it and the rest
@@ -97,17 +98,33 @@ public sealed class SocketListener : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Socket listener)
     {
+        var backoff = TimeSpan.Zero;
         while (true)
         {
             Socket accepted;
             try
             {
                 accepted = await listener.AcceptAsync().ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException or OperationCanceledException)
             {
                 if (Volatile.Read(ref _stopped) != 0) return;
                 if (e is SocketException { SocketErrorCode: SocketError.ConnectionAborted or SocketError.ConnectionReset }) continue;
+                if (e is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable })
+                {
+                    // Out of descriptors (EMFILE/ENFILE) or buffers: wait for some to free, growing to a second, not spin.
+                    backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
+                    try
+                    {
+                        await Task.Delay(backoff, _connections.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    continue;
+                }
                 return;
             }
             if (accepted.AddressFamily != AddressFamily.Unix) accepted.NoDelay = true;

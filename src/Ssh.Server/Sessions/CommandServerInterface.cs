@@ -21,6 +21,9 @@ public class CommandServerInterface : ServerInterface
     private readonly object _lock = new();
     private readonly Dictionary<Channel, SessionChannel> _sessions = [];
 
+    /// <summary>A handler for one connection.</summary>
+    /// <param name="accounts">The users, passwords and authorized keys to accept.</param>
+    /// <param name="peer">The client as <c>"address port"</c>, for the SSH_CLIENT variable; null leaves it unset.</param>
     public CommandServerInterface(ServerAccounts accounts, string? peer = null)
     {
         _accounts = accounts;
@@ -44,15 +47,27 @@ public class CommandServerInterface : ServerInterface
     private ISftpFileSystem CreateSftpFileSystem() =>
         SftpRoot is null ? LocalFileSystem.ForCurrentUser() : LocalFileSystem.CreateJail(SftpRoot);
 
+    /// <summary><c>publickey,password</c> when the accounts hold any key, else <c>password</c>.</summary>
     public override string GetAllowedAuths(string username) => _accounts.HasKeys ? "publickey,password" : "password";
 
+    /// <summary>Checks against <see cref="ServerAccounts.CheckPassword"/>.</summary>
     public override AuthenticationResult CheckAuthPassword(string username, string password) => _accounts.CheckPassword(username, password);
 
+    /// <summary>Checks against <see cref="ServerAccounts.CheckPublicKey"/>.</summary>
     public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) => _accounts.CheckPublicKey(username, key);
 
-    public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId) =>
-        kind == "session" ? null : ChannelOpenFailureReason.UnknownChannelType;
+    /// <summary>Accepts <c>session</c> channels, up to <see cref="MaxSessions"/> open at once; any other type is an
+    /// unknown channel type.</summary>
+    public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId)
+    {
+        if (kind != "session") return ChannelOpenFailureReason.UnknownChannelType;
+        if (Interlocked.Increment(ref _openSessions) <= MaxSessions) return null; // given back when the channel ends
+        Interlocked.Decrement(ref _openSessions);
+        Log?.Invoke($"{Transport?.RemoteEndPointDescription}: session refused, {MaxSessions} are open (MaxSessions)");
+        return ChannelOpenFailureReason.ResourceShortage;
+    }
 
+    /// <summary>Records the pty for the command or shell to come; refused once one has started.</summary>
     public override bool CheckChannelPtyRequest(Channel channel, string term, int width, int height, int widthPixels, int heightPixels, ReadOnlyMemory<byte> modes)
     {
         SessionChannel session = For(channel);
@@ -61,32 +76,55 @@ public class CommandServerInterface : ServerInterface
         return true;
     }
 
+    /// <summary>Records the variable for the command or shell to come; refused once one has started, or for a
+    /// name that is empty or holds '='.</summary>
     public override bool CheckChannelEnvRequest(Channel channel, string name, string value)
     {
         SessionChannel session = For(channel);
-        if (session.Started || name.Length == 0 || name.Contains('=')) return false;
-        session.Environment[name] = value;
-        return true;
+        if (session.Started || name.Length == 0 || name.Contains('=') || name.Contains('\0') || value.Contains('\0')) return false;
+        if (!AcceptEnv.Any(pattern => SshPattern.Matches(pattern, name)))
+        {
+            Log?.Invoke($"{Transport?.RemoteEndPointDescription}: env {PeerText.Sanitize(name)} refused (not in AcceptEnv)");
+            return false;
+        }
+        return session.SetEnvironment(name, value);
     }
 
+    /// <summary>The "env" variable names a client may set, as OpenSSH's AcceptEnv patterns (<c>*</c> and <c>?</c>
+    /// wildcards). By default <c>LANG</c> and <c>LC_*</c> only: <c>LD_PRELOAD</c>, <c>PATH</c> or <c>BASH_ENV</c>
+    /// from a client would run its code in the command's process.</summary>
+    public IList<string> AcceptEnv { get; } = ["LANG", "LC_*"];
+
+    /// <summary>The most session channels one connection may have open at once (OpenSSH's MaxSessions, 10).</summary>
+    public int MaxSessions { get; init; } = 10;
+
+    private int _openSessions;
+
+    /// <summary>Accepts the command once per channel; it starts when the reply has gone out.</summary>
     public override bool CheckChannelExecRequest(Channel channel, string command) => For(channel).Prepare(command);
 
+    /// <summary>Accepts a shell once per channel; it starts when the reply has gone out.</summary>
     public override bool CheckChannelShellRequest(Channel channel) => For(channel).Prepare(null);
 
+    /// <summary>Accepts a subsystem listed in <see cref="Subsystems"/>, once per channel, and runs its command; "sftp",
+    /// unless listed, is our own SFTP server (see <see cref="SftpRoot"/>).</summary>
     public override bool CheckChannelSubsystemRequest(Channel channel, string name) =>
         Subsystems.TryGetValue(name, out string? command) ? For(channel).Prepare(command) : name == "sftp" && For(channel).PrepareSftp();
 
+    /// <summary>Resizes the channel's pty (and its process's terminal, once running); false when it has no pty.</summary>
     public override bool CheckChannelWindowChangeRequest(Channel channel, int width, int height, int widthPixels, int heightPixels) =>
         For(channel).Resize(width, height, widthPixels, heightPixels);
 
+    /// <summary>Sends the signal to the channel's process; false when there is none or the name is unknown.</summary>
     public override bool CheckChannelSignalRequest(Channel channel, string signalName) => For(channel).Signal(signalName);
 
+    /// <summary>Starts the accepted exec, shell or subsystem process, after its reply.</summary>
     public override void OnChannelRequestAccepted(Channel channel, string requestType)
     {
         if (requestType is not ("exec" or "shell" or "subsystem")) return;
         SessionChannel session = For(channel);
         string who = $"{Transport?.RemoteEndPointDescription}: {Transport?.Username}";
-        Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: {requestType}: {session.Command}");
+        Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: {requestType}: {PeerText.Sanitize(session.Command)}");
         _ = session.IsSftp ? session.RunSftpAsync(CreateSftpFileSystem()) : session.RunAsync();
     }
 
@@ -108,24 +146,40 @@ public class CommandServerInterface : ServerInterface
         }
     }
 
+    /// <summary>Connects to the destination, as <see cref="ForwardingOptions"/> allow, before accepting the channel.</summary>
     public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectTcpipRequestAsync(uint channelId, DnsEndPoint origin,
         DnsEndPoint destination, CancellationToken cancellationToken) =>
         Forwarding.ConnectAsync(channelId, destination, cancellationToken);
 
+    /// <summary>Connects to the Unix socket, as <see cref="ForwardingOptions"/> allow, before accepting the channel.</summary>
     public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectStreamLocalRequestAsync(uint channelId, string socketPath,
         CancellationToken cancellationToken) =>
         Forwarding.ConnectUnixAsync(channelId, socketPath, cancellationToken);
 
-    public override bool OnChannelOpened(Channel channel) => Forwarding.TryStart(channel);
+    /// <summary>Counts an open session until it ends; pumps a forwarded channel to the connection made for it.</summary>
+    public override bool OnChannelOpened(Channel channel)
+    {
+        if (channel.ChannelType == "session")
+        {
+            _ = channel.Completion.ContinueWith(_ => Interlocked.Decrement(ref _openSessions), TaskScheduler.Default);
+            return false;
+        }
+        return Forwarding.TryStart(channel);
+    }
 
+    /// <summary>Listens for the remote forward, as <see cref="ForwardingOptions"/> allow.</summary>
     public override int? CheckPortForwardRequest(string address, int port) => Forwarding.Listen(address, port);
 
+    /// <summary>Stops that remote forward's listener.</summary>
     public override void CancelPortForwardRequest(string address, int port) => Forwarding.Cancel(address, port);
 
+    /// <summary>Lets a new forward's listener begin serving, now that its reply has gone out.</summary>
     public override void OnGlobalRequestAnswered(string kind) => Forwarding.OnRequestAnswered();
 
+    /// <summary>Listens on the Unix socket, as <see cref="ForwardingOptions"/> allow.</summary>
     public override bool CheckStreamLocalForwardRequest(string socketPath) => Forwarding.ListenUnix(socketPath);
 
+    /// <summary>Stops that Unix socket forward's listener.</summary>
     public override void CancelStreamLocalForwardRequest(string socketPath) => Forwarding.CancelUnix(socketPath);
 
     private SessionChannel For(Channel channel)

@@ -109,8 +109,9 @@ public sealed class SftpFile : Stream
 
     // ---- reading -------------------------------------------------------------------------------------------
 
-    /// <summary>paramiko's <c>read(size)</c>: up to <paramref name="size"/> bytes (all that is left for -1); empty at the end.</summary>
-    public async Task<byte[]> ReadAsync(int size = -1, CancellationToken cancellationToken = default)
+    /// <summary>paramiko's <c>read(size)</c>: up to <paramref name="size"/> bytes (all that is left for a negative
+    /// size); empty at the end.</summary>
+    public async Task<byte[]> ReadAsync(int size, CancellationToken cancellationToken)
     {
         if (size < 0)
         {
@@ -126,17 +127,20 @@ public sealed class SftpFile : Stream
     }
 
     /// <summary>paramiko's <c>read(size)</c>, blocking.</summary>
-    public byte[] Read(int size = -1) => ReadAsync(size).GetAwaiter().GetResult();
+    public byte[] Read(int size) => ReadAsync(size, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>paramiko's <c>read()</c>: all that is left.</summary>
+    public byte[] Read() => Read(-1);
 
     /// <inheritdoc/>
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <inheritdoc/>
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
         if (buffer.IsEmpty) return 0;
@@ -323,18 +327,18 @@ public sealed class SftpFile : Stream
     public void Write(byte[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        WriteAsync(data.AsMemory()).AsTask().GetAwaiter().GetResult();
+        WriteAsync(data.AsMemory(), CancellationToken.None).AsTask().GetAwaiter().GetResult();
     }
 
     /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <inheritdoc/>
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         ThrowIfClosed();
         if (!CanWrite) throw new NotSupportedException($"{Path} was not opened for writing.");

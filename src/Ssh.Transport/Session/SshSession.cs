@@ -96,15 +96,26 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
-        try
+        using (var versionDeadline = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
         {
-            await VersionExchange.SendAsync(_stream, LocalVersion, linked.Token).ConfigureAwait(false);
-            RemoteVersion = await VersionExchange.ReceiveAsync(_input, allowPreamble: Role == SessionRole.Client, linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await FailAsync(e).ConfigureAwait(false);
-            throw Wrap(e);
+            versionDeadline.CancelAfter(Settings.VersionExchangeTimeout);
+            try
+            {
+                await VersionExchange.SendAsync(_stream, LocalVersion, versionDeadline.Token).ConfigureAwait(false);
+                RemoteVersion = await VersionExchange.ReceiveAsync(_input, allowPreamble: Role == SessionRole.Client, versionDeadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (versionDeadline.IsCancellationRequested && !linked.IsCancellationRequested)
+            {
+                var error = new SshConnectionException(
+                    $"The peer sent no SSH version line within {Settings.VersionExchangeTimeout.TotalSeconds:0.#} s of connecting (RFC 4253 §4.2); is it an SSH {(Role == SessionRole.Client ? "server" : "client")}?");
+                await FailAsync(error).ConfigureAwait(false);
+                throw error;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await FailAsync(e).ConfigureAwait(false);
+                throw Wrap(e);
+            }
         }
         Task firstKex = _kex.FirstCompletion;
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
@@ -184,7 +195,29 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     }
 
     /// <summary>Sends our KEXINIT and holds other outbound messages until our NEWKEYS.</summary>
-    internal ValueTask SendKexInitAsync(byte[] payload) => _writer.WriteKexInitAsync(payload, _lifetime.Token);
+    internal async ValueTask SendKexInitAsync(byte[] payload)
+    {
+        await _writer.WriteKexInitAsync(payload, _lifetime.Token).ConfigureAwait(false);
+        if (SessionId is not null) _ = EnforceRekeyDeadlineAsync(KeyExchangeCount);
+    }
+
+    /// <summary>A re-exchange that does not finish within <see cref="TransportSettings.KeyExchangeTimeout"/> ends the
+    /// connection: while it runs our outbound messages are held, and a peer that stalls it must not hold them forever.
+    /// (The first exchange has its own deadline in <see cref="StartAsync"/>.)</summary>
+    private async Task EnforceRekeyDeadlineAsync(int completedBefore)
+    {
+        try
+        {
+            await Task.Delay(Settings.KeyExchangeTimeout, _lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (KeyExchangeCount == completedBefore)
+            await FailAsync(new SshProtocolException(DisconnectReason.KeyExchangeFailed,
+                $"The peer did not finish the key exchange within {Settings.KeyExchangeTimeout.TotalSeconds:0} s.")).ConfigureAwait(false);
+    }
 
     /// <summary>Sends NEWKEYS and switches outbound keys; see <see cref="SessionWriter.WriteNewKeysAsync"/>.</summary>
     internal ValueTask SendNewKeysAsync(IPacketCipher outbound, bool resetSequenceNumber, IMessage? firstMessage) =>
@@ -248,6 +281,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             // Closing a broken socket can throw; it is closed either way.
         }
         _serviceMessages.Complete(_closeReason);
+        _writer.OnClosed(_closeReason);
         _kex.OnClosed(_closeReason);
         ConnectionHandler?.OnSessionClosed(error is null ? null : _closeReason);
         if (error is null) _closed.TrySetResult();
