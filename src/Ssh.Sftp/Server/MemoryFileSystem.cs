@@ -200,7 +200,7 @@ public sealed class MemoryFileSystem : ISftpFileSystem
                 attributes.FileName = name;
                 entries.Add(attributes);
             }
-            return new MemoryDirectoryHandle(entries);
+            return new ListedDirectory(entries);
         }));
 
     /// <inheritdoc/>
@@ -359,21 +359,6 @@ public sealed class MemoryFileSystem : ISftpFileSystem
         public ValueTask FsyncAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public ValueTask<SftpStatVfs> StatVfsAsync(CancellationToken cancellationToken) => ValueTask.FromResult(owner.Locked(owner.Figures));
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    private sealed class MemoryDirectoryHandle(List<SftpAttributes> entries) : ISftpDirectoryHandle
-    {
-        private int _next;
-
-        public ValueTask<IReadOnlyList<SftpAttributes>> ReadAsync(CancellationToken cancellationToken)
-        {
-            int n = Math.Min(128, entries.Count - _next);
-            var batch = entries.GetRange(_next, n);
-            _next += n;
-            return ValueTask.FromResult<IReadOnlyList<SftpAttributes>>(batch);
-        }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

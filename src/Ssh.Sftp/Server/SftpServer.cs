@@ -13,9 +13,6 @@ public sealed class SftpServerOptions
     /// <summary>The longest request accepted (OpenSSH's limit: 256 KiB); a longer one ends the session.</summary>
     public int MaxPacketLength { get; init; } = 256 * 1024;
 
-    /// <summary>Directory entries per READDIR reply.</summary>
-    public int DirectoryBatchSize { get; init; } = 128;
-
     /// <summary>Where the session writes what went wrong (a malformed packet, an unexpected error), one line each.</summary>
     public Action<string>? Log { get; init; }
 }

@@ -72,7 +72,7 @@ public abstract class SftpServerInterface : ISftpFileSystem
         ValueTask.FromResult<ISftpFileHandle>(Open(path, flags, attributes));
 
     ValueTask<ISftpDirectoryHandle> ISftpFileSystem.OpenDirectoryAsync(string path, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<ISftpDirectoryHandle>(new Listing([.. ListFolder(path)]));
+        ValueTask.FromResult<ISftpDirectoryHandle>(new ListedDirectory([.. ListFolder(path)]));
 
     ValueTask ISftpFileSystem.RemoveAsync(string path, CancellationToken cancellationToken) => Check(Remove(path), path);
 
@@ -99,21 +99,6 @@ public abstract class SftpServerInterface : ISftpFileSystem
 
     /// <inheritdoc/>
     public virtual string? GetGroupName(uint gid) => null;
-
-    private sealed class Listing(List<SftpAttributes> entries) : ISftpDirectoryHandle
-    {
-        private int _next;
-
-        public ValueTask<IReadOnlyList<SftpAttributes>> ReadAsync(CancellationToken cancellationToken)
-        {
-            int n = Math.Min(128, entries.Count - _next);
-            List<SftpAttributes> batch = entries.GetRange(_next, n);
-            _next += n;
-            return ValueTask.FromResult<IReadOnlyList<SftpAttributes>>(batch);
-        }
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }
 
 /// <summary>paramiko's <c>SFTPHandle</c>: an open file of an <see cref="SftpServerInterface"/>. Override what the
