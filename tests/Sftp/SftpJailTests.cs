@@ -3,6 +3,8 @@ using NUnit.Framework;
 using Ssh.Client;
 using Ssh.Server;
 using Ssh.Sftp;
+using Ssh.Sftp.Protocol;
+using Ssh.Sftp.Server;
 
 namespace Ssh.Tests.Sftp;
 
@@ -82,5 +84,26 @@ public sealed class SftpJailTests
             Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.HardlinkAsync("/dir-out/secret", "/stolen", ct));
             Assert.That(File.ReadAllText(Path.Combine(_outside, "secret")), Is.EqualTo("secret"));
         }
+    }
+
+    [TestCase(true), TestCase(false)]
+    public async Task TheFileSystem_RefusesEscapes_WithAndWithoutOpenat2(bool openat2)
+    {
+        using LocalFileSystem fs = LocalFileSystem.CreateJail(_root);
+        fs.UseOpenat2 = openat2;
+        var create = SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate;
+        foreach (string path in new[] { "/abs-out", "/rel-out", "/dir-out/secret" })
+        {
+            var stat = Assert.ThrowsAsync<SftpException>(async () => await fs.StatAsync(path, followLinks: true, CancellationToken.None), path)!;
+            Assert.That(stat.Code, Is.EqualTo(SftpStatusCode.PermissionDenied), path);
+            Assert.ThrowsAsync<SftpException>(async () => await fs.OpenFileAsync(path, create, new SftpAttributes(), CancellationToken.None), path);
+        }
+        Assert.ThrowsAsync<SftpException>(async () => await fs.OpenFileAsync("/dir-out/new", create, new SftpAttributes(), CancellationToken.None));
+        Assert.That(File.ReadAllText(Path.Combine(_outside, "secret")), Is.EqualTo("secret"));
+        Assert.That(File.Exists(Path.Combine(_outside, "new")), Is.False);
+        await using (ISftpFileHandle inside = await fs.OpenFileAsync("/made-inside", create, new SftpAttributes(), CancellationToken.None))
+            await inside.WriteAsync(0, "ok"u8.ToArray(), CancellationToken.None);
+        Assert.That(File.ReadAllText(Path.Combine(_root, "made-inside")), Is.EqualTo("ok"));
+        Assert.That(await fs.RealPathAsync("/ok-link", CancellationToken.None), Is.EqualTo("/inside.txt"));
     }
 }

@@ -45,6 +45,13 @@ public sealed class LocalFileSystem : ISftpFileSystem, IDisposable
         return new LocalFileSystem("/", jail: false, SftpPath.Normalize("/", home));
     }
 
+    /// <summary>For tests: false resolves paths without openat2, as on a kernel that lacks it.</summary>
+    internal bool UseOpenat2
+    {
+        get => _openat2;
+        set => _openat2 = value;
+    }
+
     /// <summary>The served directory on this machine.</summary>
     public string Root => _rootPath;
 
@@ -73,7 +80,17 @@ public sealed class LocalFileSystem : ISftpFileSystem, IDisposable
             if (errno == LibC.EPERM && ProbeOpenat2()) throw LibC.Error(errno, path);
             _openat2 = false; // a kernel (or a seccomp filter) without openat2: check where each open landed instead
         }
-        fd = LibC.openat(_root.DangerousGetHandle().ToInt32(), Relative(path), flags | LibC.O_CLOEXEC, mode);
+        if (_jail && (flags & LibC.O_CREAT) != 0 && path != "/")
+        {
+            // Without openat2 a create must not follow a last link out of the root before the check below could
+            // see it: create inside the checked parent, never through a link.
+            var (directory, name) = OpenParent(path);
+            using (directory) fd = LibC.openat(Fd(directory), name, flags | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, mode);
+        }
+        else
+        {
+            fd = LibC.openat(_root.DangerousGetHandle().ToInt32(), Relative(path), flags | LibC.O_CLOEXEC, mode);
+        }
         if (fd < 0) throw LibC.LastError(path);
         if (_jail && !Inside(fd))
         {
