@@ -68,7 +68,8 @@ public sealed partial class SftpClient : IDisposable, IAsyncDisposable
         return await StartAsync(channel.AsStream(ownsChannel: true), channel, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>paramiko's <c>SFTPClient(sock)</c>: a session over a channel whose subsystem already runs.</summary>
+    /// <summary>paramiko's <c>SFTPClient(channel)</c>, blocking: starts the "sftp" subsystem on the open session
+    /// channel and exchanges versions. (A stream whose subsystem already runs goes to <see cref="FromStreamAsync"/>.)</summary>
     public static SftpClient FromChannel(Channel channel) => FromChannelAsync(channel).GetAwaiter().GetResult();
 
     /// <summary>A session over any byte stream that carries SFTP (a pipe to <c>sftp-server</c>, a test's in-memory
