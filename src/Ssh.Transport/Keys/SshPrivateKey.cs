@@ -34,6 +34,32 @@ public abstract class SshPrivateKey : IDisposable
     public static SshPrivateKey FromString(string text, string? passphrase = null) =>
         OpenSshPrivateKeyFile.Parse(text, passphrase);
 
+    /// <summary>This key presented with <paramref name="certificate"/> (paramiko's <c>load_certificate</c>): a key
+    /// whose <see cref="PublicKey"/> is the certificate and which signs with this key, under the plain signature
+    /// algorithm behind the certificate one it is asked for (PROTOCOL.certkeys). This key stays the owner of the
+    /// private material: dispose it, not the returned key, when done with both.</summary>
+    /// <exception cref="ArgumentException">The certificate certifies another key, or this key already carries one.</exception>
+    public SshPrivateKey WithCertificate(SshCertificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (PublicKey is SshCertificate) throw new ArgumentException("This key already carries a certificate.", nameof(certificate));
+        if (!certificate.Key.Equals(PublicKey))
+            throw new ArgumentException($"The certificate is for the key {certificate.Key.GetFingerprint()}, not this one ({PublicKey.GetFingerprint()}).", nameof(certificate));
+        return new CertifiedPrivateKey(this, certificate) { Comment = Comment };
+    }
+
+    /// <summary>Reads a certificate file (<c>id_ed25519-cert.pub</c>) and returns this key presented with it; see
+    /// <see cref="WithCertificate"/>.</summary>
+    /// <exception cref="FormatException">The file holds no certificate, or it does not parse; the message names the file.</exception>
+    /// <exception cref="ArgumentException">The certificate is for another key.</exception>
+    public SshPrivateKey LoadCertificate(string path)
+    {
+        PublicKeyFileEntry entry = PublicKeyFile.Load(path);
+        if (entry.Key is not SshCertificate certificate)
+            throw new FormatException($"{path}: holds a {entry.Key.KeyType} key, not a certificate.");
+        return WithCertificate(certificate);
+    }
+
     /// <summary>Wipes or releases the private key material; the key cannot sign afterwards.</summary>
     public void Dispose()
     {

@@ -24,24 +24,29 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
     /// <summary>OpenSSH's fingerprint: <c>SHA256:</c> and unpadded base64 of the blob's SHA-256.</summary>
     public string GetFingerprint()
     {
-        byte[] hash = SHA256.HashData(GetBlob());
+        byte[] hash = SHA256.HashData(FingerprintBlob());
         return "SHA256:" + Convert.ToBase64String(hash).TrimEnd('=');
     }
 
     /// <summary>The legacy MD5 fingerprint: <c>MD5:</c> and colon-separated lower-case hex.</summary>
     public string GetMd5Fingerprint()
     {
-        byte[] hash = MD5.HashData(GetBlob());
+        byte[] hash = MD5.HashData(FingerprintBlob());
         return "MD5:" + string.Join(':', hash.Select(b => b.ToString("x2")));
     }
+
+    /// <summary>The bytes fingerprints hash: the blob, or for a certificate its certified key's blob (as OpenSSH).</summary>
+    internal virtual byte[] FingerprintBlob() => GetBlob();
 
     /// <summary>The key as one line of an OpenSSH .pub or authorized_keys file: <c>type base64-blob [comment]</c>,
     /// without a line break; no comment when <paramref name="comment"/> is null or empty.</summary>
     public string ToOpenSshString(string? comment = null) =>
         KeyType + " " + Convert.ToBase64String(GetBlob()) + (string.IsNullOrEmpty(comment) ? "" : " " + comment);
 
-    /// <summary>Parses a public key blob (RFC 4253 §6.6) of a type this library implements.</summary>
-    /// <exception cref="FormatException">The blob is malformed, or its numbers or point do not form a key.</exception>
+    /// <summary>Parses a public key blob (RFC 4253 §6.6) of a type this library implements, certificates
+    /// (<see cref="SshCertificate"/>, whose CA signature is checked) included.</summary>
+    /// <exception cref="FormatException">The blob is malformed, its numbers or point do not form a key, or a
+    /// certificate's CA signature does not verify.</exception>
     /// <exception cref="NotSupportedException">The key type is not one this library implements.</exception>
     public static SshPublicKey FromBlob(ReadOnlySpan<byte> blob)
     {
@@ -60,6 +65,7 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
             Ed25519PublicKey.TypeName => Ed25519PublicKey.ReadBody(blob),
             RsaPublicKey.TypeName => RsaPublicKey.ReadBody(blob),
             "ecdsa-sha2-nistp256" or "ecdsa-sha2-nistp384" or "ecdsa-sha2-nistp521" => EcdsaPublicKey.ReadBody(type, blob),
+            _ when SshCertificate.IsCertificateAlgorithm(type) => SshCertificate.ReadBody(type, blob),
             _ => throw new NotSupportedException($"Public key type '{type}' is not supported."),
         };
     }
