@@ -12,7 +12,8 @@ public sealed partial class SshClient
     /// password. The "none" request first learns which methods the server allows, so we never offer a method it
     /// refuses.</summary>
     private static async Task AuthenticateAsync(SshTransport transport, string username, string? password, SshPrivateKey? pkey,
-        IEnumerable<string>? keyFilenames, bool allowAgent, bool lookForKeys, string? passphrase, CancellationToken cancellationToken)
+        IEnumerable<string>? keyFilenames, bool allowAgent, bool lookForKeys, string? passphrase, IReadOnlyList<SshCertificate> certificates,
+        CancellationToken cancellationToken)
     {
         IReadOnlyList<string> allowed = await transport.AuthNoneAsync(username, cancellationToken).ConfigureAwait(false);
         if (transport.IsAuthenticated) return;
@@ -24,7 +25,7 @@ public sealed partial class SshClient
         IReadOnlyList<SshPrivateKey> agentKeys = agent is null ? [] : await agent.GetKeysAsync(cancellationToken).ConfigureAwait(false);
         if (allowed.Contains("publickey"))
         {
-            foreach (SshPrivateKey key in CandidateKeys(pkey, keyFilenames, agentKeys, lookForKeys, password, passphrase))
+            foreach (SshPrivateKey key in CandidateKeys(pkey, keyFilenames, agentKeys, lookForKeys, password, passphrase, certificates))
             {
                 try
                 {
@@ -76,20 +77,60 @@ public sealed partial class SshClient
     }
 
     private static IEnumerable<SshPrivateKey> CandidateKeys(SshPrivateKey? pkey, IEnumerable<string>? keyFilenames,
-        IReadOnlyList<SshPrivateKey> agentKeys, bool lookForKeys, string? password, string? passphrase)
+        IReadOnlyList<SshPrivateKey> agentKeys, bool lookForKeys, string? password, string? passphrase, IReadOnlyList<SshCertificate> certificates)
     {
-        if (pkey is not null) yield return pkey;
+        var offered = new HashSet<SshPublicKey>();
+        IEnumerable<SshPrivateKey> Unique(IEnumerable<SshPrivateKey> keys) => keys.Where(k => offered.Add(k.PublicKey));
+        if (pkey is not null)
+        {
+            foreach (SshPrivateKey key in Unique(WithCertificates(pkey, null, certificates))) yield return key;
+        }
         foreach (string file in keyFilenames ?? [])
-            yield return SshPrivateKey.FromFile(file, passphrase ?? password);
-        foreach (SshPrivateKey key in agentKeys) yield return key;
+        {
+            foreach (SshPrivateKey key in Unique(WithCertificates(SshPrivateKey.FromFile(file, passphrase ?? password), file, certificates)))
+                yield return key;
+        }
+        foreach (SshPrivateKey agentKey in agentKeys)
+        {
+            foreach (SshPrivateKey key in Unique(WithCertificates(agentKey, null, certificates))) yield return key;
+        }
         if (!lookForKeys) yield break;
         string sshDir = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh");
         foreach (string name in DefaultKeyFiles)
         {
             string path = Path.Combine(sshDir, name);
             if (!File.Exists(path)) continue;
-            SshPrivateKey? key = TryLoad(path, passphrase ?? password);
-            if (key is not null) yield return key;
+            SshPrivateKey? loaded = TryLoad(path, passphrase ?? password);
+            if (loaded is null) continue;
+            foreach (SshPrivateKey key in Unique(WithCertificates(loaded, path, certificates))) yield return key;
+        }
+    }
+
+    /// <summary>The key presented with each certificate of it (ssh's <c>id_ed25519-cert.pub</c> beside the key file,
+    /// and CertificateFile), then the key alone, as ssh offers them.</summary>
+    private static IEnumerable<SshPrivateKey> WithCertificates(SshPrivateKey key, string? keyPath, IReadOnlyList<SshCertificate> certificates)
+    {
+        if (key.PublicKey is not SshCertificate)
+        {
+            var matching = certificates.Where(c => c.Key.Equals(key.PublicKey)).ToList();
+            if (keyPath is not null && TryLoadCertificate(keyPath + "-cert.pub") is { } beside && beside.Key.Equals(key.PublicKey))
+                matching.Insert(0, beside);
+            foreach (SshCertificate certificate in matching.Distinct()) yield return key.WithCertificate(certificate);
+        }
+        yield return key;
+    }
+
+    /// <summary>A certificate file beside a key; one that is missing or unreadable is skipped, as ssh does.</summary>
+    private static SshCertificate? TryLoadCertificate(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return PublicKeyFile.Load(path).Key as SshCertificate;
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

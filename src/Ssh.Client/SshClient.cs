@@ -109,13 +109,14 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
                 : await SshTransport.ConnectAsync(hostname, port, Settings, timeout, token).ConfigureAwait(false);
             _transport = transport;
             string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
+            PreferKnownHostKeyAlgorithms(transport.Settings, hostKeyName);
             await transport.StartClientAsync((key, _) =>
             {
                 CheckHostKey(hostKeyName, key);
                 return ValueTask.CompletedTask;
             }, token).ConfigureAwait(false);
             if (KeepaliveInterval > TimeSpan.Zero) transport.SetKeepalive(KeepaliveInterval, KeepaliveCountMax);
-            await AuthenticateAsync(transport, username, password, pkey, keyFilename, allowAgent, lookForKeys, passphrase, token).ConfigureAwait(false);
+            await AuthenticateAsync(transport, username, password, pkey, keyFilename, allowAgent, lookForKeys, passphrase, [], token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
         {
@@ -136,23 +137,32 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase)
             .GetAwaiter().GetResult();
 
+    /// <summary>ssh's host key check over both sets: a key (or certificate, or its CA) revoked in either is refused,
+    /// then a match in either accepts, then a different key of the same type on record is a changed key; an unknown
+    /// host goes to the policy, with the certified key when a host certificate could not be checked (no CA on record).</summary>
     private void CheckHostKey(string hostKeyName, SshPublicKey key)
     {
-        foreach (HostKeys store in new[] { _systemHostKeys, _hostKeys })
+        KnownHostsMatch[] verdicts = [_systemHostKeys.CheckDetailed(hostKeyName, key), _hostKeys.CheckDetailed(hostKeyName, key)];
+        if (verdicts.Any(v => v.Status == KnownHostsStatus.Revoked))
+            throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());
+        if (verdicts.Any(v => v.Status == KnownHostsStatus.Match)) return;
+        if (verdicts.FirstOrDefault(v => v.Status == KnownHostsStatus.Mismatch) is { } mismatch)
         {
-            KnownHostsMatch match = store.CheckDetailed(hostKeyName, key);
-            switch (match.Status)
-            {
-                case KnownHostsStatus.Match:
-                    return;
-                case KnownHostsStatus.Revoked:
-                    throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());
-                case KnownHostsStatus.Mismatch:
-                    SshPublicKey expected = match.KnownKeys.FirstOrDefault(k => k.KeyType == key.KeyType) ?? match.KnownKeys[0];
-                    throw new BadHostKeyException(hostKeyName, expected.GetFingerprint(), key.GetFingerprint());
-            }
+            string type = key is SshCertificate c ? c.Key.KeyType : key.KeyType;
+            SshPublicKey expected = mismatch.KnownKeys.FirstOrDefault(k => k.KeyType == type) ?? mismatch.KnownKeys[0];
+            throw new BadHostKeyException(hostKeyName, expected.GetFingerprint(), key.GetFingerprint());
         }
-        _policy.MissingHostKey(this, hostKeyName, key);
+        _policy.MissingHostKey(this, hostKeyName, key is SshCertificate certificate ? certificate.Key : key);
+    }
+
+    /// <summary>ssh's <c>order_hostkeyalgs</c>: offer first the host key algorithms of the keys on record for the host
+    /// (and certificates when a CA is), so the server does not pick a type we would then refuse as unknown.</summary>
+    private void PreferKnownHostKeyAlgorithms(TransportSettings settings, string hostKeyName)
+    {
+        KnownHostEntry[] entries = [.. _systemHostKeys.LookupEntries(hostKeyName), .. _hostKeys.LookupEntries(hostKeyName)];
+        IEnumerable<string> knownTypes = entries.Where(e => e.Marker == KnownHostMarker.None).Select(e => e.KeyType);
+        bool caKnown = entries.Any(e => e.Marker == KnownHostMarker.CertAuthority);
+        settings.HostKeyAlgorithms = HostKeyAlgorithmOrder.ForKnownHost(settings.HostKeyAlgorithms, knownTypes, caKnown);
     }
 
     /// <summary>Closes the transport and every channel on it (paramiko's <c>close</c>); nothing happens when not

@@ -74,7 +74,7 @@ internal sealed class UserAuthServer
             AuthenticationResult result = await DispatchAsync(request, message, cancellationToken).ConfigureAwait(false);
             if (result == AuthenticationResult.Successful)
             {
-                SucceededMethod = request.Method;
+                SucceededMethod = MethodForLog(request.Method);
                 _session.MarkAuthenticated();
                 await _session.SendAsync(new EmptyMessage(MessageNumber.UserauthSuccess), cancellationToken).ConfigureAwait(false);
                 return request.User;
@@ -84,7 +84,7 @@ internal sealed class UserAuthServer
             {
                 // Every refused attempt counts, a refused publickey query included (as OpenSSH counts them): probing
                 // which keys a server takes costs the prober a connection every MaxAuthTries keys.
-                _onFailure?.Invoke(PeerText.Sanitize(request.User), PeerText.Sanitize(request.Method));
+                _onFailure?.Invoke(PeerText.Sanitize(request.User), PeerText.Sanitize(MethodForLog(request.Method)));
                 await DelayAsync(started, cancellationToken).ConfigureAwait(false);
                 if (++_failures >= MaxAuthTries)
                     throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable,
@@ -94,6 +94,9 @@ internal sealed class UserAuthServer
             await _session.SendAsync(new UserauthFailureMessage(allowed, result == AuthenticationResult.PartiallySuccessful), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The host-bound variant is "publickey" in logs, as sshd writes it (and fail2ban reads it).</summary>
+    private static string MethodForLog(string method) => method == HostBoundPublicKey.Method ? "publickey" : method;
 
     /// <summary>Answers a refused attempt no sooner than <see cref="FailureDelay"/> after its request arrived.</summary>
     private Task DelayAsync(long started, CancellationToken cancellationToken)
@@ -129,7 +132,9 @@ internal sealed class UserAuthServer
                     return await _authenticator.CheckPasswordAsync(request.User, password, cancellationToken).ConfigureAwait(false);
                 }
             case "publickey":
-                return await PublicKeyAsync(request, raw, cancellationToken).ConfigureAwait(false);
+                return await PublicKeyAsync(request, raw, hostBound: false, cancellationToken).ConfigureAwait(false);
+            case HostBoundPublicKey.Method:
+                return await PublicKeyAsync(request, raw, hostBound: true, cancellationToken).ConfigureAwait(false);
             case "keyboard-interactive":
                 return await InteractiveAsync(request, cancellationToken).ConfigureAwait(false);
             default:
@@ -137,12 +142,22 @@ internal sealed class UserAuthServer
         }
     }
 
-    private async ValueTask<AuthenticationResult> PublicKeyAsync(UserauthRequestMessage request, byte[] raw, CancellationToken cancellationToken)
+    /// <summary>RFC 4252 §7 "publickey", and OpenSSH's host-bound variant (PROTOCOL §2.5), which names our host key
+    /// after the user's key. Certificates are passed to the authenticator as they are (<see cref="SshCertificate"/>):
+    /// whether their CA is trusted is policy.</summary>
+    private async ValueTask<AuthenticationResult> PublicKeyAsync(UserauthRequestMessage request, byte[] raw, bool hostBound,
+        CancellationToken cancellationToken)
     {
         var r = new SshReader(request.MethodFields.Span);
         bool signed = r.ReadBoolean();
         string algorithm = r.ReadString();
         byte[] blob = r.ReadBinaryString();
+        if (hostBound && !r.ReadStringBytes().SequenceEqual(_session.HostKeyBlob))
+        {
+            // OpenSSH ends the connection here: the client signs for another server, or a relay is at work.
+            throw new SshProtocolException(DisconnectReason.ProtocolError,
+                $"The {HostBoundPublicKey.Method} request names a host key other than this server's (OpenSSH PROTOCOL §2.5).");
+        }
         SshPublicKey key;
         try
         {
@@ -156,6 +171,7 @@ internal sealed class UserAuthServer
 
         if (!signed)
         {
+            r.EnsureEnd("The publickey query");
             AuthenticationResult acceptable = await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
             if (acceptable != AuthenticationResult.Successful) return AuthenticationResult.Failed;
             await _session.SendAsync(new UserauthPkOkMessage(algorithm, blob), cancellationToken).ConfigureAwait(false);
@@ -164,14 +180,16 @@ internal sealed class UserAuthServer
 
         byte[] signature = r.ReadBinaryString();
         r.EnsureEnd("The publickey request");
-        // RFC 4252 §7: the signature covers session id ‖ the request as sent, up to and including the key blob.
+        // RFC 4252 §7: the signature covers session id ‖ the request as sent, up to the signature.
         int signedLength = raw.Length - (4 + signature.Length);
         byte[] signedData = new SshBuffer(signedLength + 40)
             .WriteString(_session.SessionId!)
             .WriteBytes(raw.AsSpan(0, signedLength))
             .ToArray();
-        // RFC 8332 §3.2: the signature must be made with the algorithm the request names.
-        if (SshPublicKey.SignatureAlgorithmOf(signature) != algorithm || !key.Verify(signedData, signature)) return AuthenticationResult.Failed;
+        // RFC 8332 §3.2: the signature must be made with the algorithm the request names (for a certificate, the
+        // plain algorithm behind it, PROTOCOL.certkeys).
+        if (SshPublicKey.SignatureAlgorithmOf(signature) != SshCertificate.PlainAlgorithm(algorithm) || !key.Verify(signedData, signature))
+            return AuthenticationResult.Failed;
         return await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
     }
 

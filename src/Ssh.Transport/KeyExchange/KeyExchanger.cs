@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Ssh.Transport.Algorithms.Ciphers;
+using Ssh.Transport.Auth;
 using Ssh.Transport.Algorithms.HostKeys;
 using Ssh.Transport.Algorithms.Kex;
 using Ssh.Transport.Keys;
@@ -162,7 +163,9 @@ internal sealed class KeyExchanger : IDisposable
         if (IsClient) return KexContext.ForClient(local, remote, _ourInitPayload!, peerInitPayload);
         HostKeyRegistry.HostKeyAlgorithmInfo algorithm = HostKeyRegistry.Find(_negotiated!.HostKey)!;
         SshPrivateKey hostKey = _session.HostKeys.First(k => k.PublicKey.KeyType == algorithm.KeyType);
-        return KexContext.ForServer(remote, local, peerInitPayload, _ourInitPayload!, hostKey.PublicKey.GetBlob(),
+        byte[] hostKeyBlob = hostKey.PublicKey.GetBlob();
+        _session.HostKeyBlob ??= hostKeyBlob; // K_S of the first exchange, which publickey-hostbound requests must name
+        return KexContext.ForServer(remote, local, peerInitPayload, _ourInitPayload!, hostKeyBlob,
             h => hostKey.Sign(h, algorithm.Name));
     }
 
@@ -192,6 +195,7 @@ internal sealed class KeyExchanger : IDisposable
             if (_session.HostKeyVerifier is not null)
                 await _session.HostKeyVerifier(hostKey, _session.Lifetime).ConfigureAwait(false);
             _session.RemoteHostKey = hostKey;
+            _session.HostKeyBlob = hostKey.GetBlob();
         }
         else if (!_session.RemoteHostKey.Equals(hostKey))
         {
@@ -273,8 +277,10 @@ internal sealed class KeyExchanger : IDisposable
 
     private static ExtInfoMessage BuildServerExtInfo()
     {
-        byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',', HostKeyRegistry.All.Select(a => a.Name)));
-        return new ExtInfoMessage([new("server-sig-algs", algorithms)]);
+        // server-sig-algs names plain signature algorithms, as OpenSSH's: a certificate signs with its key's.
+        byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',',
+            HostKeyRegistry.All.Select(a => a.Name).Where(n => !SshCertificate.IsCertificateAlgorithm(n))));
+        return new ExtInfoMessage([new("server-sig-algs", algorithms), new(HostBoundPublicKey.Extension, "0"u8.ToArray())]);
     }
 
     public void OnClosed(Exception reason)

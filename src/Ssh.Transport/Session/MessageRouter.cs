@@ -81,6 +81,10 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
                 // RFC 8308 §3.1: the value's bytes are the name-list's content, without a further length.
                 session.ServerSignatureAlgorithms = System.Text.Encoding.ASCII.GetString(value).Split(',', StringSplitOptions.RemoveEmptyEntries);
             }
+            else if (name == Auth.HostBoundPublicKey.Extension && session.Role == SessionRole.Client)
+            {
+                session.ServerSupportsHostBoundPublicKey = value.AsSpan().SequenceEqual("0"u8);
+            }
         }
     }
 }

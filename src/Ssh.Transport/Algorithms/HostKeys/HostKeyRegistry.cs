@@ -1,12 +1,20 @@
 namespace Ssh.Transport.Algorithms.HostKeys;
 
-/// <summary>Host key (signature) algorithms in preference order, with the key type each one needs.</summary>
+/// <summary>Host key (signature) algorithms in preference order, with the key type each one needs. Certificates
+/// (PROTOCOL.certkeys) come first, as in OpenSSH: a client that knows the host's CA checks them, and one that does
+/// not falls back to the certified key; a server offers them only when it has a host certificate.</summary>
 internal static class HostKeyRegistry
 {
     public sealed record HostKeyAlgorithmInfo(string Name, string KeyType, bool IsDefault);
 
     public static IReadOnlyList<HostKeyAlgorithmInfo> All { get; } =
     [
+        new("ssh-ed25519-cert-v01@openssh.com", "ssh-ed25519-cert-v01@openssh.com", true),
+        new("ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com", true),
+        new("ecdsa-sha2-nistp384-cert-v01@openssh.com", "ecdsa-sha2-nistp384-cert-v01@openssh.com", true),
+        new("ecdsa-sha2-nistp521-cert-v01@openssh.com", "ecdsa-sha2-nistp521-cert-v01@openssh.com", true),
+        new("rsa-sha2-512-cert-v01@openssh.com", "ssh-rsa-cert-v01@openssh.com", true),
+        new("rsa-sha2-256-cert-v01@openssh.com", "ssh-rsa-cert-v01@openssh.com", true),
         new("ssh-ed25519", "ssh-ed25519", true),
         new("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", true),
         new("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", true),
