@@ -64,6 +64,14 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     /// <summary>Where the peer connects from ("address:port"), for logs; set by whoever made the stream.</summary>
     public string? RemoteEndPointDescription { get; set; }
 
+    /// <summary>The peer's address and port, when the stream is a socket; set by whoever made the stream (SshServer
+    /// does). A server checks certificate <c>source-address</c> and authorized_keys <c>from=</c> against it.</summary>
+    public System.Net.IPEndPoint? RemoteEndPoint { get; set; }
+
+    /// <summary>Server: the public key (or certificate) the client proved it holds when "publickey" authentication
+    /// succeeded; null for other methods.</summary>
+    public SshPublicKey? AuthenticatedPublicKey { get; private set; }
+
     /// <summary>The authentication method that succeeded ("publickey", "password", ...).</summary>
     public string? AuthenticationMethod { get; private set; }
 
@@ -151,6 +159,7 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
             string user = await auth.RunAsync(grace.Token).ConfigureAwait(false);
             Username = user;
             AuthenticationMethod = auth.SucceededMethod;
+            AuthenticatedPublicKey = auth.SucceededKey;
             return user;
         }
         catch (OperationCanceledException) when (grace.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

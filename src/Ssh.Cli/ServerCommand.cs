@@ -55,6 +55,7 @@ internal static class ServerCommand
         var serverOptions = new SshServerOptions { Endpoint = options.Endpoint, Settings = options.Settings };
         if (options.MaxStartups is { } maxStartups) serverOptions.MaxUnauthenticatedConnections = maxStartups;
         serverOptions.HostKeys.AddRange(options.HostKeys);
+        serverOptions.HostKeys.AddRange(options.HostCertificates);
         var logger = new Logger(options.LogLevel);
         await using var server = new SshServer(serverOptions, () =>
         {
@@ -77,6 +78,12 @@ internal static class ServerCommand
         Console.Out.WriteLine($"Listening on {server.LocalEndPoint}");
         foreach (SshPrivateKey key in options.HostKeys)
             Console.Out.WriteLine($"Host key: {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}");
+        foreach (SshPrivateKey key in options.HostCertificates)
+        {
+            var certificate = (SshCertificate)key.PublicKey;
+            Console.Out.WriteLine($"Host certificate: {certificate.KeyType} {certificate.GetFingerprint()} ID \"{certificate.KeyId}\" " +
+                $"signed by {certificate.SignatureKey.KeyType} {certificate.SignatureKey.GetFingerprint()}");
+        }
         Console.Out.Flush();
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -132,6 +139,9 @@ internal sealed class ServerOptions
 
     public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 2222);
     public List<SshPrivateKey> HostKeys { get; } = [];
+
+    /// <summary>Host keys presented with their certificates (--host-certificate, sshd's HostCertificate).</summary>
+    public List<SshPrivateKey> HostCertificates { get; } = [];
     public ServerAccounts Accounts { get; } = new();
     public Ssh.Transport.TransportSettings Settings { get; } = new();
     public string LogLevel { get; private set; } = "info";
@@ -159,6 +169,7 @@ internal sealed class ServerOptions
         bool passwordOnCommandLine = false;
         string? waitingForPassword = null; // a --user NAME whose password comes from --password-env/--password-file
         var keyOnly = new List<string>();
+        var hostCertificateFiles = new List<string>();
         void SetPassword(string option, string password)
         {
             if (waitingForPassword is null) throw new ArgumentException($"{option} gives the password of the --user NAME before it; put it after one.");
@@ -218,7 +229,19 @@ internal sealed class ServerOptions
                         break;
                     }
                 case "--authorized-keys":
-                    o.Accounts.AddAuthorizedKeys(Next());
+                    o.Warnings.AddRange(o.Accounts.AddAuthorizedKeysFile(Next()).Select(w => "skipped " + w));
+                    break;
+                case "--trusted-user-ca-keys":
+                    o.Warnings.AddRange(o.Accounts.AddTrustedUserCaKeys(Next()).Select(w => "skipped " + w));
+                    break;
+                case "--revoked-keys":
+                    o.Warnings.AddRange(o.Accounts.AddRevokedKeys(Next()).Select(w => "skipped " + w));
+                    break;
+                case "--permit-user-environment":
+                    o.Accounts.PermitUserEnvironment = true;
+                    break;
+                case "--host-certificate":
+                    hostCertificateFiles.Add(Next());
                     break;
                 case "-o":
                     o.Settings.ApplyOption(Next());
@@ -249,7 +272,7 @@ internal sealed class ServerOptions
         }
         o.Accounts.PermitEmptyPasswords = permitEmpty;
         if (keyOnly.Count > 0 && !o.Accounts.HasKeys)
-            throw new ArgumentException($"--user {keyOnly[0]} has no password and no --authorized-keys: nobody could log in as {keyOnly[0]}. Add --password-env VAR, --password-file FILE or --authorized-keys FILE.");
+            throw new ArgumentException($"--user {keyOnly[0]} has no password and no --authorized-keys or --trusted-user-ca-keys: nobody could log in as {keyOnly[0]}. Add --password-env VAR, --password-file FILE, --authorized-keys FILE or --trusted-user-ca-keys FILE.");
         if (passwordOnCommandLine && !IPAddress.IsLoopback(o.Endpoint.Address))
             o.Warnings.Add("warning: --user NAME:PASSWORD shows the password to every local user (ps); on a non-loopback address prefer --user NAME --password-env VAR or --password-file FILE.");
         if (!usersGiven)
@@ -260,7 +283,20 @@ internal sealed class ServerOptions
             o.Accounts.AddUser(DefaultUser, DefaultPassword);
         }
         if (o.HostKeys.Count == 0) o.HostKeys.Add(LoadOrCreateDefaultHostKey());
+        foreach (string file in hostCertificateFiles) o.HostCertificates.Add(CertifyHostKey(o.HostKeys, file));
         return o;
+    }
+
+    /// <summary>sshd's HostCertificate: the host key the certificate certifies, presented with it.</summary>
+    private static SshPrivateKey CertifyHostKey(List<SshPrivateKey> hostKeys, string path)
+    {
+        if (PublicKeyFile.Load(path).Key is not SshCertificate certificate)
+            throw new FormatException($"--host-certificate {path}: the file holds a plain key, not a certificate.");
+        if (certificate.CertificateType != SshCertificateType.Host)
+            throw new FormatException($"--host-certificate {path}: a user certificate; sign the host key with ssh-keygen -s CA -h.");
+        SshPrivateKey key = hostKeys.FirstOrDefault(k => k.PublicKey.Equals(certificate.Key))
+            ?? throw new ArgumentException($"--host-certificate {path}: certifies {certificate.Key.KeyType} {certificate.Key.GetFingerprint()}, which is not one of the host keys.");
+        return key.WithCertificate(certificate);
     }
 
     private const UnixFileMode GroupOrOthers =

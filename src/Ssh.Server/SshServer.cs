@@ -162,7 +162,7 @@ public sealed class SshServer : IAsyncDisposable
                 // It ended on its own meanwhile.
             }
         }
-        var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
+        var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer, RemoteEndPoint = remote };
         foreach (var key in _options.HostKeys) transport.AddServerKey(key);
         transport.AuthenticationFailed += (user, method) =>
             Log?.Invoke($"Failed {method} for {user} from {remote?.Address.ToString() ?? "?"} port {remote?.Port ?? 0} ssh2");

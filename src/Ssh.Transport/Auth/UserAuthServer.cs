@@ -46,6 +46,11 @@ internal sealed class UserAuthServer
     /// <summary>The method that succeeded last (for logs).</summary>
     public string? SucceededMethod { get; private set; }
 
+    /// <summary>The key (or certificate) whose signed request succeeded; null for other methods.</summary>
+    public SshPublicKey? SucceededKey { get; private set; }
+
+    private SshPublicKey? _verifiedKey;
+
     /// <summary>Runs authentication to success; returns the user name.</summary>
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
@@ -75,6 +80,7 @@ internal sealed class UserAuthServer
             if (result == AuthenticationResult.Successful)
             {
                 SucceededMethod = MethodForLog(request.Method);
+                SucceededKey = SucceededMethod == "publickey" ? _verifiedKey : null;
                 _session.MarkAuthenticated();
                 await _session.SendAsync(new EmptyMessage(MessageNumber.UserauthSuccess), cancellationToken).ConfigureAwait(false);
                 return request.User;
@@ -190,6 +196,7 @@ internal sealed class UserAuthServer
         // plain algorithm behind it, PROTOCOL.certkeys).
         if (SshPublicKey.SignatureAlgorithmOf(signature) != SshCertificate.PlainAlgorithm(algorithm) || !key.Verify(signedData, signature))
             return AuthenticationResult.Failed;
+        _verifiedKey = key;
         return await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
     }
 
