@@ -16,7 +16,11 @@ public sealed class ClientAlgorithmTests
     private static readonly string[] Macs =
         ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512"];
 
-    private static readonly string[] Kex = ["curve25519-sha256", "curve25519-sha256@libssh.org"];
+    /// <summary>Every key exchange Debian 12's sshd (OpenSSH 9.2) has that we implement.</summary>
+    private static readonly string[] Kex = ["sntrup761x25519-sha512@openssh.com", "curve25519-sha256", "curve25519-sha256@libssh.org"];
+
+    /// <summary>The post-quantum methods only OpenSSH 9.9+ has, against the OpenSSH 10 that ./test.sh builds.</summary>
+    private static readonly string[] OpenSsh10Kex = ["mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com"];
 
     [TestCaseSource(nameof(Ciphers)), CancelAfter(TimeoutMs)]
     public Task Cipher(string cipher, CancellationToken cancellationToken) =>
@@ -29,6 +33,14 @@ public sealed class ClientAlgorithmTests
     [TestCaseSource(nameof(Kex)), CancelAfter(TimeoutMs)]
     public Task KeyExchange(string kex, CancellationToken cancellationToken) =>
         RunWithAsync([$"KexAlgorithms {kex}"], a => Assert.That(a.Kex, Is.EqualTo(kex)), cancellationToken);
+
+    [TestCaseSource(nameof(OpenSsh10Kex)), CancelAfter(TimeoutMs)]
+    public Task KeyExchange_OpenSsh10(string kex, CancellationToken cancellationToken) =>
+        RunWithAsync([$"KexAlgorithms {kex}"], a => Assert.That(a.Kex, Is.EqualTo(kex)), cancellationToken, sshd: OpenSsh10.Sshd);
+
+    [Test, CancelAfter(TimeoutMs)]
+    public Task OpenSsh10_ByDefault_NegotiatesMlKem(CancellationToken cancellationToken) =>
+        RunWithAsync([], a => Assert.That(a.Kex, Is.EqualTo("mlkem768x25519-sha256")), cancellationToken, sshd: OpenSsh10.Sshd);
 
     [Test, CancelAfter(TimeoutMs)]
     public Task HostKeyEd25519(CancellationToken cancellationToken) =>
@@ -43,9 +55,9 @@ public sealed class ClientAlgorithmTests
             autoAddHostKey: true);
 
     private static async Task RunWithAsync(string[] serverConfig, Action<Ssh.Transport.KeyExchange.NegotiatedAlgorithms> check, CancellationToken cancellationToken,
-        bool autoAddHostKey = false)
+        bool autoAddHostKey = false, string? sshd = null)
     {
-        await using ServerTarget target = await ServerTarget.StartAsync(serverConfig, cancellationToken: cancellationToken);
+        await using ServerTarget target = await ServerTarget.StartAsync(serverConfig, cancellationToken: cancellationToken, sshd: sshd);
         try
         {
             // The fixture pins its ed25519 host key; another host key type is accepted on first sight instead.

@@ -66,9 +66,10 @@ public static class PeerClients
         return args;
     }
 
+    /// <param name="ssh">The ssh to run: Debian's by default, <see cref="OpenSsh10.Ssh"/> for the post-quantum peer.</param>
     public static Task<ProcessResult> SshAsync(SshcsServerProcess server, Auth auth, string command, IEnumerable<string>? extraOptions = null,
-        byte[]? stdin = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        ProcessRunner.RunAsync(PeerBinaries.Ssh, SshArguments(server, auth, command, extraOptions), stdin, timeout,
+        byte[]? stdin = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default, string? ssh = null) =>
+        ProcessRunner.RunAsync(ssh ?? PeerBinaries.Ssh, SshArguments(server, auth, command, extraOptions), stdin, timeout,
             OpenSshEnvironment(server, auth), cancellationToken: cancellationToken);
 
     /// <summary><c>scp -O</c> (the legacy scp protocol over exec) from <paramref name="source"/> to

@@ -1,10 +1,13 @@
 namespace Ssh.Transport.Algorithms.Kex;
 
-/// <summary>Key exchange methods in preference order.</summary>
+/// <summary>Key exchange methods in preference order (OpenSSH 10's): post-quantum hybrids first.</summary>
 internal static class KexRegistry
 {
     public static IReadOnlyList<KexInfo> All { get; } =
     [
+        new(MlKem768X25519KeyExchange.Name, true, () => new MlKem768X25519KeyExchange()),
+        new(Sntrup761X25519KeyExchange.Name, true, () => new Sntrup761X25519KeyExchange()),
+        new(Sntrup761X25519KeyExchange.OpenSshName, true, () => new Sntrup761X25519KeyExchange()),
         new(Curve25519KeyExchange.Name, true, () => new Curve25519KeyExchange()),
         new(Curve25519KeyExchange.LibSshName, true, () => new Curve25519KeyExchange()),
     ];
