@@ -17,7 +17,14 @@ public sealed class ClientAlgorithmTests
         ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512"];
 
     /// <summary>Every key exchange Debian 12's sshd (OpenSSH 9.2) has that we implement.</summary>
-    private static readonly string[] Kex = ["sntrup761x25519-sha512@openssh.com", "curve25519-sha256", "curve25519-sha256@libssh.org"];
+    private static readonly string[] Kex =
+    [
+        "sntrup761x25519-sha512@openssh.com", "curve25519-sha256", "curve25519-sha256@libssh.org",
+        "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
+        "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",
+        "diffie-hellman-group14-sha256", "diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1",
+        "diffie-hellman-group1-sha1",
+    ];
 
     /// <summary>The post-quantum methods only OpenSSH 9.9+ has, against the OpenSSH 10 that ./test.sh builds.</summary>
     private static readonly string[] OpenSsh10Kex = ["mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com"];
@@ -32,7 +39,8 @@ public sealed class ClientAlgorithmTests
 
     [TestCaseSource(nameof(Kex)), CancelAfter(TimeoutMs)]
     public Task KeyExchange(string kex, CancellationToken cancellationToken) =>
-        RunWithAsync([$"KexAlgorithms {kex}"], a => Assert.That(a.Kex, Is.EqualTo(kex)), cancellationToken);
+        RunWithAsync([$"KexAlgorithms {kex}"], a => Assert.That(a.Kex, Is.EqualTo(kex)), cancellationToken,
+            clientSettings: new TransportSettings { KexAlgorithms = [kex] });
 
     [TestCaseSource(nameof(OpenSsh10Kex)), CancelAfter(TimeoutMs)]
     public Task KeyExchange_OpenSsh10(string kex, CancellationToken cancellationToken) =>
@@ -55,7 +63,7 @@ public sealed class ClientAlgorithmTests
             autoAddHostKey: true);
 
     private static async Task RunWithAsync(string[] serverConfig, Action<Ssh.Transport.KeyExchange.NegotiatedAlgorithms> check, CancellationToken cancellationToken,
-        bool autoAddHostKey = false, string? sshd = null)
+        bool autoAddHostKey = false, string? sshd = null, TransportSettings? clientSettings = null)
     {
         await using ServerTarget target = await ServerTarget.StartAsync(serverConfig, cancellationToken: cancellationToken, sshd: sshd);
         try
@@ -63,7 +71,7 @@ public sealed class ClientAlgorithmTests
             // The fixture pins its ed25519 host key; another host key type is accepted on first sight instead.
             await using var client = autoAddHostKey
                 ? await ConnectTrustingAnyHostKeyAsync(target, cancellationToken)
-                : await ClientTestSupport.ConnectAsync(target, cancellationToken: cancellationToken);
+                : await ClientTestSupport.ConnectAsync(target, clientSettings, cancellationToken: cancellationToken);
             check(client.GetTransport()!.Algorithms!);
             var result = await ClientTestSupport.ExecAsync(client, "echo hello; echo oops >&2; exit 3", cancellationToken: cancellationToken);
             Assert.That(result.StdoutText, Is.EqualTo("hello\n"));

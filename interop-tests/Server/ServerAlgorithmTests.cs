@@ -15,10 +15,17 @@ public sealed class ServerAlgorithmTests : SharedSshcsServerFixture
 {
     private const int TimeoutMs = 60_000;
 
-    /// <summary>Every key exchange OpenSSH 9.2 offers that we implement.</summary>
+    /// <summary>Every algorithm we implement is offered, the legacy ones included.</summary>
+    protected override IEnumerable<string> ServerArguments => ["-o", "KexAlgorithms=" + string.Join(',', [.. OpenSsh10Kex, .. Debian12Kex])];
+
+    /// <summary>Every key exchange OpenSSH 9.2 has that we implement.</summary>
     public static readonly string[] Debian12Kex =
     [
         "sntrup761x25519-sha512@openssh.com", "curve25519-sha256", "curve25519-sha256@libssh.org",
+        "ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
+        "diffie-hellman-group-exchange-sha256", "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",
+        "diffie-hellman-group14-sha256", "diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1",
+        "diffie-hellman-group1-sha1",
     ];
 
     /// <summary>The post-quantum methods only OpenSSH 9.9+ has.</summary>

@@ -14,6 +14,11 @@ public sealed class TransportSettings
     public IReadOnlyList<string> Ciphers { get; set; } = CipherRegistry.DefaultNames;
     public IReadOnlyList<string> Macs { get; set; } = MacRegistry.DefaultNames;
 
+    /// <summary>Server: the moduli file (OpenSSH's <c>moduli(5)</c> format) whose safe primes are offered in
+    /// Diffie-Hellman group exchange (RFC 4419); when it is missing or has no group that fits a request, the built-in
+    /// RFC 3526 groups of 2048 to 8192 bits are used. Default <c>/etc/ssh/moduli</c>.</summary>
+    public string? ModuliFile { get; set; } = "/etc/ssh/moduli";
+
     /// <summary>Start a new key exchange after this many bytes in either direction (default 1 GiB; RFC 4344 §3.2).</summary>
     public long RekeyBytesLimit { get; set; } = 1L << 30;
 

@@ -151,7 +151,7 @@ internal sealed class KeyExchanger : IDisposable
         KexInfo kexInfo = KexRegistry.Find(_negotiated.Kex)
             ?? throw new SshProtocolException(DisconnectReason.KeyExchangeFailed, $"Negotiated unknown key exchange '{_negotiated.Kex}'.");
         _method?.Dispose();
-        _method = kexInfo.Create();
+        _method = kexInfo.Create(_session.Settings);
         await RunAsync(_method.Start(CreateContext(peerInitPayload))).ConfigureAwait(false);
     }
 

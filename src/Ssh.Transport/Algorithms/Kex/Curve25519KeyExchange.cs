@@ -21,9 +21,7 @@ internal sealed class Curve25519KeyExchange : EcdhKeyExchange
 
     protected override string Specification => "RFC 8731 §3";
 
-    protected override int ClientPublicLength => X25519Ephemeral.Size;
-
-    protected override int ServerPublicLength => X25519Ephemeral.Size;
+    protected override void CheckPeerPublic(ReadOnlySpan<byte> value, bool fromClient) => CheckLength(value, X25519Ephemeral.Size, fromClient);
 
     protected override byte[] CreateClientPublic() => _key.PublicValue();
 

@@ -40,9 +40,8 @@ internal abstract class HybridKemKeyExchange : EcdhKeyExchange
     /// <summary>Forgets the KEM private key.</summary>
     protected abstract void KemForget();
 
-    protected sealed override int ClientPublicLength => KemPublicKeyLength + X25519Ephemeral.Size;
-
-    protected sealed override int ServerPublicLength => KemCiphertextLength + X25519Ephemeral.Size;
+    protected sealed override void CheckPeerPublic(ReadOnlySpan<byte> value, bool fromClient) =>
+        CheckLength(value, (fromClient ? KemPublicKeyLength : KemCiphertextLength) + X25519Ephemeral.Size, fromClient);
 
     protected sealed override byte[] CreateClientPublic()
     {
