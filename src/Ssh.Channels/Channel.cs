@@ -261,7 +261,7 @@ public sealed class Channel : IDisposable, IAsyncDisposable
     private ValueTask<int> ReadFromAsync(ChannelBuffer source, int waiter, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         _spill.Reclaim(waiter);
-        return _inbound.ReadAsync(source, buffer, _timeout, waiting => _spill.SetWaiting(waiter, waiting), cancellationToken);
+        return _inbound.ReadAsync(source, buffer, _timeout, _spill, waiter, cancellationToken);
     }
 
     /// <summary>paramiko's recv: up to <paramref name="count"/> bytes; empty at end of stream.</summary>

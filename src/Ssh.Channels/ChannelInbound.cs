@@ -97,9 +97,9 @@ internal sealed class ChannelInbound : IDisposable
     public static bool IsReady(ChannelBuffer source) => source.Count > 0 || source.IsAtEnd;
 
     /// <summary>Reads what is there, or waits (up to <paramref name="timeout"/>) for something; 0 at end of stream.
-    /// <paramref name="onWait"/> is told when the wait starts and ends (the deadlock relief watches it).</summary>
+    /// While it waits, <paramref name="spill"/> knows <paramref name="waiter"/> is waiting (the deadlock relief).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReadAsync(ChannelBuffer source, Memory<byte> buffer, TimeSpan? timeout, Action<bool> onWait,
+    public async ValueTask<int> ReadAsync(ChannelBuffer source, Memory<byte> buffer, TimeSpan? timeout, UnreadOutputSpill spill, int waiter,
         CancellationToken cancellationToken)
     {
         if (buffer.IsEmpty || _readShutdown) return 0;
@@ -107,7 +107,7 @@ internal sealed class ChannelInbound : IDisposable
         if (n < 0)
         {
             CancellationTokenSource? timeoutSource = null;
-            onWait(true);
+            spill.SetWaiting(waiter, true);
             try
             {
                 CancellationToken token = cancellationToken;
@@ -126,7 +126,7 @@ internal sealed class ChannelInbound : IDisposable
             }
             finally
             {
-                onWait(false);
+                spill.SetWaiting(waiter, false);
                 timeoutSource?.Dispose();
             }
         }

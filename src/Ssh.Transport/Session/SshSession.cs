@@ -1,32 +1,32 @@
 using System.IO.Pipelines;
-using System.Threading.Channels;
+using Ssh.Transport.Algorithms.Ciphers;
 using Ssh.Transport.KeyExchange;
 using Ssh.Transport.Keys;
+using Ssh.Transport.Messages;
 using Ssh.Transport.Packets;
 
 namespace Ssh.Transport.Session;
 
 /// <summary>
-/// One SSH transport connection (RFC 4253), either side: the version exchange, one read loop that dispatches
-/// every packet, the serialised write path, and the key exchanges. Above it sit user authentication (which reads
-/// its messages from <see cref="ReceiveServiceMessageAsync"/>) and the connection protocol (an
-/// <see cref="IConnectionHandler"/>, reachable only after authentication).
+/// One SSH transport connection (RFC 4253), either side: the version exchange, the one read loop (its messages
+/// routed by <see cref="MessageRouter"/>), the write path (<see cref="SessionWriter"/>), the key exchanges
+/// (<see cref="KeyExchanger"/>) and the session's end. Above it sit user authentication, which reads its messages
+/// from <see cref="ReceiveServiceMessageAsync"/>, and the connection protocol, an <see cref="IConnectionHandler"/>
+/// reachable only after authentication.
 /// </summary>
-internal sealed partial class SshSession : IMessageTransport, IAsyncDisposable
+internal sealed class SshSession : IMessageTransport, IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly PacketReader _reader;
-    private readonly PacketWriter _writer;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SessionWriter _writer;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Channel<byte[]> _serviceMessages = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+    private readonly ServiceMessageQueue _serviceMessages = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Queue<byte[]> _heldDuringKex = new();
     private readonly KeyExchanger _kex;
+    private readonly MessageRouter _router;
     private Task? _readLoop;
     private Exception? _closeReason;
-    private bool _outboundHeldForKex;
     private int _closing;
     private int _disposed;
 
@@ -38,13 +38,14 @@ internal sealed partial class SshSession : IMessageTransport, IAsyncDisposable
         // Zero-byte reads: wait for data before renting a read buffer, so an idle connection holds none.
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true, useZeroByteReads: true));
         _reader = new PacketReader(_input);
-        _writer = new PacketWriter(stream);
+        _writer = new SessionWriter(new PacketWriter(stream), ClosedError);
         _kex = new KeyExchanger(this);
+        _router = new MessageRouter(this, _kex, _serviceMessages);
     }
 
     public SessionRole Role { get; }
     public TransportSettings Settings { get; }
-    public string LocalVersion { get; private set; } = VersionExchange.OurVersion;
+    public string LocalVersion { get; } = VersionExchange.OurVersion;
     public string RemoteVersion { get; private set; } = "";
 
     /// <summary>H of the first key exchange (RFC 4253 §7.2); null until it completes.</summary>
@@ -53,7 +54,8 @@ internal sealed partial class SshSession : IMessageTransport, IAsyncDisposable
     /// <summary>Client: the server's host key, once verified. Server: null.</summary>
     public SshPublicKey? RemoteHostKey { get; internal set; }
 
-    /// <summary>Client: decides whether to trust the server's host key; throws to refuse it.</summary>
+    /// <summary>Client: decides whether to trust the server's host key; throws to refuse it. It runs during the
+    /// first key exchange, when nothing else can be on the connection yet.</summary>
     public Func<SshPublicKey, CancellationToken, ValueTask>? HostKeyVerifier { get; set; }
 
     /// <summary>Server: the host keys to offer.</summary>
@@ -87,7 +89,7 @@ internal sealed partial class SshSession : IMessageTransport, IAsyncDisposable
     public long LastReceivedTimestamp { get; private set; } = Environment.TickCount64;
 
     internal PacketReader Reader => _reader;
-    internal PacketWriter Writer => _writer;
+    internal PacketWriter Writer => _writer.Packets;
     public CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Exchanges versions, starts the read loop and completes the first key exchange.</summary>
@@ -128,21 +130,165 @@ internal sealed partial class SshSession : IMessageTransport, IAsyncDisposable
         }
     }
 
+    /// <summary>The one reader of the connection: each packet is routed, then the rekey limits are checked.</summary>
+    private async Task ReadLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                ReadOnlyMemory<byte> payload = await _reader.ReadPacketAsync(_lifetime.Token).ConfigureAwait(false);
+                LastReceivedTimestamp = Environment.TickCount64;
+                await _router.RouteAsync(payload, _reader.SequenceNumber - 1, _lifetime.Token).ConfigureAwait(false);
+                if (_kex.IsRekeyDue()) await _kex.StartAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        {
+            await FailAsync(null).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await FailAsync(e).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Marks the user as authenticated. The server calls this just before sending USERAUTH_SUCCESS;
     /// the client's read loop does it on receiving it.</summary>
     internal void MarkAuthenticated() => IsAuthenticated = true;
 
     /// <summary>The next transport-service message (SERVICE_REQUEST/ACCEPT and userauth, 50–79) while
     /// authentication runs.</summary>
-    public async ValueTask<byte[]> ReceiveServiceMessageAsync(CancellationToken cancellationToken)
+    public ValueTask<byte[]> ReceiveServiceMessageAsync(CancellationToken cancellationToken) =>
+        _serviceMessages.DequeueAsync(() => Wrap(_closeReason ?? new SshConnectionException("The connection is closed.")), cancellationToken);
+
+    // ---- Sending ----
+
+    /// <summary>Sends a message. During a key exchange, anything but key-exchange messages is held and sent in
+    /// order once NEWKEYS is out (RFC 4253 §7.1), so callers never wait on the exchange itself.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask SendAsync<T>(T message, CancellationToken cancellationToken = default) where T : IMessage
     {
+        if (ClosedError() is { } closed) throw closed;
         try
         {
-            return await _serviceMessages.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await _writer.WriteAsync(message, cancellationToken, _lifetime.Token).ConfigureAwait(false);
         }
-        catch (ChannelClosedException)
+        catch (Exception e) when (e is not OperationCanceledException and not SshException)
         {
-            throw Wrap(_closeReason ?? new SshConnectionException("The connection is closed."));
+            var error = new SshConnectionException("Writing to the connection failed: " + e.Message, e);
+            _ = FailAsync(error);
+            throw error;
         }
+        if (!_writer.HoldingForKex && _kex.IsRekeyDue()) _ = _kex.StartAsync();
+    }
+
+    /// <summary>Sends our KEXINIT and holds other outbound messages until our NEWKEYS.</summary>
+    internal ValueTask SendKexInitAsync(byte[] payload) => _writer.WriteKexInitAsync(payload, _lifetime.Token);
+
+    /// <summary>Sends NEWKEYS and switches outbound keys; see <see cref="SessionWriter.WriteNewKeysAsync"/>.</summary>
+    internal ValueTask SendNewKeysAsync(IPacketCipher outbound, bool resetSequenceNumber, IMessage? firstMessage) =>
+        _writer.WriteNewKeysAsync(outbound, resetSequenceNumber, firstMessage, _lifetime.Token);
+
+    /// <summary>Starts a key exchange now (paramiko's renegotiate_keys); completes when it has finished.</summary>
+    public async Task RekeyAsync(CancellationToken cancellationToken = default)
+    {
+        if (ClosedError() is { } closed) throw closed;
+        Task done = await _kex.StartAsync().ConfigureAwait(false);
+        await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private Exception? ClosedError() =>
+        _closeReason is not null ? Wrap(_closeReason)
+        : _closing != 0 ? new SshConnectionException("The connection is closing.")
+        : null;
+
+    // ---- Ending ----
+
+    /// <summary>Sends DISCONNECT and closes the connection.</summary>
+    public async Task DisconnectAsync(DisconnectReason reason, string description)
+    {
+        if (Interlocked.CompareExchange(ref _closing, 1, 0) == 0)
+        {
+            await _writer.TryWriteDisconnectAsync(reason, description).ConfigureAwait(false);
+            Close(null);
+        }
+        try
+        {
+            await _closed.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The reason is in CloseReason.
+        }
+    }
+
+    /// <summary>Ends the session because of <paramref name="error"/> (a dead peer, say).</summary>
+    internal Task AbortAsync(Exception error) => FailAsync(error);
+
+    /// <summary>Ends the session after an error: tells the peer why (unless it told us), then closes.</summary>
+    internal async Task FailAsync(Exception? error)
+    {
+        if (Interlocked.CompareExchange(ref _closing, 1, 0) != 0) return;
+        if (error is SshProtocolException { SentByPeer: false } protocolError)
+            await _writer.TryWriteDisconnectAsync(protocolError.Reason, protocolError.Message).ConfigureAwait(false);
+        Close(error);
+    }
+
+    private void Close(Exception? error)
+    {
+        _closeReason = error is null ? new SshConnectionException("The connection was closed.") : Wrap(error);
+        _lifetime.Cancel();
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception)
+        {
+            // Closing a broken socket can throw; it is closed either way.
+        }
+        _serviceMessages.Complete(_closeReason);
+        _kex.OnClosed(_closeReason);
+        ConnectionHandler?.OnSessionClosed(error is null ? null : _closeReason);
+        if (error is null) _closed.TrySetResult();
+        else _closed.TrySetException(_closeReason);
+    }
+
+    internal static Exception Wrap(Exception e) => e switch
+    {
+        SshException => e,
+        IOException or System.Net.Sockets.SocketException or ObjectDisposedException =>
+            new SshConnectionException("The connection was lost: " + e.Message, e),
+        OperationCanceledException => new SshConnectionException("The connection was closed.", e),
+        _ => new SshException("The connection failed: " + e.Message, e),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        // Idempotent: SshClient closes on a failed connect and again when disposed, and the packet buffers must go
+        // back to the shared pool exactly once or two later connections end up sharing one.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_closing == 0)
+            await DisconnectAsync(DisconnectReason.ByApplication, "Closed by application.").ConfigureAwait(false);
+        bool readLoopDone = _readLoop is null;
+        if (_readLoop is not null)
+        {
+            try
+            {
+                await _readLoop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                readLoopDone = true;
+            }
+            catch (TimeoutException)
+            {
+                // Still running: its buffer is not ours to give back.
+            }
+            catch (Exception)
+            {
+                readLoopDone = true; // Already reported through CloseReason.
+            }
+        }
+        if (readLoopDone) _reader.Dispose();
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        _kex.Dispose();
     }
 }
