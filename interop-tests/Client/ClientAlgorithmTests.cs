@@ -10,11 +10,17 @@ public sealed class ClientAlgorithmTests
 {
     private const int TimeoutMs = 60_000;
 
-    private static readonly string[] Ciphers =
-        ["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes256-ctr"];
+    internal static readonly string[] Ciphers =
+    [
+        "chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr",
+        "aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc",
+    ];
 
-    private static readonly string[] Macs =
-        ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512"];
+    internal static readonly string[] Macs =
+    [
+        "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512",
+        "hmac-sha1-etm@openssh.com", "hmac-sha1",
+    ];
 
     /// <summary>Every key exchange Debian 12's sshd (OpenSSH 9.2) has that we implement.</summary>
     private static readonly string[] Kex =
@@ -31,11 +37,19 @@ public sealed class ClientAlgorithmTests
 
     [TestCaseSource(nameof(Ciphers)), CancelAfter(TimeoutMs)]
     public Task Cipher(string cipher, CancellationToken cancellationToken) =>
-        RunWithAsync([$"Ciphers {cipher}"], a => Assert.That(a.CipherClientToServer, Is.EqualTo(cipher)), cancellationToken);
+        RunWithAsync([$"Ciphers {cipher}"], a => Assert.That(a.CipherClientToServer, Is.EqualTo(cipher)), cancellationToken,
+            clientSettings: new TransportSettings { Ciphers = [cipher] });
+
+    /// <summary>CBC with an encrypt-then-MAC, which OpenSSH allows too.</summary>
+    [TestCase("aes256-cbc", "hmac-sha2-256-etm@openssh.com"), TestCase("3des-cbc", "hmac-sha1"), CancelAfter(TimeoutMs)]
+    public Task CbcWithMac(string cipher, string mac, CancellationToken cancellationToken) =>
+        RunWithAsync([$"Ciphers {cipher}", $"MACs {mac}"], a => Assert.That((a.CipherServerToClient, a.MacServerToClient), Is.EqualTo((cipher, mac))),
+            cancellationToken, clientSettings: new TransportSettings { Ciphers = [cipher], Macs = [mac] });
 
     [TestCaseSource(nameof(Macs)), CancelAfter(TimeoutMs)]
     public Task Mac(string mac, CancellationToken cancellationToken) =>
-        RunWithAsync(["Ciphers aes128-ctr,aes256-ctr", $"MACs {mac}"], a => Assert.That(a.MacServerToClient, Is.EqualTo(mac)), cancellationToken);
+        RunWithAsync(["Ciphers aes128-ctr,aes256-ctr", $"MACs {mac}"], a => Assert.That(a.MacServerToClient, Is.EqualTo(mac)), cancellationToken,
+            clientSettings: new TransportSettings { Macs = [mac] });
 
     [TestCaseSource(nameof(Kex)), CancelAfter(TimeoutMs)]
     public Task KeyExchange(string kex, CancellationToken cancellationToken) =>
@@ -57,10 +71,11 @@ public sealed class ClientAlgorithmTests
     [TestCase("ecdsa-sha2-nistp256")]
     [TestCase("rsa-sha2-512")]
     [TestCase("rsa-sha2-256")]
+    [TestCase("ssh-rsa")]
     [CancelAfter(TimeoutMs)]
     public Task HostKey(string algorithm, CancellationToken cancellationToken) =>
         RunWithAsync([$"HostKeyAlgorithms {algorithm}"], a => Assert.That(a.HostKey, Is.EqualTo(algorithm)), cancellationToken,
-            autoAddHostKey: true);
+            autoAddHostKey: true, clientSettings: new TransportSettings { HostKeyAlgorithms = [algorithm] });
 
     private static async Task RunWithAsync(string[] serverConfig, Action<Ssh.Transport.KeyExchange.NegotiatedAlgorithms> check, CancellationToken cancellationToken,
         bool autoAddHostKey = false, string? sshd = null, TransportSettings? clientSettings = null)
@@ -70,7 +85,7 @@ public sealed class ClientAlgorithmTests
         {
             // The fixture pins its ed25519 host key; another host key type is accepted on first sight instead.
             await using var client = autoAddHostKey
-                ? await ConnectTrustingAnyHostKeyAsync(target, cancellationToken)
+                ? await ConnectTrustingAnyHostKeyAsync(target, clientSettings, cancellationToken)
                 : await ClientTestSupport.ConnectAsync(target, clientSettings, cancellationToken: cancellationToken);
             check(client.GetTransport()!.Algorithms!);
             var result = await ClientTestSupport.ExecAsync(client, "echo hello; echo oops >&2; exit 3", cancellationToken: cancellationToken);
@@ -85,9 +100,9 @@ public sealed class ClientAlgorithmTests
         }
     }
 
-    private static async Task<Ssh.Client.SshClient> ConnectTrustingAnyHostKeyAsync(ServerTarget target, CancellationToken cancellationToken)
+    private static async Task<Ssh.Client.SshClient> ConnectTrustingAnyHostKeyAsync(ServerTarget target, TransportSettings? settings, CancellationToken cancellationToken)
     {
-        var client = new Ssh.Client.SshClient();
+        var client = new Ssh.Client.SshClient { Settings = settings ?? new TransportSettings() };
         client.SetMissingHostKeyPolicy(new Ssh.Client.AutoAddPolicy());
         await client.ConnectAsync(target.Host, target.Port, target.UserName, keyFilename: [target.KeyPath], lookForKeys: false,
             cancellationToken: cancellationToken);

@@ -16,7 +16,12 @@ public sealed class ServerAlgorithmTests : SharedSshcsServerFixture
     private const int TimeoutMs = 60_000;
 
     /// <summary>Every algorithm we implement is offered, the legacy ones included.</summary>
-    protected override IEnumerable<string> ServerArguments => ["-o", "KexAlgorithms=" + string.Join(',', [.. OpenSsh10Kex, .. Debian12Kex])];
+    protected override IEnumerable<string> ServerArguments =>
+    [
+        "-o", "KexAlgorithms=" + string.Join(',', [.. OpenSsh10Kex, .. Debian12Kex]),
+        "-o", "Ciphers=" + string.Join(',', Client.ClientAlgorithmTests.Ciphers),
+        "-o", "MACs=" + string.Join(',', Client.ClientAlgorithmTests.Macs),
+    ];
 
     /// <summary>Every key exchange OpenSSH 9.2 has that we implement.</summary>
     public static readonly string[] Debian12Kex =
@@ -42,6 +47,14 @@ public sealed class ServerAlgorithmTests : SharedSshcsServerFixture
     public Task KeyExchange_OpenSsh10(string kex, CancellationToken cancellationToken) =>
         RunAsync(["-o", $"KexAlgorithms={kex}"], $"kex: algorithm: {kex}", OpenSsh10.Ssh, cancellationToken);
 
+    [TestCaseSource(typeof(Client.ClientAlgorithmTests), nameof(Client.ClientAlgorithmTests.Ciphers)), CancelAfter(TimeoutMs)]
+    public Task Cipher(string cipher, CancellationToken cancellationToken) =>
+        RunAsync(["-o", $"Ciphers={cipher}"], $"kex: server->client cipher: {cipher} ", PeerBinaries.Ssh, cancellationToken);
+
+    [TestCaseSource(typeof(Client.ClientAlgorithmTests), nameof(Client.ClientAlgorithmTests.Macs)), CancelAfter(TimeoutMs)]
+    public Task Mac(string mac, CancellationToken cancellationToken) =>
+        RunAsync(["-o", "Ciphers=aes128-ctr", "-o", $"MACs={mac}"], $"kex: server->client cipher: aes128-ctr MAC: {mac} ", PeerBinaries.Ssh, cancellationToken);
+
     [Test, CancelAfter(TimeoutMs)]
     public Task OpenSsh10_ByDefault_NegotiatesMlKem(CancellationToken cancellationToken) =>
         RunAsync([], "kex: algorithm: mlkem768x25519-sha256", OpenSsh10.Ssh, cancellationToken);
@@ -56,6 +69,7 @@ public sealed class ServerAlgorithmTests : SharedSshcsServerFixture
             cancellationToken: cancellationToken, ssh: ssh);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe);
         Assert.That(result.Stdout, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(data)) + "  -\n"), result.Describe);
-        Assert.That(result.Stderr, Does.Match(new Regex("debug1: " + Regex.Escape(negotiated) + @"(\r?\n|$)", RegexOptions.Multiline)), result.Describe);
+        Assert.That(result.Stderr, Does.Match(new Regex("debug1: " + Regex.Escape(negotiated) + (negotiated.EndsWith(' ') ? "" : @"(\r?\n|$)"), RegexOptions.Multiline)),
+            result.Describe);
     }
 }

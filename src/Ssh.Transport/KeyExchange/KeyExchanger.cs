@@ -273,7 +273,8 @@ internal sealed class KeyExchanger : IDisposable
 
     private static ExtInfoMessage BuildServerExtInfo()
     {
-        byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',', HostKeyRegistry.All.Select(a => a.Name)));
+        // The signature algorithms our user authentication accepts: SHA-1 ssh-rsa is not among them.
+        byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',', HostKeyRegistry.DefaultNames));
         return new ExtInfoMessage([new("server-sig-algs", algorithms)]);
     }
 

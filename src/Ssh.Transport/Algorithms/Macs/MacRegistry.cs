@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using static Ssh.Transport.AlgorithmProfile;
 
 namespace Ssh.Transport.Algorithms.Macs;
 
@@ -12,6 +13,8 @@ internal static class MacRegistry
         Hmac("hmac-sha2-512-etm@openssh.com", HashAlgorithmName.SHA512, 64, etm: true),
         Hmac("hmac-sha2-256", HashAlgorithmName.SHA256, 32, etm: false),
         Hmac("hmac-sha2-512", HashAlgorithmName.SHA512, 64, etm: false),
+        Hmac("hmac-sha1-etm@openssh.com", HashAlgorithmName.SHA1, 20, etm: true, Compatible),
+        Hmac("hmac-sha1", HashAlgorithmName.SHA1, 20, etm: false, Compatible),
     ];
 
     public static IReadOnlyList<string> DefaultNames { get; } = All.Where(m => m.IsDefault).Select(m => m.Name).ToArray();
@@ -26,9 +29,9 @@ internal static class MacRegistry
         return null;
     }
 
-    // RFC 6668 §2: the key length is the digest length.
-    private static MacInfo Hmac(string name, HashAlgorithmName hash, int size, bool etm) =>
-        new(name, size, size, etm, IsDefault: true, key =>
+    // RFC 6668 §2 and RFC 4253 §6.4: the key length is the digest length.
+    private static MacInfo Hmac(string name, HashAlgorithmName hash, int size, bool etm, AlgorithmProfile profile = Modern) =>
+        new(name, size, size, etm, profile, key =>
         {
             CheckKey(name, key, size);
             return new HmacMac(hash, key, etm);
