@@ -146,7 +146,8 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
         try
         {
             await session.StartAsync(grace.Token).ConfigureAwait(false);
-            var auth = new UserAuthServer(session, authenticator, options.MaxAuthTries);
+            var auth = new UserAuthServer(session, authenticator, options.MaxAuthTries, options.FailedAuthenticationDelay,
+                (user, method) => AuthenticationFailed?.Invoke(user, method));
             string user = await auth.RunAsync(grace.Token).ConfigureAwait(false);
             Username = user;
             AuthenticationMethod = auth.SucceededMethod;
@@ -165,6 +166,10 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Server side: raised for every refused authentication attempt with the user name the client gave and
+    /// the method ("password", "publickey", ...), both stripped of control characters; for logs and fail2ban.</summary>
+    public event Action<string, string>? AuthenticationFailed;
 
     // ---- Client authentication (RFC 4252, RFC 4256) ----
 

@@ -34,7 +34,12 @@ internal static class ExecCommand
             cancel.Cancel();
         };
 
-        await using var client = new SshClient { Settings = options.Settings };
+        await using var client = new SshClient
+        {
+            Settings = options.Settings,
+            KeepaliveInterval = options.ServerAliveInterval,
+            KeepaliveCountMax = options.ServerAliveCountMax,
+        };
         Channel channel;
         try
         {

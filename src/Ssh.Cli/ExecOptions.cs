@@ -16,6 +16,14 @@ internal sealed class ExecOptions
     public IMissingHostKeyPolicy Policy { get; private set; } = new RejectPolicy();
     public TransportSettings Settings { get; } = new();
     public TimeSpan ConnectTimeout { get; private set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>ssh's ServerAliveInterval (0: off) and ServerAliveCountMax: a peer that answers nothing for
+    /// interval × count ends the command with status 255.</summary>
+    public TimeSpan ServerAliveInterval { get; private set; }
+    public int ServerAliveCountMax { get; private set; } = 3;
+    private bool _connectTimeoutGiven;
+    private bool _serverAliveIntervalGiven;
+    private bool _serverAliveCountMaxGiven;
     public string Command { get; private set; } = "";
 
     /// <summary>The ssh_config file (-F); ~/.ssh/config when not given.</summary>
@@ -66,10 +74,12 @@ internal sealed class ExecOptions
                     };
                     break;
                 case "--connect-timeout":
-                    o.ConnectTimeout = TimeSpan.FromSeconds(double.Parse(Next(a), System.Globalization.CultureInfo.InvariantCulture));
+                    o.SetConnectionOption("ConnectTimeout", Next(a));
                     break;
                 case "-o":
-                    o.Settings.ApplyOption(Next(a));
+                    string option = Next(a);
+                    int eq = option.IndexOf('=');
+                    if (eq <= 0 || !o.SetConnectionOption(option[..eq].Trim(), option[(eq + 1)..].Trim())) o.Settings.ApplyOption(option);
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{a}'.");
@@ -92,6 +102,36 @@ internal sealed class ExecOptions
         return o;
     }
 
+    /// <summary>The options about the connection's timing rather than its algorithms (ssh's ConnectTimeout,
+    /// ServerAliveInterval, ServerAliveCountMax, in seconds); false for any other name.</summary>
+    private bool SetConnectionOption(string name, string value)
+    {
+        switch (name.ToLowerInvariant())
+        {
+            case "connecttimeout":
+                ConnectTimeout = TimeSpan.FromSeconds(Seconds(name, value, allowZero: false));
+                _connectTimeoutGiven = true;
+                return true;
+            case "serveraliveinterval":
+                ServerAliveInterval = TimeSpan.FromSeconds(Seconds(name, value, allowZero: true));
+                _serverAliveIntervalGiven = true;
+                return true;
+            case "serveralivecountmax":
+                ServerAliveCountMax = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int count) && count > 0
+                    ? count : throw new ArgumentException($"{name} takes a positive whole number, not '{value}'.");
+                _serverAliveCountMaxGiven = true;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static double Seconds(string name, string value, bool allowZero) =>
+        double.TryParse(value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out double seconds)
+        && (seconds > 0 || (allowZero && seconds == 0)) && seconds < int.MaxValue
+            ? seconds
+            : throw new ArgumentException($"{name} takes a number of seconds{(allowZero ? " (0 for off)" : "")}, not '{value}'.");
+
     /// <summary>Like ssh: values from ssh_config apply where the command line gave none.</summary>
     private void ApplyConfig()
     {
@@ -101,6 +141,9 @@ internal sealed class ExecOptions
         User ??= entry.User;
         if (!_portGiven && entry.Port is { } port) Port = port;
         if (KeyFiles.Count == 0) KeyFiles.AddRange(entry.IdentityFiles.Where(File.Exists));
+        if (!_connectTimeoutGiven && entry["connecttimeout"] is { } timeout) SetConnectionOption("ConnectTimeout", timeout);
+        if (!_serverAliveIntervalGiven && entry["serveraliveinterval"] is { } interval) SetConnectionOption("ServerAliveInterval", interval);
+        if (!_serverAliveCountMaxGiven && entry["serveralivecountmax"] is { } countMax) SetConnectionOption("ServerAliveCountMax", countMax);
         if (!_knownHostsGiven && entry["userknownhostsfile"] is { } knownHosts && knownHosts != "/dev/null")
             KnownHostsFile = knownHosts.StartsWith("~/", StringComparison.Ordinal)
                 ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), knownHosts[2..])

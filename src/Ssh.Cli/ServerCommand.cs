@@ -23,6 +23,7 @@ internal static class ServerCommand
             return 2;
         }
 
+        foreach (string warning in options.Warnings) Console.Error.WriteLine($"sshcs server: {warning}");
         var serverOptions = new SshServerOptions { Endpoint = options.Endpoint, Settings = options.Settings };
         if (options.MaxStartups is { } maxStartups) serverOptions.MaxUnauthenticatedConnections = maxStartups;
         serverOptions.HostKeys.AddRange(options.HostKeys);
@@ -31,6 +32,7 @@ internal static class ServerCommand
         {
             var handler = new CommandServerInterface(options.Accounts) { Log = logger.Info };
             foreach (var (name, command) in options.Subsystems) handler.Subsystems[name] = command;
+            foreach (string pattern in options.AcceptEnv) handler.AcceptEnv.Add(pattern);
             return handler;
         });
         server.Log += logger.Info;
@@ -113,28 +115,78 @@ internal sealed class ServerOptions
     /// <summary>Hidden, for benchmarks: where SIGUSR1 writes the connection count and managed heap size.</summary>
     public string? StatsFile { get; private set; }
 
+    /// <summary>"env" names accepted besides LANG and LC_* (--accept-env).</summary>
+    public List<string> AcceptEnv { get; } = [];
+
+    /// <summary>Warnings to print before starting (a password on the command line of a public server).</summary>
+    public List<string> Warnings { get; } = [];
+
     public static ServerOptions Parse(string[] args)
     {
         var o = new ServerOptions();
         bool usersGiven = false;
+        bool permitEmpty = false;
+        bool passwordOnCommandLine = false;
+        string? waitingForPassword = null; // a --user NAME whose password comes from --password-env/--password-file
+        var keyOnly = new List<string>();
+        void SetPassword(string option, string password)
+        {
+            if (waitingForPassword is null) throw new ArgumentException($"{option} gives the password of the --user NAME before it; put it after one.");
+            o.Accounts.AddUser(waitingForPassword, password.TrimEnd('\r', '\n'));
+            keyOnly.Remove(waitingForPassword);
+            waitingForPassword = null;
+        }
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value.");
             switch (args[i])
             {
+                case "--password-env":
+                    {
+                        string name = Next();
+                        SetPassword("--password-env", Environment.GetEnvironmentVariable(name)
+                            ?? throw new ArgumentException($"--password-env {name}: the environment variable {name} is not set."));
+                        break;
+                    }
+                case "--password-file":
+                    {
+                        string file = Next();
+                        SetPassword("--password-file", File.ReadAllText(file));
+                        break;
+                    }
+                case "--permit-empty-passwords":
+                    permitEmpty = true;
+                    break;
+                case "--accept-env":
+                    o.AcceptEnv.Add(Next());
+                    break;
                 case "--listen":
                     o.Endpoint = IPEndPoint.TryParse(Next(), out IPEndPoint? ep) ? ep : throw new ArgumentException("--listen takes ADDRESS:PORT, e.g. 127.0.0.1:2222 or [::1]:0.");
                     break;
                 case "--host-key":
-                    o.HostKeys.Add(SshPrivateKey.FromFile(Next()));
+                    o.HostKeys.Add(LoadHostKey(Next()));
                     break;
                 case "--user":
-                    string spec = Next();
-                    int colon = spec.IndexOf(':');
-                    if (colon <= 0) throw new ArgumentException("--user takes NAME:PASSWORD.");
-                    o.Accounts.AddUser(spec[..colon], spec[(colon + 1)..]);
-                    usersGiven = true;
-                    break;
+                    {
+                        string spec = Next();
+                        int colon = spec.IndexOf(':');
+                        usersGiven = true;
+                        if (colon < 0)
+                        {
+                            if (spec.Length == 0) throw new ArgumentException("--user takes NAME, or NAME:PASSWORD.");
+                            o.Accounts.AddUser(spec);
+                            keyOnly.Add(spec);
+                            waitingForPassword = spec;
+                            break;
+                        }
+                        if (colon == 0) throw new ArgumentException("--user takes NAME, or NAME:PASSWORD: the name is empty.");
+                        string password = spec[(colon + 1)..];
+                        if (password.Length == 0 && !args.Contains("--permit-empty-passwords"))
+                            throw new ArgumentException($"--user {spec[..colon]}: has an empty password; anyone could log in. Give a password, or --permit-empty-passwords if that is really meant.");
+                        o.Accounts.AddUser(spec[..colon], password);
+                        passwordOnCommandLine = true;
+                        break;
+                    }
                 case "--authorized-keys":
                     o.Accounts.AddAuthorizedKeys(Next());
                     break;
@@ -161,6 +213,11 @@ internal sealed class ServerOptions
                     throw new ArgumentException($"Unknown option '{args[i]}'.");
             }
         }
+        o.Accounts.PermitEmptyPasswords = permitEmpty;
+        if (keyOnly.Count > 0 && !o.Accounts.HasKeys)
+            throw new ArgumentException($"--user {keyOnly[0]} has no password and no --authorized-keys: nobody could log in as {keyOnly[0]}. Add --password-env VAR, --password-file FILE or --authorized-keys FILE.");
+        if (passwordOnCommandLine && !IPAddress.IsLoopback(o.Endpoint.Address))
+            o.Warnings.Add("warning: --user NAME:PASSWORD shows the password to every local user (ps); on a non-loopback address prefer --user NAME --password-env VAR or --password-file FILE.");
         if (!usersGiven)
         {
             // The built-in credentials are public knowledge: never offer them beyond this machine.
@@ -172,7 +229,22 @@ internal sealed class ServerOptions
         return o;
     }
 
-    /// <summary>A host key kept under the user's state directory, so restarts keep the same fingerprint.</summary>
+    private const UnixFileMode GroupOrOthers =
+        UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>A private host key, refused (as sshd's StrictModes does) when group or others may read it.</summary>
+    private static SshPrivateKey LoadHostKey(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"The host key {path} does not exist.", path);
+        UnixFileMode mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOthers) != 0)
+            throw new UnauthorizedAccessException(
+                $"The host key {path} may be read by others (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}); a private key must be 0600: run chmod 600 {path}.");
+        return SshPrivateKey.FromFile(path);
+    }
+
+    /// <summary>A host key kept under the user's state directory (created 0700), so restarts keep the same fingerprint.</summary>
     private static SshPrivateKey LoadOrCreateDefaultHostKey()
     {
         string stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } x
@@ -180,8 +252,8 @@ internal sealed class ServerOptions
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
         string dir = Path.Combine(stateHome, "sshcs");
         string path = Path.Combine(dir, "ssh_host_ed25519_key");
-        if (File.Exists(path)) return SshPrivateKey.FromFile(path);
-        Directory.CreateDirectory(dir);
+        if (File.Exists(path)) return LoadHostKey(path);
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var key = Ed25519PrivateKey.Generate();
         key.Comment = "sshcs server host key";
         string temp = path + ".tmp";

@@ -18,6 +18,15 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <summary>Algorithm preferences and limits used by <see cref="Connect"/>.</summary>
     public TransportSettings Settings { get; set; } = new();
 
+    /// <summary>OpenSSH's ServerAliveInterval for connections this client makes: after each interval without traffic
+    /// from the server, a <c>keepalive@openssh.com</c> request; <see cref="KeepaliveCountMax"/> unanswered in a row
+    /// fail the connection with <see cref="SshConnectionException"/>, and every call waiting on it. Zero (the default,
+    /// as in OpenSSH): no keepalives. See <see cref="SshTransport.SetKeepalive"/>.</summary>
+    public TimeSpan KeepaliveInterval { get; set; }
+
+    /// <summary>OpenSSH's ServerAliveCountMax (3 by default).</summary>
+    public int KeepaliveCountMax { get; set; } = 3;
+
     /// <summary>The file <see cref="LoadHostKeys"/> read, where <see cref="AutoAddPolicy"/> saves new keys.</summary>
     public string? HostKeysFilename { get; private set; }
 
@@ -76,6 +85,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
                 CheckHostKey(hostKeyName, key);
                 return ValueTask.CompletedTask;
             }, token).ConfigureAwait(false);
+            if (KeepaliveInterval > TimeSpan.Zero) transport.SetKeepalive(KeepaliveInterval, KeepaliveCountMax);
             await AuthenticateAsync(transport, username, password, pkey, keyFilename, allowAgent, lookForKeys, passphrase, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)

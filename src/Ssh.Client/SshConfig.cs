@@ -1,3 +1,5 @@
+using Ssh.Transport;
+
 namespace Ssh.Client;
 
 /// <summary>
@@ -88,44 +90,14 @@ public sealed class SshConfig
         {
             if (pattern.StartsWith('!'))
             {
-                if (Glob(pattern[1..], host)) return false; // a negated match excludes the host outright
+                if (SshPattern.Matches(pattern.AsSpan(1), host, ignoreCase: true)) return false; // a negated match excludes the host outright
             }
-            else if (Glob(pattern, host))
+            else if (SshPattern.Matches(pattern, host, ignoreCase: true))
             {
                 matched = true;
             }
         }
         return matched;
-    }
-
-    /// <summary>ssh's wildcards: <c>*</c> any run, <c>?</c> one character; case-insensitive like host names.</summary>
-    internal static bool Glob(string pattern, string text)
-    {
-        int p = 0, t = 0, star = -1, mark = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length && (pattern[p] == '?' || char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(text[t])))
-            {
-                p++;
-                t++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
-            {
-                star = p++;
-                mark = t;
-            }
-            else if (star >= 0)
-            {
-                p = star + 1;
-                t = ++mark;
-            }
-            else
-            {
-                return false;
-            }
-        }
-        while (p < pattern.Length && pattern[p] == '*') p++;
-        return p == pattern.Length;
     }
 
     private static (string Key, string Value) SplitKeyword(string line, int lineNumber)

@@ -7,9 +7,11 @@ using Ssh.Transport;
 namespace Ssh.Server;
 
 /// <summary>
-/// An SSH server: an async accept loop on one endpoint, a <see cref="ServerInterface"/> per connection, limits
-/// on unauthenticated and total connections, and a graceful stop that sends DISCONNECT (by application) to every
-/// client and frees the port.
+/// An SSH server: an async accept loop on one endpoint, a <see cref="ServerInterface"/> per connection, and a graceful
+/// stop that sends DISCONNECT (by application) to every client and frees the port. One process serves every
+/// connection, so no one peer may take the others down: connections that have not authenticated are cheap to hold and
+/// the oldest is dropped when they fill their limit (so silent or stalled sockets cannot lock logins out), file
+/// descriptors are kept from running out (<see cref="FileDescriptorBudget"/>), and a failing accept backs off.
 /// </summary>
 public sealed class SshServer : IAsyncDisposable
 {
@@ -20,11 +22,14 @@ public sealed class SshServer : IAsyncDisposable
     private readonly Func<ServerInterface> _serverFactory;
     private readonly ConnectionHandler? _handler;
     private readonly ConcurrentDictionary<SshTransport, Task> _connections = new();
+    // Unauthenticated connections, oldest first: the one dropped when a new one arrives and they are at their limit.
+    private readonly LinkedList<CancellationTokenSource> _unauthenticated = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ThrottledLog _throttled;
     private Socket? _listener;
     private Task? _acceptLoop;
-    private int _unauthenticated;
 
+    /// <param name="options">Where to listen, the host keys and the limits.</param>
     /// <param name="serverFactory">Makes the <see cref="ServerInterface"/> for each new connection.</param>
     /// <param name="handler">Serves an authenticated connection; when null, the connection lives until the client
     /// closes it and channels are served by the <see cref="ServerInterface"/> callbacks alone.</param>
@@ -34,14 +39,24 @@ public sealed class SshServer : IAsyncDisposable
         _options = options;
         _serverFactory = serverFactory;
         _handler = handler;
+        _throttled = new ThrottledLog(message => Log?.Invoke(message));
     }
 
     /// <summary>The bound endpoint (with the real port when 0 was asked).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server is not started.");
 
+    /// <summary>Connections open now, authenticated or not.</summary>
     public int ConnectionCount => _connections.Count;
 
-    /// <summary>Log lines: who connected from where, how they authenticated, what failed.</summary>
+    /// <summary>Connections open now that have not authenticated yet.</summary>
+    public int UnauthenticatedCount
+    {
+        get { lock (_unauthenticated) return _unauthenticated.Count; }
+    }
+
+    /// <summary>Log lines: who connected from where, how they authenticated, every refused attempt (as
+    /// <c>Failed METHOD for USER from ADDRESS port PORT ssh2</c>, the line fail2ban's sshd filter matches), what failed.
+    /// Text from the peer is stripped of control characters.</summary>
     public event Action<string>? Log;
 
     /// <summary>Binds and starts accepting.</summary>
@@ -65,12 +80,14 @@ public sealed class SshServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
+        var backoff = TimeSpan.Zero;
         while (!_stopping.IsCancellationRequested)
         {
             Socket socket;
             try
             {
                 socket = await _listener!.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
@@ -78,51 +95,108 @@ public sealed class SshServer : IAsyncDisposable
             }
             catch (SocketException e)
             {
-                Log?.Invoke($"accept failed: {e.Message}");
+                // EMFILE/ENFILE, and anything else that would fail again at once: wait, growing to a second, rather
+                // than spin; the connections waiting in the backlog are accepted once descriptors are free again.
+                _throttled.Write("accept", $"accept failed: {e.Message}; backing off");
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
+                try
+                {
+                    await Task.Delay(backoff, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 continue;
             }
-            socket.NoDelay = true;
-            string peer = socket.RemoteEndPoint?.ToString() ?? "?";
-            if (!Admit())
-            {
-                Log?.Invoke($"{peer}: refused, too many connections");
-                socket.Dispose();
-                continue;
-            }
-            var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
-            foreach (var key in _options.HostKeys) transport.AddServerKey(key);
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task connection = Task.Run(async () =>
-            {
-                await started.Task.ConfigureAwait(false);
-                await ServeAsync(transport, peer).ConfigureAwait(false);
-            });
-            _connections[transport] = connection;
-            started.SetResult();
+            Admit(socket);
         }
     }
 
-    /// <summary>Counts a new connection as unauthenticated, unless a limit says no.</summary>
-    private bool Admit()
+    private void Admit(Socket socket)
     {
-        if (_connections.Count >= _options.MaxConnections) return false;
-        if (Interlocked.Increment(ref _unauthenticated) <= _options.MaxUnauthenticatedConnections) return true;
-        Interlocked.Decrement(ref _unauthenticated);
-        return false;
+        socket.NoDelay = true;
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        string peer = remote?.ToString() ?? "?";
+        if (_connections.Count >= _options.MaxConnections)
+        {
+            _throttled.Write("full", $"{peer}: refused, {_options.MaxConnections} connections are open (MaxConnections)");
+            socket.Dispose();
+            return;
+        }
+        bool descriptorsShort = !FileDescriptorBudget.HasRoom(8);
+        var drop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        LinkedListNode<CancellationTokenSource>? slot = null;
+        CancellationTokenSource? evicted = null;
+        lock (_unauthenticated)
+        {
+            // Full, or short of descriptors: the oldest connection still authenticating makes room. Holding a slot
+            // gets an attacker nothing, because the next arrival takes it back.
+            if ((_unauthenticated.Count >= _options.MaxUnauthenticatedConnections || descriptorsShort) && _unauthenticated.Count > 0)
+            {
+                evicted = _unauthenticated.First!.Value;
+                _unauthenticated.RemoveFirst();
+            }
+            if (evicted is not null || !descriptorsShort) slot = _unauthenticated.AddLast(drop);
+        }
+        if (slot is null)
+        {
+            _throttled.Write("fds", $"{peer}: refused, the process is close to its limit of {FileDescriptorBudget.Limit} open files");
+            drop.Dispose();
+            socket.Dispose();
+            return;
+        }
+        if (evicted is not null)
+        {
+            _throttled.Write("evict", descriptorsShort
+                ? $"short of file descriptors: dropped the oldest unauthenticated connection for {peer}"
+                : $"{_options.MaxUnauthenticatedConnections} connections were still authenticating: dropped the oldest for {peer}");
+            try
+            {
+                evicted.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It ended on its own meanwhile.
+            }
+        }
+        var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
+        foreach (var key in _options.HostKeys) transport.AddServerKey(key);
+        transport.AuthenticationFailed += (user, method) =>
+            Log?.Invoke($"Failed {method} for {user} from {remote?.Address.ToString() ?? "?"} port {remote?.Port ?? 0} ssh2");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task connection = Task.Run(async () =>
+        {
+            await started.Task.ConfigureAwait(false);
+            await ServeAsync(transport, peer, slot).ConfigureAwait(false);
+        });
+        _connections[transport] = connection;
+        started.SetResult();
     }
 
-    private async Task ServeAsync(SshTransport transport, string peer)
+    private void Authenticated(LinkedListNode<CancellationTokenSource> slot)
     {
-        bool counted = true;
+        lock (_unauthenticated)
+        {
+            if (slot.List is not null) _unauthenticated.Remove(slot);
+        }
+    }
+
+    private async Task ServeAsync(SshTransport transport, string peer, LinkedListNode<CancellationTokenSource> slot)
+    {
+        CancellationTokenSource drop = slot.Value;
         try
         {
             ServerInterface server = _serverFactory();
-            string user = await transport.StartServerAsync(server, _options.Connection, _stopping.Token).ConfigureAwait(false);
-            Interlocked.Decrement(ref _unauthenticated);
-            counted = false;
-            Log?.Invoke($"{peer}: {user} authenticated with {transport.AuthenticationMethod}");
+            string user = await transport.StartServerAsync(server, _options.Connection, drop.Token).ConfigureAwait(false);
+            Authenticated(slot);
+            Log?.Invoke($"{peer}: {PeerText.Sanitize(user)} authenticated with {transport.AuthenticationMethod}");
             if (_handler is not null) await _handler(transport, server, user, _stopping.Token).ConfigureAwait(false);
             await transport.Completion.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (drop.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            Log?.Invoke($"{peer}: dropped before authenticating, to make room");
         }
         catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
         {
@@ -135,9 +209,10 @@ public sealed class SshServer : IAsyncDisposable
         }
         finally
         {
-            if (counted) Interlocked.Decrement(ref _unauthenticated);
+            Authenticated(slot);
             _connections.TryRemove(transport, out _);
             await transport.DisposeAsync().ConfigureAwait(false);
+            drop.Dispose();
             Log?.Invoke($"{peer}: closed");
         }
     }
@@ -170,5 +245,6 @@ public sealed class SshServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the server (<see cref="StopAsync"/>).</summary>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 }

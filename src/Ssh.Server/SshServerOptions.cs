@@ -19,9 +19,11 @@ public sealed class SshServerOptions
 
     public ServerConnectionOptions Connection { get; set; } = new();
 
-    /// <summary>Connections still authenticating at once; more are dropped on arrival (OpenSSH's MaxStartups).</summary>
-    public int MaxUnauthenticatedConnections { get; set; } = 100;
+    /// <summary>Connections still authenticating at once (1,000 by default; OpenSSH's MaxStartups). When a new one
+    /// arrives and they are all taken, the oldest is dropped, not the newcomer: silent or stalled connections cannot
+    /// lock out logins, since each arrival takes a slot back from them.</summary>
+    public int MaxUnauthenticatedConnections { get; set; } = 1000;
 
-    /// <summary>Connections at once, authenticated or not.</summary>
+    /// <summary>Connections at once, authenticated or not (10,000 by default); more are refused on arrival.</summary>
     public int MaxConnections { get; set; } = 10_000;
 }

@@ -25,8 +25,12 @@ public sealed class TransportSettings
     /// <summary>Start a new key exchange after this much time (default 1 hour; RFC 4253 §9).</summary>
     public TimeSpan RekeyTimeLimit { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>The longest a key exchange may take before the connection is dropped.</summary>
-    public TimeSpan KeyExchangeTimeout { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>The longest the peer may take to send its version line (RFC 4253 §4.2) once connected, 15 s by
+    /// default as paramiko's banner timeout: a peer that accepts TCP and says nothing is not waited on forever.</summary>
+    public TimeSpan VersionExchangeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest the first key exchange may take after the version lines (15 s by default).</summary>
+    public TimeSpan KeyExchangeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Applies an OpenSSH-style option (<c>Ciphers=a,b</c>, <c>MACs=...</c>, <c>KexAlgorithms=...</c>,
     /// <c>HostKeyAlgorithms=...</c>), checking every name is one we implement.</summary>

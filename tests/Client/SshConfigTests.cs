@@ -63,13 +63,6 @@ public sealed class SshConfigTests
         Assert.That(SshConfig.Parse(Sample).Lookup("other").User, Is.EqualTo("fallback"));
     }
 
-    [TestCase("*", "anything", true)]
-    [TestCase("a?c", "abc", true)]
-    [TestCase("a?c", "ac", false)]
-    [TestCase("*.EXAMPLE.com", "x.example.COM", true)]
-    [TestCase("web*", "db1", false)]
-    public void Glob(string pattern, string text, bool expected) => Assert.That(SshConfig.Glob(pattern, text), Is.EqualTo(expected));
-
     [Test]
     public void A_keyword_without_a_value_is_a_format_error_naming_the_line()
     {

@@ -97,17 +97,33 @@ public sealed class SocketListener : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Socket listener)
     {
+        var backoff = TimeSpan.Zero;
         while (true)
         {
             Socket accepted;
             try
             {
                 accepted = await listener.AcceptAsync().ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException or OperationCanceledException)
             {
                 if (Volatile.Read(ref _stopped) != 0) return;
                 if (e is SocketException { SocketErrorCode: SocketError.ConnectionAborted or SocketError.ConnectionReset }) continue;
+                if (e is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable })
+                {
+                    // Out of descriptors (EMFILE/ENFILE) or buffers: wait for some to free, growing to a second, not spin.
+                    backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
+                    try
+                    {
+                        await Task.Delay(backoff, _connections.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    continue;
+                }
                 return;
             }
             if (accepted.AddressFamily != AddressFamily.Unix) accepted.NoDelay = true;

@@ -14,6 +14,10 @@ public sealed class ForwardingOptions
     /// <summary>direct-streamlocal@openssh.com channels and streamlocal-forward@openssh.com requests.</summary>
     public bool AllowStreamLocalForwarding { get; set; } = true;
 
+    /// <summary>The most remote forward listeners (TCP and Unix socket together) one connection may hold at once; 32 by
+    /// default. More are refused, as are new ones while the process is short of file descriptors.</summary>
+    public int MaxListeners { get; set; } = 32;
+
     /// <summary>How long connecting a direct-tcpip or direct-streamlocal destination may take before the channel is
     /// refused with ConnectFailed.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);

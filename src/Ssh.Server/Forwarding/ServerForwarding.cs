@@ -35,6 +35,7 @@ public sealed class ServerForwarding : IAsyncDisposable
     public async ValueTask<ChannelOpenFailureReason?> ConnectAsync(uint channelId, DnsEndPoint destination, CancellationToken cancellationToken)
     {
         if (!_options.AllowTcpForwarding) return ChannelOpenFailureReason.AdministrativelyProhibited;
+        if (!FileDescriptorBudget.HasRoom()) return ChannelOpenFailureReason.ResourceShortage;
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         return await ConnectAsync(channelId, socket, destination, $"{destination.Host}:{destination.Port}", cancellationToken).ConfigureAwait(false);
     }
@@ -44,6 +45,7 @@ public sealed class ServerForwarding : IAsyncDisposable
     {
         if (!_options.AllowStreamLocalForwarding) return ChannelOpenFailureReason.AdministrativelyProhibited;
         if (path.Length == 0) return ChannelOpenFailureReason.ConnectFailed;
+        if (!FileDescriptorBudget.HasRoom()) return ChannelOpenFailureReason.ResourceShortage;
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         return await ConnectAsync(channelId, socket, new UnixDomainSocketEndPoint(path), path, cancellationToken).ConfigureAwait(false);
     }
@@ -85,7 +87,7 @@ public sealed class ServerForwarding : IAsyncDisposable
     {
         if (!_options.AllowTcpForwarding || port is < 0 or > IPEndPoint.MaxPort) return null;
         IReadOnlyList<IPAddress>? addresses = ListenAddresses(address, _options.GatewayPorts);
-        if (addresses is null) return null;
+        if (addresses is null || !MayListen($"{address}:{port}", addresses.Count)) return null;
         SocketListener listener;
         try
         {
@@ -109,6 +111,22 @@ public sealed class ServerForwarding : IAsyncDisposable
         }
         _log?.Invoke($"remote forward listening on {listener.LocalEndPoint} for '{address}'");
         return listener.Port;
+    }
+
+    /// <summary>Within this connection's cap on listeners, and the process's file descriptors.</summary>
+    private bool MayListen(string what, int sockets)
+    {
+        if (_listeners.Count + _unixListeners.Count >= _options.MaxListeners)
+        {
+            _log?.Invoke($"remote forward {what} refused: this connection already holds {_options.MaxListeners} forward listeners");
+            return false;
+        }
+        if (!FileDescriptorBudget.HasRoom(sockets))
+        {
+            _log?.Invoke($"remote forward {what} refused: the process is close to its limit of open files");
+            return false;
+        }
+        return true;
     }
 
     private readonly List<TaskCompletionSource> _unanswered = [];
@@ -141,7 +159,7 @@ public sealed class ServerForwarding : IAsyncDisposable
     /// <summary>streamlocal-forward@openssh.com: listens on a new Unix socket at <paramref name="path"/>.</summary>
     public bool ListenUnix(string path)
     {
-        if (!_options.AllowStreamLocalForwarding || path.Length == 0) return false;
+        if (!_options.AllowStreamLocalForwarding || path.Length == 0 || !MayListen(path, 1)) return false;
         SocketListener listener;
         try
         {
@@ -184,6 +202,12 @@ public sealed class ServerForwarding : IAsyncDisposable
 
     private async Task OpenAndPumpAsync(Socket socket, string kind, Func<CancellationToken, Task<Channel>> open, CancellationToken cancellationToken)
     {
+        if (!FileDescriptorBudget.HasRoom())
+        {
+            _log?.Invoke($"{kind} connection dropped: the process is close to its limit of open files");
+            socket.Dispose();
+            return;
+        }
         Channel channel;
         try
         {

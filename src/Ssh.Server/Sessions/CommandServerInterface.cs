@@ -52,8 +52,14 @@ public class CommandServerInterface : ServerInterface
 
     public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) => _accounts.CheckPublicKey(username, key);
 
-    public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId) =>
-        kind == "session" ? null : ChannelOpenFailureReason.UnknownChannelType;
+    public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId)
+    {
+        if (kind != "session") return ChannelOpenFailureReason.UnknownChannelType;
+        if (Interlocked.Increment(ref _openSessions) <= MaxSessions) return null; // given back when the channel ends
+        Interlocked.Decrement(ref _openSessions);
+        Log?.Invoke($"{Transport?.RemoteEndPointDescription}: session refused, {MaxSessions} are open (MaxSessions)");
+        return ChannelOpenFailureReason.ResourceShortage;
+    }
 
     public override bool CheckChannelPtyRequest(Channel channel, string term, int width, int height, int widthPixels, int heightPixels, ReadOnlyMemory<byte> modes)
     {
@@ -66,10 +72,24 @@ public class CommandServerInterface : ServerInterface
     public override bool CheckChannelEnvRequest(Channel channel, string name, string value)
     {
         SessionChannel session = For(channel);
-        if (session.Started || name.Length == 0 || name.Contains('=')) return false;
-        session.Environment[name] = value;
-        return true;
+        if (session.Started || name.Length == 0 || name.Contains('=') || name.Contains('\0') || value.Contains('\0')) return false;
+        if (!AcceptEnv.Any(pattern => SshPattern.Matches(pattern, name)))
+        {
+            Log?.Invoke($"{Transport?.RemoteEndPointDescription}: env {PeerText.Sanitize(name)} refused (not in AcceptEnv)");
+            return false;
+        }
+        return session.SetEnvironment(name, value);
     }
+
+    /// <summary>The "env" variable names a client may set, as OpenSSH's AcceptEnv patterns (<c>*</c> and <c>?</c>
+    /// wildcards). By default <c>LANG</c> and <c>LC_*</c> only: <c>LD_PRELOAD</c>, <c>PATH</c> or <c>BASH_ENV</c>
+    /// from a client would run its code in the command's process.</summary>
+    public IList<string> AcceptEnv { get; } = ["LANG", "LC_*"];
+
+    /// <summary>The most session channels one connection may have open at once (OpenSSH's MaxSessions, 10).</summary>
+    public int MaxSessions { get; init; } = 10;
+
+    private int _openSessions;
 
     public override bool CheckChannelExecRequest(Channel channel, string command) => For(channel).Prepare(command);
 
@@ -88,7 +108,7 @@ public class CommandServerInterface : ServerInterface
         if (requestType is not ("exec" or "shell" or "subsystem")) return;
         SessionChannel session = For(channel);
         string who = $"{Transport?.RemoteEndPointDescription}: {Transport?.Username}";
-        Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: {requestType}: {session.Command}");
+        Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: {requestType}: {PeerText.Sanitize(session.Command)}");
         _ = session.RunAsync();
     }
 
@@ -118,7 +138,15 @@ public class CommandServerInterface : ServerInterface
         CancellationToken cancellationToken) =>
         Forwarding.ConnectUnixAsync(channelId, socketPath, cancellationToken);
 
-    public override bool OnChannelOpened(Channel channel) => Forwarding.TryStart(channel);
+    public override bool OnChannelOpened(Channel channel)
+    {
+        if (channel.ChannelType == "session")
+        {
+            _ = channel.Completion.ContinueWith(_ => Interlocked.Decrement(ref _openSessions), TaskScheduler.Default);
+            return false;
+        }
+        return Forwarding.TryStart(channel);
+    }
 
     public override int? CheckPortForwardRequest(string address, int port) => Forwarding.Listen(address, port);
 

@@ -11,10 +11,24 @@ public sealed class ServerAccounts
     private readonly Dictionary<string, byte[]> _passwordHashes = new(StringComparer.Ordinal);
     private readonly List<SshPublicKey> _authorizedKeys = [];
 
+    private readonly HashSet<string> _keyOnlyUsers = new(StringComparer.Ordinal);
+
+    /// <summary>Whether a user added with an empty password may log in with it (sshd's PermitEmptyPasswords); off by
+    /// default, so <c>--user name:</c> does not open an account to anyone.</summary>
+    public bool PermitEmptyPasswords { get; set; }
+
     /// <summary>Adds a user with a password (kept only as a SHA-256 hash, compared in constant time).</summary>
     public ServerAccounts AddUser(string name, string password)
     {
         _passwordHashes[name] = SHA256.HashData(Encoding.UTF8.GetBytes(password));
+        _keyOnlyUsers.Remove(name);
+        return this;
+    }
+
+    /// <summary>Adds a user who logs in with an authorized key only.</summary>
+    public ServerAccounts AddUser(string name)
+    {
+        if (!_passwordHashes.ContainsKey(name)) _keyOnlyUsers.Add(name);
         return this;
     }
 
@@ -31,7 +45,8 @@ public sealed class ServerAccounts
         return this;
     }
 
-    public IReadOnlyCollection<string> Users => _passwordHashes.Keys;
+    /// <summary>Every user name, with a password or key-only.</summary>
+    public IReadOnlyCollection<string> Users => _passwordHashes.Keys.Concat(_keyOnlyUsers).ToArray();
 
     public bool HasKeys => _authorizedKeys.Count > 0;
 
@@ -41,9 +56,10 @@ public sealed class ServerAccounts
         // Compare against something even for unknown users, so timing does not tell which names exist.
         byte[] expected = _passwordHashes.TryGetValue(user, out byte[]? hash) ? hash : new byte[32];
         bool match = CryptographicOperations.FixedTimeEquals(offered, expected) && hash is not null;
-        return match ? AuthenticationResult.Successful : AuthenticationResult.Failed;
+        return match && (password.Length > 0 || PermitEmptyPasswords) ? AuthenticationResult.Successful : AuthenticationResult.Failed;
     }
 
     public AuthenticationResult CheckPublicKey(string user, SshPublicKey key) =>
-        _passwordHashes.ContainsKey(user) && _authorizedKeys.Contains(key) ? AuthenticationResult.Successful : AuthenticationResult.Failed;
+        (_passwordHashes.ContainsKey(user) || _keyOnlyUsers.Contains(user)) && _authorizedKeys.Contains(key)
+            ? AuthenticationResult.Successful : AuthenticationResult.Failed;
 }

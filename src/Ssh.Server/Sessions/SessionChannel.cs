@@ -12,7 +12,28 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
     private ChildProcess? _process;
     private PtyOptions? _pty;
 
+    /// <summary>The most "env" variables one session keeps (OpenSSH keeps 1,000; a command needs a handful).</summary>
+    public const int MaxEnvironmentVariables = 64;
+
+    /// <summary>The most bytes of names and values one session's "env" requests may hold.</summary>
+    public const int MaxEnvironmentBytes = 64 * 1024;
+
+    private int _environmentBytes;
+
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Keeps an "env" variable within the limits; false once they are reached (RFC 4254 §6.4 lets a server
+    /// refuse any of them).</summary>
+    public bool SetEnvironment(string name, string value)
+    {
+        int size = (name.Length + value.Length) * sizeof(char);
+        int previous = Environment.TryGetValue(name, out string? old) ? (name.Length + old.Length) * sizeof(char) : 0;
+        if (previous == 0 && Environment.Count >= MaxEnvironmentVariables) return false;
+        if (_environmentBytes - previous + size > MaxEnvironmentBytes) return false;
+        _environmentBytes += size - previous;
+        Environment[name] = value;
+        return true;
+    }
 
     public PtyOptions? Pty
     {
@@ -27,7 +48,8 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
 
     public bool Prepare(string? command)
     {
-        if (Started) return false;
+        // A command takes a process, its pipes and maybe a pty: refused while the process is short of descriptors.
+        if (Started || !FileDescriptorBudget.HasRoom(8)) return false;
         Started = true;
         Command = command;
         return true;

@@ -14,18 +14,34 @@ internal sealed class UserAuthServer
 {
     private readonly SshSession _session;
     private readonly IServerAuthenticator _authenticator;
+    private readonly Action<string, string>? _onFailure;
     private string? _user;
     private int _failures;
 
-    public UserAuthServer(SshSession session, IServerAuthenticator authenticator, int maxAuthTries)
+    /// <param name="session">The session, once its first key exchange is done.</param>
+    /// <param name="authenticator">What decides.</param>
+    /// <param name="maxAuthTries">Refused attempts allowed before disconnecting (OpenSSH's MaxAuthTries, 6).</param>
+    /// <param name="failureDelay">How long after its request every refused attempt is answered, whatever the method
+    /// and whether the user exists, so neither timing nor speed helps a guesser.</param>
+    /// <param name="onFailure">Told of each refused attempt: the user name (sanitised) and the method.</param>
+    public UserAuthServer(SshSession session, IServerAuthenticator authenticator, int maxAuthTries, TimeSpan failureDelay,
+        Action<string, string>? onFailure = null)
     {
         _session = session;
         _authenticator = authenticator;
+        _onFailure = onFailure;
         MaxAuthTries = maxAuthTries;
+        FailureDelay = failureDelay;
     }
 
-    /// <summary>Failed attempts allowed before disconnecting (OpenSSH's MaxAuthTries, 6).</summary>
+    /// <summary>Refused attempts allowed before disconnecting (OpenSSH's MaxAuthTries, 6).</summary>
     public int MaxAuthTries { get; }
+
+    /// <summary>The most authentication requests of any kind one connection may make.</summary>
+    public const int MaxRequests = 64;
+
+    /// <summary>The fixed time after which a refused attempt is answered.</summary>
+    public TimeSpan FailureDelay { get; }
 
     /// <summary>The method that succeeded last (for logs).</summary>
     public string? SucceededMethod { get; private set; }
@@ -43,11 +59,16 @@ internal sealed class UserAuthServer
         if (_authenticator.GetBanner() is { Length: > 0 } banner)
             await _session.SendAsync(new UserauthBannerMessage(banner), cancellationToken).ConfigureAwait(false);
 
-        while (true)
+        for (int requests = 1; ; requests++)
         {
+            // "none" and partial successes do not count as failures, but nothing is unlimited.
+            if (requests > MaxRequests)
+                throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable,
+                    $"The client made more than {MaxRequests} authentication requests on one connection.");
             byte[] message = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
             if (message[0] != (byte)MessageNumber.UserauthRequest)
                 throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected USERAUTH_REQUEST, got message {message[0]}.");
+            long started = Environment.TickCount64;
             UserauthRequestMessage request = UserauthRequestMessage.Read(message);
             CheckConsistent(request);
             AuthenticationResult result = await DispatchAsync(request, message, cancellationToken).ConfigureAwait(false);
@@ -58,24 +79,31 @@ internal sealed class UserAuthServer
                 await _session.SendAsync(new EmptyMessage(MessageNumber.UserauthSuccess), cancellationToken).ConfigureAwait(false);
                 return request.User;
             }
-            if (result == AuthenticationResult.Failed && request.Method != "none" && !_pkQueryOnly)
+            if (result == PkOkSent) continue;
+            if (result == AuthenticationResult.Failed && request.Method != "none")
             {
+                // Every refused attempt counts, a refused publickey query included (as OpenSSH counts them): probing
+                // which keys a server takes costs the prober a connection every MaxAuthTries keys.
+                _onFailure?.Invoke(PeerText.Sanitize(request.User), PeerText.Sanitize(request.Method));
+                await DelayAsync(started, cancellationToken).ConfigureAwait(false);
                 if (++_failures >= MaxAuthTries)
                     throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable,
                         $"Too many authentication failures for {PeerText.Sanitize(request.User)}.");
             }
-            _pkQueryOnly = false;
-            if (result != PkOkSent)
-            {
-                string[] allowed = _authenticator.GetAllowedAuths(request.User).ToArray();
-                await _session.SendAsync(new UserauthFailureMessage(allowed, result == AuthenticationResult.PartiallySuccessful), cancellationToken).ConfigureAwait(false);
-            }
+            string[] allowed = _authenticator.GetAllowedAuths(request.User).ToArray();
+            await _session.SendAsync(new UserauthFailureMessage(allowed, result == AuthenticationResult.PartiallySuccessful), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Answers a refused attempt no sooner than <see cref="FailureDelay"/> after its request arrived.</summary>
+    private Task DelayAsync(long started, CancellationToken cancellationToken)
+    {
+        long remaining = (long)FailureDelay.TotalMilliseconds - (Environment.TickCount64 - started);
+        return remaining > 0 ? Task.Delay(TimeSpan.FromMilliseconds(remaining), cancellationToken) : Task.CompletedTask;
     }
 
     // A private marker: a publickey query answered with PK_OK needs no FAILURE.
     private const AuthenticationResult PkOkSent = (AuthenticationResult)(-1);
-    private bool _pkQueryOnly;
 
     private void CheckConsistent(UserauthRequestMessage request)
     {
@@ -129,11 +157,7 @@ internal sealed class UserAuthServer
         if (!signed)
         {
             AuthenticationResult acceptable = await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
-            if (acceptable != AuthenticationResult.Successful)
-            {
-                _pkQueryOnly = true; // a refused query is not a failed attempt (nothing was proven wrong)
-                return AuthenticationResult.Failed;
-            }
+            if (acceptable != AuthenticationResult.Successful) return AuthenticationResult.Failed;
             await _session.SendAsync(new UserauthPkOkMessage(algorithm, blob), cancellationToken).ConfigureAwait(false);
             return PkOkSent;
         }

@@ -107,7 +107,7 @@ public sealed class KnownHostEntry
         foreach (string pattern in _patterns)
         {
             bool negated = pattern.StartsWith('!');
-            if (!Glob(negated ? pattern.AsSpan(1) : pattern, name)) continue;
+            if (!SshPattern.Matches(negated ? pattern.AsSpan(1) : pattern, name, ignoreCase: true)) continue;
             if (negated) return false;
             matched = true;
         }
@@ -210,35 +210,5 @@ public sealed class KnownHostEntry
             return false;
         }
         return hash.Length == 20 && salt.Length > 0;
-    }
-
-    /// <summary>Glob match, case-insensitive: <c>*</c> any run of characters, <c>?</c> any one character.</summary>
-    internal static bool Glob(ReadOnlySpan<char> pattern, ReadOnlySpan<char> text)
-    {
-        int p = 0, t = 0, starP = -1, starT = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length && (pattern[p] == '?' || char.ToLowerInvariant(pattern[p]) == char.ToLowerInvariant(text[t])))
-            {
-                p++;
-                t++;
-            }
-            else if (p < pattern.Length && pattern[p] == '*')
-            {
-                starP = p++;
-                starT = t;
-            }
-            else if (starP >= 0)
-            {
-                p = starP + 1;
-                t = ++starT;
-            }
-            else
-            {
-                return false;
-            }
-        }
-        while (p < pattern.Length && pattern[p] == '*') p++;
-        return p == pattern.Length;
     }
 }

@@ -96,15 +96,26 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
-        try
+        using (var versionDeadline = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
         {
-            await VersionExchange.SendAsync(_stream, LocalVersion, linked.Token).ConfigureAwait(false);
-            RemoteVersion = await VersionExchange.ReceiveAsync(_input, allowPreamble: Role == SessionRole.Client, linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await FailAsync(e).ConfigureAwait(false);
-            throw Wrap(e);
+            versionDeadline.CancelAfter(Settings.VersionExchangeTimeout);
+            try
+            {
+                await VersionExchange.SendAsync(_stream, LocalVersion, versionDeadline.Token).ConfigureAwait(false);
+                RemoteVersion = await VersionExchange.ReceiveAsync(_input, allowPreamble: Role == SessionRole.Client, versionDeadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (versionDeadline.IsCancellationRequested && !linked.IsCancellationRequested)
+            {
+                var error = new SshConnectionException(
+                    $"The peer sent no SSH version line within {Settings.VersionExchangeTimeout.TotalSeconds:0.#} s of connecting (RFC 4253 §4.2); is it an SSH {(Role == SessionRole.Client ? "server" : "client")}?");
+                await FailAsync(error).ConfigureAwait(false);
+                throw error;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await FailAsync(e).ConfigureAwait(false);
+                throw Wrap(e);
+            }
         }
         Task firstKex = _kex.FirstCompletion;
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);

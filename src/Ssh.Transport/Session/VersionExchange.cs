@@ -73,6 +73,13 @@ internal static class VersionExchange
 
     private static void Validate(string line)
     {
+        // Printable US-ASCII only (RFC 4253 §4.2), checked first: the line goes into the messages below, and from
+        // there into logs and terminals, so it must not carry escape sequences.
+        foreach (char c in line)
+        {
+            if (c < 0x20 || c > 0x7E)
+                throw new SshProtocolException(DisconnectReason.ProtocolError, "The SSH version line holds a non-printable character (RFC 4253 §4.2).");
+        }
         // SSH-protoversion-softwareversion SP comments
         string[] parts = line.Split('-', 3);
         if (parts.Length < 3 || parts[2].Length == 0)
@@ -81,10 +88,5 @@ internal static class VersionExchange
         if (proto != "2.0" && proto != "1.99")
             throw new SshProtocolException(DisconnectReason.ProtocolVersionNotSupported,
                 $"The peer speaks SSH protocol {proto} ('{line}'); only SSH-2.0 is supported.");
-        foreach (char c in line)
-        {
-            if (c < 0x20 || c > 0x7E)
-                throw new SshProtocolException(DisconnectReason.ProtocolError, "The SSH version line holds a non-printable character.");
-        }
     }
 }

@@ -157,19 +157,4 @@ public class KnownHostsTests
         Assert.That(file.Check("example.com", 22, K).Status, Is.EqualTo(KnownHostsStatus.NotFound));
         Assert.That(file.Check("revoked.example", 22, K).Status, Is.EqualTo(KnownHostsStatus.Revoked));
     }
-
-    [TestCase("*", "anything", true)]
-    [TestCase("*.example.com", "a.example.com", true)]
-    [TestCase("*.example.com", "example.com", false)]
-    [TestCase("host?", "host1", true)]
-    [TestCase("host?", "host12", false)]
-    [TestCase("192.0.2.*", "192.0.2.77", true)]
-    [TestCase("a*b*c", "axxbyyc", true)]
-    [TestCase("a*b*c", "axxbyy", false)]
-    [TestCase("[h]:2222", "[h]:2222", true)]
-    [TestCase("", "", true)]
-    public void Glob(string pattern, string text, bool expected)
-    {
-        Assert.That(KnownHostEntry.Glob(pattern, text), Is.EqualTo(expected));
-    }
 }

@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace Ssh.Server;
+
+/// <summary>
+/// The process's file descriptors, as a budget: what one peer can make us open (connections, forward listeners and
+/// their connections, command processes) is refused once few are left, so the process never meets EMFILE in a place
+/// that cannot fail cleanly (the runtime aborts when it cannot get one for itself). The headroom kept is a tenth of
+/// the limit, at least 64.
+/// </summary>
+internal static partial class FileDescriptorBudget
+{
+    private const int RLIMIT_NOFILE = 7;
+    private static long s_checkedAt = long.MinValue;
+    private static int s_open;
+    private static int s_grantedSinceCount;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current, Maximum;
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int GetRLimit(int resource, out RLimit limit);
+
+    /// <summary>The soft limit on open descriptors (RLIMIT_NOFILE), or int.MaxValue where it cannot be read.</summary>
+    public static int Limit
+    {
+        get
+        {
+            if (!OperatingSystem.IsLinux() || GetRLimit(RLIMIT_NOFILE, out RLimit limit) != 0) return int.MaxValue;
+            return limit.Current > int.MaxValue ? int.MaxValue : (int)limit.Current;
+        }
+    }
+
+    /// <summary>True when <paramref name="needed"/> more descriptors fit under the limit with the headroom kept, and
+    /// then counts them as taken. Counting the open ones reads /proc/self/fd, so the count is reused for 100 ms, with
+    /// what was granted since added to it: a burst of requests cannot slip through between two counts.</summary>
+    public static bool HasRoom(int needed = 1)
+    {
+        int limit = Limit;
+        if (limit == int.MaxValue || !Directory.Exists("/proc/self/fd")) return true;
+        long now = Environment.TickCount64;
+        if (now - Volatile.Read(ref s_checkedAt) > 100)
+        {
+            try
+            {
+                Volatile.Write(ref s_open, Directory.EnumerateFileSystemEntries("/proc/self/fd").Count());
+                Volatile.Write(ref s_grantedSinceCount, 0);
+                Volatile.Write(ref s_checkedAt, now);
+            }
+            catch (IOException)
+            {
+                return false; // cannot even list them: as good as out
+            }
+        }
+        int headroom = Math.Max(64, limit / 10);
+        if (Volatile.Read(ref s_open) + Volatile.Read(ref s_grantedSinceCount) + needed > limit - headroom) return false;
+        Interlocked.Add(ref s_grantedSinceCount, needed);
+        return true;
+    }
+}
