@@ -56,6 +56,25 @@ public sealed class ClientAlgorithmTests
         RunWithAsync([$"KexAlgorithms {kex}"], a => Assert.That(a.Kex, Is.EqualTo(kex)), cancellationToken,
             clientSettings: new TransportSettings { KexAlgorithms = [kex] });
 
+    /// <summary>Our client with compression on (paramiko's compress=True) against sshd's default (delayed
+    /// compression); what moved both ways checked by SHA-256.</summary>
+    [TestCase(false), TestCase(true), CancelAfter(TimeoutMs)]
+    public async Task Compression_ZlibOpenSsh_BothWays(bool openSsh10, CancellationToken cancellationToken)
+    {
+        await using ServerTarget target = await ServerTarget.StartAsync([], cancellationToken: cancellationToken, sshd: openSsh10 ? OpenSsh10.Sshd : null);
+        var settings = new TransportSettings();
+        settings.UseCompression();
+        await using var client = await ClientTestSupport.ConnectAsync(target, settings, cancellationToken: cancellationToken);
+        Assert.That(client.GetTransport()!.Algorithms!.CompressionClientToServer, Is.EqualTo("zlib@openssh.com"));
+        byte[] text = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 200_000).Select(i => $"line {i}\n")));
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(text));
+        var up = await ClientTestSupport.ExecAsync(client, "sha256sum", text, cancellationToken);
+        Assert.That(up.StdoutText, Is.EqualTo(sha + "  -\n"), target.LogTail());
+        var down = await ClientTestSupport.ExecAsync(client, "seq 0 199999 | sed 's/^/line /'", cancellationToken: cancellationToken);
+        Assert.That(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(down.Stdout)), Is.EqualTo(sha));
+        Assert.That(target.LogTail(400), Does.Contain("compression: zlib@openssh.com"));
+    }
+
     [TestCaseSource(nameof(OpenSsh10Kex)), CancelAfter(TimeoutMs)]
     public Task KeyExchange_OpenSsh10(string kex, CancellationToken cancellationToken) =>
         RunWithAsync([$"KexAlgorithms {kex}"], a => Assert.That(a.Kex, Is.EqualTo(kex)), cancellationToken, sshd: OpenSsh10.Sshd);

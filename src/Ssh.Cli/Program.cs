@@ -34,9 +34,15 @@ public static class Program
                  [-o Name=value]... [--subsystem NAME=COMMAND]... [--max-startups N] [--log-level info|error]
               A throw-away SSH server (default 127.0.0.1:2222, user test / password test, a host key kept in
               ~/.local/state/sshcs). Commands run as the server's own OS user. Ctrl-C or SIGTERM stops it.
-          exec [-F CONFIG] [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
+          exec [-C] [-F CONFIG] [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
                [--host-key-policy reject|auto-add|warn] [-o Name=value]... [user@]host COMMAND...
               Runs COMMAND on host, streaming stdin/stdout/stderr; exits with its exit status
-              (255 when the connection or authentication fails).
+              (255 when the connection or authentication fails). -C asks for compression.
+
+        -o options (both commands), as ssh_config(5), with its +list (append to the default), -list (remove,
+        patterns allowed) and ^list (put first) edits:
+          KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms, Compression=yes|no,
+          Profile=Modern|Compatible|Legacy (Compatible adds SHA-1 key exchange and MACs, ssh-rsa and AES-CBC;
+          Legacy adds diffie-hellman-group1-sha1 and 3des-cbc).
         """;
 }

@@ -105,7 +105,15 @@ internal sealed class ServerOptions
     public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 2222);
     public List<SshPrivateKey> HostKeys { get; } = [];
     public ServerAccounts Accounts { get; } = new();
-    public Ssh.Transport.TransportSettings Settings { get; } = new();
+    /// <summary>As sshd: compression offered (the client decides), changed with -o Compression=no.</summary>
+    public Ssh.Transport.TransportSettings Settings { get; } = CompressionOffered();
+
+    private static Ssh.Transport.TransportSettings CompressionOffered()
+    {
+        var settings = new Ssh.Transport.TransportSettings();
+        settings.UseCompression(asServer: true);
+        return settings;
+    }
     public string LogLevel { get; private set; } = "info";
 
     /// <summary>Subsystems added or replaced with --subsystem NAME=COMMAND.</summary>

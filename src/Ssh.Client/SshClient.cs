@@ -63,9 +63,14 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <paramref name="keyFilename"/>, keys in <c>~/.ssh</c> (when <paramref name="lookForKeys"/>), then
     /// <paramref name="password"/>.</summary>
     /// <param name="sock">An already connected stream to use instead of opening a socket.</param>
+    /// <param name="compress">Ask for zlib compression (<c>zlib@openssh.com</c>, then <c>zlib</c>), as <c>ssh -C</c>.</param>
+    /// <param name="disabledAlgorithms">paramiko's <c>disabled_algorithms</c>: names (or patterns) to leave out, by
+    /// category (<c>kex</c>, <c>keys</c>, <c>ciphers</c>, <c>macs</c>, <c>pubkeys</c>, <c>compression</c>); see
+    /// <see cref="TransportSettings.DisableAlgorithms"/>.</param>
     public async Task ConnectAsync(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
         bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
+        bool compress = false, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms = null,
         CancellationToken cancellationToken = default)
     {
         if (_transport is not null) throw new InvalidOperationException("This client is already connected; create a new SshClient.");
@@ -73,11 +78,18 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } t) timeoutSource.CancelAfter(t);
         CancellationToken token = timeoutSource.Token;
+        TransportSettings settings = Settings;
+        if (compress || disabledAlgorithms is not null)
+        {
+            settings = Settings.Clone();
+            if (compress) settings.UseCompression();
+            if (disabledAlgorithms is not null) settings.DisableAlgorithms(disabledAlgorithms);
+        }
         try
         {
             SshTransport transport = sock is not null
-                ? new SshTransport(sock, Settings)
-                : await SshTransport.ConnectAsync(hostname, port, Settings, timeout, token).ConfigureAwait(false);
+                ? new SshTransport(sock, settings)
+                : await SshTransport.ConnectAsync(hostname, port, settings, timeout, token).ConfigureAwait(false);
             _transport = transport;
             string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
             await transport.StartClientAsync((key, _) =>
@@ -100,11 +112,13 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc cref="ConnectAsync"/>
     public void Connect(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
-        bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null) =>
-        ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase)
-            .GetAwaiter().GetResult();
+        bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
+        bool compress = false, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms = null) =>
+        ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase,
+            compress, disabledAlgorithms).GetAwaiter().GetResult();
 
     private void CheckHostKey(string hostKeyName, SshPublicKey key)
     {

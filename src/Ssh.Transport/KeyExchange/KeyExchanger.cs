@@ -209,7 +209,8 @@ internal sealed class KeyExchanger : IDisposable
             _method!.HashAlgorithm, result.SharedSecret, result.ExchangeHash, _session.SessionId!, _negotiated!);
         _pendingInbound = IsClient ? serverToClient : clientToServer;
         IMessage? extInfo = first && !IsClient && _session.PeerWantsExtInfo ? BuildServerExtInfo() : null;
-        await _session.SendNewKeysAsync(IsClient ? clientToServer : serverToClient, _strict, extInfo).ConfigureAwait(false);
+        string outboundCompression = IsClient ? _negotiated!.CompressionClientToServer : _negotiated!.CompressionServerToClient;
+        await _session.SendNewKeysAsync(IsClient ? clientToServer : serverToClient, outboundCompression, _strict, extInfo).ConfigureAwait(false);
         _newKeysSent = true;
     }
 
@@ -219,6 +220,8 @@ internal sealed class KeyExchanger : IDisposable
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer sent NEWKEYS before the key exchange reached it.");
         // RFC 4253 §7.3: keys change right after NEWKEYS. Strict KEX also restarts the sequence numbers.
         _session.Reader.SetCipher(_pendingInbound, _strict);
+        _session.Reader.SetCompression(IsClient ? _negotiated!.CompressionServerToClient : _negotiated!.CompressionClientToServer,
+            _session.IsAuthenticated);
         _pendingInbound = null;
         if (!_newKeysSent)
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer sent NEWKEYS before we did.");
@@ -268,6 +271,8 @@ internal sealed class KeyExchanger : IDisposable
             CiphersServerToClient = ciphers,
             MacsClientToServer = macs,
             MacsServerToClient = macs,
+            CompressionClientToServer = s.Compression.ToArray(),
+            CompressionServerToClient = s.Compression.ToArray(),
         };
     }
 
@@ -275,7 +280,7 @@ internal sealed class KeyExchanger : IDisposable
     {
         // The signature algorithms our user authentication accepts: SHA-1 ssh-rsa is not among them.
         byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',', HostKeyRegistry.DefaultNames));
-        return new ExtInfoMessage([new("server-sig-algs", algorithms)]);
+        return new ExtInfoMessage([new("server-sig-algs", algorithms), new(PingMessage.Extension, "0"u8.ToArray())]);
     }
 
     public void OnClosed(Exception reason)
