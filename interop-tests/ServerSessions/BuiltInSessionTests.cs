@@ -87,10 +87,41 @@ public sealed class BuiltInSessionTests
     public async Task Requested_environment_reaches_the_command(CancellationToken cancellationToken)
     {
         await using SshClient client = await ConnectAsync(cancellationToken);
-        var (_, stdout, _) = await client.ExecCommandAsync("echo $SSHCS_PROBE", environment: new Dictionary<string, string> { ["SSHCS_PROBE"] = "yes-it-arrived" },
-            cancellationToken: cancellationToken);
-        Assert.That(await stdout.ReadToEndAsync(cancellationToken), Is.EqualTo("yes-it-arrived\n"));
+        var (_, stdout, _) = await client.ExecCommandAsync("echo $LC_SSHCS_PROBE $LANG", environment: new Dictionary<string, string>
+        {
+            ["LC_SSHCS_PROBE"] = "yes-it-arrived",
+            ["LANG"] = "C.UTF-8",
+        }, cancellationToken: cancellationToken);
+        Assert.That(await stdout.ReadToEndAsync(cancellationToken), Is.EqualTo("yes-it-arrived C.UTF-8\n"));
     }
+
+    /// <summary>Hardening finding 3: a client's env must not choose the code the command runs (OpenSSH's AcceptEnv
+    /// default), and env requests cannot make the server store without bound.</summary>
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task Environment_outside_AcceptEnv_is_refused_and_env_requests_are_bounded(CancellationToken cancellationToken)
+    {
+        await using SshClient client = await ConnectAsync(cancellationToken);
+        Channel channel = await client.GetTransport()!.OpenSessionAsync(cancellationToken);
+        foreach (string name in new[] { "LD_PRELOAD", "PATH", "BASH_ENV", "SSHCS_PROBE" })
+            Assert.That(await channel.SendRequestAsync("env", true, EnvData(name, "/tmp/evil"), cancellationToken), Is.False, name);
+        // 20,000 requests of 10 KB: each beyond the limits is refused, and nothing grows.
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        int accepted = 0;
+        string big = new('x', 10_000);
+        for (int i = 0; i < 2_000; i++)
+        {
+            if (await channel.SendRequestAsync("env", true, EnvData($"LC_FLOOD_{i}", big), cancellationToken)) accepted++;
+        }
+        long grown = GC.GetTotalMemory(forceFullCollection: true) - before;
+        Assert.That(accepted, Is.LessThanOrEqualTo(64));
+        Assert.That(grown, Is.LessThan(16 << 20), "env requests grew the server's heap");
+        await channel.ExecCommandAsync("echo \"[$LD_PRELOAD][$BASH_ENV][$SSHCS_PROBE]\"", cancellationToken);
+        var output = channel.MakeFile();
+        Assert.That(await output.ReadToEndAsync(cancellationToken), Is.EqualTo("[][][]\n"));
+    }
+
+    private static byte[] EnvData(string name, string value) =>
+        new Ssh.Transport.Wire.SshBuffer().WriteString(name).WriteString(value).ToArray();
 
     [Test, CancelAfter(TimeoutMs)]
     public async Task A_background_daemon_with_redirected_output_returns_promptly(CancellationToken cancellationToken)

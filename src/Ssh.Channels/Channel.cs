@@ -15,10 +15,10 @@ namespace Ssh.Channels;
 /// </summary>
 public sealed class Channel : IDisposable, IAsyncDisposable
 {
-    /// <summary>The window we grant by default (OpenSSH's session channels use the same 2 MiB).</summary>
+    /// <summary>The window we grant by default, in bytes (OpenSSH's session channels use the same 2 MiB).</summary>
     public const int DefaultWindowSize = 2 * 1024 * 1024;
 
-    /// <summary>The largest data packet we accept by default (RFC 4254 §5.1 maximum packet size).</summary>
+    /// <summary>The largest data packet we accept by default, in bytes (RFC 4254 §5.1 maximum packet size).</summary>
     public const int DefaultMaxPacketSize = 32 * 1024;
 
     private readonly IMessageTransport _transport;
@@ -61,13 +61,13 @@ public sealed class Channel : IDisposable, IAsyncDisposable
     /// <summary>The channel type: "session", "direct-tcpip", ... (<see cref="ChannelTypes"/>).</summary>
     public string ChannelType { get; }
 
-    /// <summary>The window we grant the peer.</summary>
+    /// <summary>The window we grant the peer, in bytes: how much it may send before we adjust it (RFC 4254 §5.2).</summary>
     public int LocalWindowSize => _inbound.WindowSize;
 
-    /// <summary>The largest data packet we accept.</summary>
+    /// <summary>The largest data packet we accept, in bytes.</summary>
     public int LocalMaxPacketSize => _inbound.MaxPacketSize;
 
-    /// <summary>The largest data chunk the peer accepts in one message.</summary>
+    /// <summary>The largest data chunk the peer accepts in one message, in bytes.</summary>
     public int RemoteMaxPacketSize => _outbound.MaxPacketSize;
 
     /// <summary>True once both sides have sent CHANNEL_CLOSE, or the connection is gone.</summary>
@@ -498,7 +498,8 @@ public sealed class Channel : IDisposable, IAsyncDisposable
 
     // ---- Closing ----
 
-    /// <summary>Sends CHANNEL_CLOSE (once) and waits briefly (10 s at most) for the peer's.</summary>
+    /// <summary>Sends CHANNEL_CLOSE (once) and waits briefly (10 s at most) for the peer's. Output not read by then
+    /// is discarded (a spill file with it is deleted).</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         bool opened = _opened.Task.IsCompletedSuccessfully;
@@ -520,6 +521,8 @@ public sealed class Channel : IDisposable, IAsyncDisposable
         }
         _inbound.Complete();
         if (!opened || !_transport.IsConnected) FinishClose();
+        // The application is done with the channel: output it never read goes, spill file and all.
+        _inbound.Dispose();
     }
 
     /// <summary>The blocking twin of <see cref="CloseAsync"/>.</summary>

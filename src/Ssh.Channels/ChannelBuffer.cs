@@ -173,12 +173,20 @@ internal sealed class ChannelBuffer : IDisposable
         _ring = [];
     }
 
+    /// <summary>Discards what is left: the spill file is deleted and the ring goes back to the pool, wiped; reads
+    /// return end of stream from now on.</summary>
     public void Dispose()
     {
         lock (_lock)
         {
             _spill?.Dispose();
             _spill = null;
+            _spillRead = 0;
+            _count = 0;
+            _head = 0;
+            _completed = true;
+            ReturnRing();
         }
+        _dataAvailable.Set();
     }
 }

@@ -6,15 +6,21 @@ namespace Ssh.Channels;
 /// <summary>Which stream of a channel a <see cref="ChannelFile"/> reads or writes.</summary>
 public enum ChannelStreamKind
 {
+    /// <summary>The channel's data stream as received (SSH_MSG_CHANNEL_DATA from the peer): read-only.</summary>
     Stdout,
+
+    /// <summary>The extended data stream of type 1, SSH_EXTENDED_DATA_STDERR (RFC 4254 §5.2): read what the peer
+    /// sends, or write it from a server.</summary>
     Stderr,
+
+    /// <summary>The channel's data stream as sent to the peer: write-only; closing sends EOF.</summary>
     Stdin,
 }
 
 /// <summary>
 /// paramiko's <c>ChannelFile</c>: a file-like view of one channel stream. Reads return bytes or lines (lines keep
-/// their trailing newline, as in paramiko; an empty string means end of file). Writes are buffered until
-/// <see cref="Flush"/> unless <c>bufsize</c> is 0; closing a stdin file sends EOF to the remote command.
+/// their trailing newline, as in paramiko; an empty string means end of file). Writes go out at once unless a
+/// <c>bufsize</c> of 1 (by line) or more (by size) was asked for; closing a stdin file sends EOF to the remote command.
 /// </summary>
 public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<string>
 {
@@ -29,8 +35,13 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
     private bool _eof;
     private bool _closed;
 
-    /// <param name="bufferSize">paramiko's bufsize: -1 or anything above 1 buffers writes (flushed at that size,
-    /// 8 KiB by default), 0 writes through, 1 flushes at each newline.</param>
+    /// <summary>A file over one stream of <paramref name="channel"/>; <see cref="Channel.MakeFile"/> and its siblings
+    /// make these.</summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="kind">Which of its streams.</param>
+    /// <param name="bufferSize">paramiko's bufsize: -1 (the default) or 0 write through, 1 buffers by line (what
+    /// precedes the last newline of a write goes at once), anything above 1 buffers writes until that many bytes are
+    /// held or <see cref="Flush"/>.</param>
     public ChannelFile(Channel channel, ChannelStreamKind kind, int bufferSize = -1)
     {
         Channel = channel;
@@ -38,11 +49,16 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         _bufferSize = bufferSize;
     }
 
+    /// <summary>The channel this file reads or writes (paramiko's <c>channel</c> attribute), e.g. for
+    /// <see cref="Channel.RecvExitStatus"/>.</summary>
     public Channel Channel { get; }
 
+    /// <summary>True once <see cref="Close"/> (or <see cref="Dispose"/>) was called.</summary>
     public bool Closed => _closed;
 
-    /// <summary>Reads <paramref name="size"/> bytes, fewer only at end of file; all that remains when negative.</summary>
+    /// <summary>Reads <paramref name="size"/> bytes, fewer only at end of file; all that remains when negative.
+    /// Waits for the peer as needed; an empty array means end of file.</summary>
+    /// <exception cref="NotSupportedException">This is a stdin file.</exception>
     public async Task<byte[]> ReadAsync(int size = -1, CancellationToken cancellationToken = default)
     {
         var result = new MemoryStream();
@@ -56,6 +72,7 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         return result.ToArray();
     }
 
+    /// <summary>The blocking twin of <see cref="ReadAsync(int, CancellationToken)"/> (paramiko's <c>read</c>).</summary>
     public byte[] Read(int size = -1) => ReadAsync(size).GetAwaiter().GetResult();
 
     /// <summary>Reads into <paramref name="buffer"/>; returns how many bytes (0 at end of file).</summary>
@@ -99,6 +116,7 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         }
     }
 
+    /// <summary>The blocking twin of <see cref="ReadLineAsync"/> (paramiko's <c>readline</c>).</summary>
     public string ReadLine() => ReadLineAsync().GetAwaiter().GetResult();
 
     /// <summary>All remaining lines, each with its newline.</summary>
@@ -113,14 +131,18 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         }
     }
 
+    /// <summary>The blocking twin of <see cref="ReadLinesAsync"/> (paramiko's <c>readlines</c>).</summary>
     public List<string> ReadLines() => ReadLinesAsync().GetAwaiter().GetResult();
 
     /// <summary>Everything that remains, decoded as UTF-8.</summary>
     public async Task<string> ReadToEndAsync(CancellationToken cancellationToken = default) =>
         Encoding.UTF8.GetString(await ReadAsync(-1, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>The blocking twin of <see cref="ReadToEndAsync"/>.</summary>
     public string ReadToEnd() => ReadToEndAsync().GetAwaiter().GetResult();
 
+    /// <summary>The remaining lines, each with its newline, read as the loop goes (paramiko's iteration over a
+    /// file); blocks like <see cref="ReadLine"/>.</summary>
     public IEnumerator<string> GetEnumerator()
     {
         while (true)
@@ -171,34 +193,60 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         _ => throw new NotSupportedException("This is a stdin file: it can only be written."),
     };
 
+    /// <summary>Writes <paramref name="data"/>, buffered as the <c>bufferSize</c> given to the constructor says;
+    /// what is sent waits for the peer's window.</summary>
+    /// <exception cref="NotSupportedException">This is a stdout file.</exception>
+    /// <exception cref="ObjectDisposedException">The file is closed.</exception>
     public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
         if (_kind != ChannelStreamKind.Stdin && _kind != ChannelStreamKind.Stderr)
             throw new NotSupportedException("This is a stdout file: it can only be read.");
-        if (_bufferSize == 0)
+        if (_bufferSize <= 0)
         {
+            // paramiko's default: no buffering, "because otherwise writes will get buffered in a way that will
+            // probably confuse people" (a password written to stdin and never flushed).
             await SendAsync(data, cancellationToken).ConfigureAwait(false);
             return;
         }
         _writeBuffer.Write(data.Span);
-        int limit = _bufferSize > 1 ? _bufferSize : 8192;
-        bool lineFlush = _bufferSize == 1 && data.Span.Contains((byte)'\n');
-        if (_writeBuffer.Length >= limit || lineFlush) await FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_bufferSize == 1)
+        {
+            // Line buffered, as paramiko: everything up to the last newline goes, the partial line after it waits.
+            int lastNewline = data.Span.LastIndexOf((byte)'\n');
+            if (lastNewline >= 0)
+            {
+                int through = (int)_writeBuffer.Length - (data.Length - lastNewline - 1);
+                await SendAsync(_writeBuffer.GetBuffer().AsMemory(0, through), cancellationToken).ConfigureAwait(false);
+                byte[] rest = _writeBuffer.GetBuffer().AsSpan(through, (int)_writeBuffer.Length - through).ToArray();
+                _writeBuffer.SetLength(0);
+                _writeBuffer.Write(rest);
+                return;
+            }
+        }
+        if (_writeBuffer.Length >= (_bufferSize > 1 ? _bufferSize : DefaultBufferSize)) await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>How much a line-buffered file holds, at most, while no newline comes (paramiko's default bufsize).</summary>
+    private const int DefaultBufferSize = 8192;
+
+    /// <summary>Writes <paramref name="text"/> encoded as UTF-8; see <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
     public Task WriteAsync(string text, CancellationToken cancellationToken = default) =>
         WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
 
+    /// <summary>The blocking twin of <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> (paramiko's <c>write</c>).</summary>
     public void Write(byte[] data) => WriteAsync(data).GetAwaiter().GetResult();
 
+    /// <summary>The blocking twin of <see cref="WriteAsync(string, CancellationToken)"/>.</summary>
     public void Write(string text) => WriteAsync(text).GetAwaiter().GetResult();
 
+    /// <summary>Writes each string as it is (paramiko's <c>writelines</c>: no newlines are added).</summary>
     public void WriteLines(IEnumerable<string> lines)
     {
         foreach (string line in lines) Write(line);
     }
 
+    /// <summary>Sends what the write buffer holds, waiting for the peer's window as needed.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         if (_writeBuffer.Length == 0) return;
@@ -207,22 +255,23 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         _writeBuffer.SetLength(0);
     }
 
+    /// <summary>The blocking twin of <see cref="FlushAsync"/> (paramiko's <c>flush</c>).</summary>
     public void Flush() => FlushAsync().GetAwaiter().GetResult();
 
     private ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         _kind == ChannelStreamKind.Stderr ? Channel.SendAllStderrAsync(data, cancellationToken) : Channel.SendAllAsync(data, cancellationToken);
 
-    /// <summary>Flushes; on a stdin file also sends EOF, so the remote command sees the end of its input.</summary>
+    /// <summary>Closes the file: what was written and not yet flushed is sent (unless the channel is closed), and a
+    /// stdin file then sends EOF, so the remote command sees the end of its input. The channel itself stays open.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         if (_closed) return;
         try
         {
-            if (_kind == ChannelStreamKind.Stdin)
-            {
-                await FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (!Channel.Closed) await Channel.ShutdownWriteAsync(cancellationToken).ConfigureAwait(false);
-            }
+            // Whatever was written and not yet flushed goes out first, on any stream that can be written (a server's
+            // stderr file too); only closing stdin ends the stream with EOF.
+            if (_writeBuffer.Length > 0 && !Channel.Closed) await FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (_kind == ChannelStreamKind.Stdin && !Channel.Closed) await Channel.ShutdownWriteAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -230,9 +279,12 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
         }
     }
 
+    /// <summary>The blocking twin of <see cref="CloseAsync"/> (paramiko's <c>close</c>).</summary>
     public void Close() => CloseAsync().GetAwaiter().GetResult();
 
+    /// <summary>Same as <see cref="Close"/>.</summary>
     public void Dispose() => Close();
 
+    /// <summary>Same as <see cref="CloseAsync"/>.</summary>
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 }

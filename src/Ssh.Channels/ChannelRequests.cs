@@ -21,7 +21,7 @@ internal sealed class ChannelRequests
     private readonly IMessageTransport _transport;
     private readonly Channel _channel;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Queue<TaskCompletionSource<bool>> _pendingReplies = new();
+    private readonly LinkedList<TaskCompletionSource<bool>> _pendingReplies = new();
     private readonly InOrderQueue<ChannelRequest?> _incoming; // null stands for the peer's CLOSE
     private readonly TaskCompletionSource<int> _exitStatus = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -50,9 +50,19 @@ internal sealed class ChannelRequests
             if (wantReply)
             {
                 reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                lock (_lock) _pendingReplies.Enqueue(reply);
+                lock (_lock) _pendingReplies.AddLast(reply);
             }
-            await _transport.SendAsync(new ChannelRequestMessage(_channel.RemoteId, requestType, wantReply, data), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _transport.SendAsync(new ChannelRequestMessage(_channel.RemoteId, requestType, wantReply, data), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (reply is not null)
+            {
+                // Cancelled before it was written (a packet, once started, is finished): no reply will come for it,
+                // and its slot must not take the next request's.
+                lock (_lock) _pendingReplies.Remove(reply);
+                throw;
+            }
         }
         finally
         {
@@ -65,7 +75,11 @@ internal sealed class ChannelRequests
     public void OnReply(bool success)
     {
         TaskCompletionSource<bool>? pending;
-        lock (_lock) _pendingReplies.TryDequeue(out pending);
+        lock (_lock)
+        {
+            pending = _pendingReplies.First?.Value;
+            if (pending is not null) _pendingReplies.RemoveFirst();
+        }
         if (pending is null)
             throw new SshProtocolException(DisconnectReason.ProtocolError,
                 $"The peer answered a channel request on channel {_channel.LocalId} that was never made (RFC 4254 §5.4).");
@@ -153,7 +167,8 @@ internal sealed class ChannelRequests
     {
         lock (_lock)
         {
-            while (_pendingReplies.TryDequeue(out var pending)) pending.TrySetResult(false);
+            foreach (var pending in _pendingReplies) pending.TrySetResult(false);
+            _pendingReplies.Clear();
         }
         _exitStatus.TrySetResult(-1);
     }

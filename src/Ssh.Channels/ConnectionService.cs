@@ -60,11 +60,19 @@ internal sealed class ConnectionService : IConnectionHandler
         int windowSize = Channel.DefaultWindowSize, int maxPacketSize = Channel.DefaultMaxPacketSize)
     {
         Channel channel = Register(channelType, windowSize, maxPacketSize);
+        bool sent = false;
         try
         {
             await Transport.SendAsync(new ChannelOpenMessage(channelType, channel.LocalId, (uint)windowSize, (uint)maxPacketSize, data), cancellationToken).ConfigureAwait(false);
+            sent = true;
             await channel.OpenTask.WaitAsync(cancellationToken).ConfigureAwait(false);
             return channel;
+        }
+        catch (Exception e) when (!sent)
+        {
+            // Never sent (cancelled before it was written, or the connection failed): the peer knows no such channel.
+            channel.Fail(e is OperationCanceledException ? new ChannelException($"Opening {channel} was cancelled.") : e);
+            throw;
         }
         catch (OperationCanceledException)
         {
@@ -248,6 +256,11 @@ internal sealed class ConnectionService : IConnectionHandler
         {
             decision = ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ConnectFailed, e.Message);
         }
+        finally
+        {
+            // Decided: from here the open counts as a channel (Register enforces the limit), not as pending work.
+            Interlocked.Decrement(ref _pendingOpens);
+        }
         try
         {
             await AnswerChannelOpenAsync(request, decision).ConfigureAwait(false);
@@ -255,10 +268,6 @@ internal sealed class ConnectionService : IConnectionHandler
         catch (Exception e) when (e is SshException or IOException or ObjectDisposedException or OperationCanceledException)
         {
             // The connection went away while the decision was pending.
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _pendingOpens);
         }
     }
 

@@ -18,7 +18,7 @@ internal sealed class GlobalRequests
     private readonly object _lock = new();
     private readonly IMessageTransport _transport;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly Queue<TaskCompletionSource<byte[]?>> _pendingReplies = new();
+    private readonly LinkedList<TaskCompletionSource<byte[]?>> _pendingReplies = new();
     private readonly InOrderQueue<GlobalRequest> _incoming;
     private Exception? _closedReason;
 
@@ -45,10 +45,20 @@ internal sealed class GlobalRequests
                 lock (_lock)
                 {
                     if (_closedReason is not null) throw _closedReason;
-                    _pendingReplies.Enqueue(reply);
+                    _pendingReplies.AddLast(reply);
                 }
             }
-            await _transport.SendAsync(new GlobalRequestMessage(name, wantReply, data), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _transport.SendAsync(new GlobalRequestMessage(name, wantReply, data), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (reply is not null)
+            {
+                // Cancelled before it was written (a packet, once started, is finished): no reply will come for it,
+                // and its slot must not take the next request's.
+                lock (_lock) _pendingReplies.Remove(reply);
+                throw;
+            }
         }
         finally
         {
@@ -61,7 +71,11 @@ internal sealed class GlobalRequests
     public void OnReply(ReadOnlySpan<byte> payload)
     {
         TaskCompletionSource<byte[]?>? pending;
-        lock (_lock) _pendingReplies.TryDequeue(out pending);
+        lock (_lock)
+        {
+            pending = _pendingReplies.First?.Value;
+            if (pending is not null) _pendingReplies.RemoveFirst();
+        }
         if (pending is null)
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer answered a global request that was never made (RFC 4254 §4).");
         pending.TrySetResult(payload[0] == (byte)MessageNumber.RequestSuccess ? payload[1..].ToArray() : null);
@@ -116,7 +130,8 @@ internal sealed class GlobalRequests
         lock (_lock)
         {
             _closedReason = error;
-            while (_pendingReplies.TryDequeue(out var pending)) pending.TrySetException(error);
+            foreach (var pending in _pendingReplies) pending.TrySetException(error);
+            _pendingReplies.Clear();
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace Ssh.Cli;
 
 /// <summary>The <c>sshcs</c> tool: subcommands over the library.</summary>
-public static class Program
+internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {

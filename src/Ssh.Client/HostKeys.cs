@@ -10,6 +10,7 @@ public sealed class HostKeys
     private readonly object _lock = new();
     private readonly KnownHostsFile _file = new();
 
+    /// <summary>An empty set.</summary>
     public HostKeys() { }
 
     /// <summary>A set loaded from <paramref name="filename"/> (paramiko's <c>HostKeys(filename)</c>).</summary>
@@ -111,6 +112,7 @@ public sealed class HostKeys
         lock (_lock) return _file.Remove(host, port);
     }
 
+    /// <summary>Forgets every line, comments and unparsed ones included.</summary>
     public void Clear()
     {
         lock (_lock) _file.Clear();

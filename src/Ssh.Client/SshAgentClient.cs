@@ -140,8 +140,10 @@ public sealed class SshAgentClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Closes the connection to the agent; keys from <see cref="GetKeysAsync"/> can no longer sign.</summary>
     public void Dispose() => _socket.Dispose();
 
+    /// <summary>Same as <see cref="Dispose"/>.</summary>
     public ValueTask DisposeAsync()
     {
         _socket.Dispose();

@@ -15,7 +15,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     private IMissingHostKeyPolicy _policy = new RejectPolicy();
     private SshTransport? _transport;
 
-    /// <summary>Algorithm preferences and limits used by <see cref="Connect"/>.</summary>
+    /// <summary>Algorithm preferences and limits used by <see cref="Connect"/>; set before connecting.</summary>
     public TransportSettings Settings { get; set; } = new();
 
     /// <summary>OpenSSH's ServerAliveInterval for connections this client makes: after each interval without traffic
@@ -30,7 +30,9 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <summary>The file <see cref="LoadHostKeys"/> read, where <see cref="AutoAddPolicy"/> saves new keys.</summary>
     public string? HostKeysFilename { get; private set; }
 
-    /// <summary>Loads the user's known_hosts (default <c>~/.ssh/known_hosts</c>); these are never written back.</summary>
+    /// <summary>Loads the user's known_hosts (default <c>~/.ssh/known_hosts</c>, skipped when absent); these keys are
+    /// checked but never written back (paramiko's <c>load_system_host_keys</c>).</summary>
+    /// <exception cref="FileNotFoundException">A <paramref name="filename"/> other than the default does not exist.</exception>
     public void LoadSystemHostKeys(string? filename = null)
     {
         filename ??= Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
@@ -42,31 +44,58 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     private static string DefaultKnownHosts =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
 
-    /// <summary>Loads host keys that this client also saves (paramiko's load_host_keys).</summary>
+    /// <summary>Loads host keys that this client also saves (paramiko's load_host_keys): the file becomes
+    /// <see cref="HostKeysFilename"/>; a file that does not exist yet is fine.</summary>
     public void LoadHostKeys(string filename)
     {
         HostKeysFilename = filename;
         if (File.Exists(filename)) _hostKeys.Load(filename);
     }
 
+    /// <summary>Writes the client's own host keys (<see cref="GetHostKeys"/>, not the system ones) to
+    /// <paramref name="filename"/> in known_hosts format (paramiko's <c>save_host_keys</c>).</summary>
     public void SaveHostKeys(string filename) => _hostKeys.Save(filename);
 
     /// <summary>The client's own host keys (not the system ones).</summary>
     public HostKeys GetHostKeys() => _hostKeys;
 
+    /// <summary>Sets what <see cref="Connect"/> does with a server whose host key is not on record:
+    /// <see cref="RejectPolicy"/> (the default), <see cref="AutoAddPolicy"/>, <see cref="WarningPolicy"/> or your own.</summary>
     public void SetMissingHostKeyPolicy(IMissingHostKeyPolicy policy) => _policy = policy;
 
     /// <summary>The underlying transport, or null before <see cref="Connect"/>.</summary>
     public SshTransport? GetTransport() => _transport;
 
     /// <summary>Connects, checks the host key, and authenticates in paramiko's order: <paramref name="pkey"/>,
-    /// <paramref name="keyFilename"/>, keys in <c>~/.ssh</c> (when <paramref name="lookForKeys"/>), then
-    /// <paramref name="password"/>.</summary>
+    /// <paramref name="keyFilename"/>, the ssh-agent's keys (when <paramref name="allowAgent"/>), keys in <c>~/.ssh</c>
+    /// (when <paramref name="lookForKeys"/>), then <paramref name="password"/>. A <c>none</c> request first learns
+    /// which methods the server allows; a server that allows only keyboard-interactive gets the password as the answer
+    /// to its one prompt. A client connects once: a failed connect is closed, create a new client to retry.</summary>
+    /// <param name="hostname">The server's host name or address.</param>
+    /// <param name="port">The server's TCP port.</param>
+    /// <param name="username">The user to log in as; null for the local user name.</param>
+    /// <param name="password">The password; also tried as the passphrase of key files when
+    /// <paramref name="passphrase"/> is null.</param>
+    /// <param name="pkey">A private key to try first.</param>
+    /// <param name="keyFilename">Private key files to try, in order; one that cannot be read fails the connect.</param>
+    /// <param name="timeout">A limit on the whole connect (TCP, key exchange and authentication); null for none.</param>
+    /// <param name="allowAgent">Whether to try the keys of the ssh-agent at <c>$SSH_AUTH_SOCK</c>.</param>
+    /// <param name="lookForKeys">Whether to try <c>~/.ssh/id_ed25519</c>, <c>id_ecdsa</c> and <c>id_rsa</c>; files
+    /// that cannot be used are skipped.</param>
     /// <param name="sock">An already connected stream to use instead of opening a socket.</param>
     /// <param name="compress">Ask for zlib compression (<c>zlib@openssh.com</c>, then <c>zlib</c>), as <c>ssh -C</c>.</param>
     /// <param name="disabledAlgorithms">paramiko's <c>disabled_algorithms</c>: names (or patterns) to leave out, by
     /// category (<c>kex</c>, <c>keys</c>, <c>ciphers</c>, <c>macs</c>, <c>pubkeys</c>, <c>compression</c>); see
     /// <see cref="TransportSettings.DisableAlgorithms"/>.</param>
+    /// <param name="passphrase">The passphrase of encrypted key files.</param>
+    /// <param name="cancellationToken">Cancels the connect, which then closes the client.</param>
+    /// <exception cref="BadHostKeyException">The server's key differs from the one on record, or is revoked.</exception>
+    /// <exception cref="AuthenticationException">Every method tried failed (<see cref="BadAuthenticationTypeException"/>
+    /// when none could be tried); <see cref="AuthenticationException.AllowedMethods"/> says what the server allows.</exception>
+    /// <exception cref="SshConnectionException">The connection failed, closed, or <paramref name="timeout"/> passed.</exception>
+    /// <exception cref="SshProtocolException">The server broke the protocol or disconnected.</exception>
+    /// <exception cref="SshException">The missing host key policy refused the server (<see cref="RejectPolicy"/>).</exception>
+    /// <exception cref="InvalidOperationException">This client has already connected.</exception>
     public async Task ConnectAsync(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
         bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
@@ -112,7 +141,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <inheritdoc cref="ConnectAsync"/>
+    /// <summary>The blocking twin of <see cref="ConnectAsync"/> (paramiko's <c>connect</c>).</summary>
     public void Connect(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
         bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
@@ -139,6 +168,8 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         _policy.MissingHostKey(this, hostKeyName, key);
     }
 
+    /// <summary>Closes the transport and every channel on it (paramiko's <c>close</c>); nothing happens when not
+    /// connected.</summary>
     public async Task CloseAsync()
     {
         SshTransport? transport = _transport;
@@ -146,10 +177,13 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         await transport.DisposeAsync().ConfigureAwait(false);
     }
 
+    /// <summary>The blocking twin of <see cref="CloseAsync"/>.</summary>
     public void Close() => CloseAsync().GetAwaiter().GetResult();
 
+    /// <summary>Same as <see cref="Close"/>.</summary>
     public void Dispose() => Close();
 
+    /// <summary>Same as <see cref="CloseAsync"/>.</summary>
     public async ValueTask DisposeAsync() => await CloseAsync().ConfigureAwait(false);
 
     private SshTransport RequireTransport() =>

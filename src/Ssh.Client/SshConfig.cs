@@ -15,6 +15,8 @@ public sealed class SshConfig
     /// <summary>Keywords that may appear more than once and accumulate (ssh_config(5)).</summary>
     private static readonly HashSet<string> Lists = new(StringComparer.Ordinal) { "identityfile", "localforward", "remoteforward", "dynamicforward", "certificatefile", "sendenv" };
 
+    /// <summary>Reads the text of an ssh_config file.</summary>
+    /// <exception cref="FormatException">A line has a keyword and no value.</exception>
     public static SshConfig Parse(string text)
     {
         var config = new SshConfig();
@@ -48,6 +50,7 @@ public sealed class SshConfig
         return config;
     }
 
+    /// <summary>Reads an ssh_config file (paramiko's <c>SSHConfig.from_path</c>); see <see cref="Parse"/>.</summary>
     public static SshConfig FromFile(string path) => Parse(File.ReadAllText(path));
 
     /// <summary>The user's <c>~/.ssh/config</c>, or an empty configuration when there is none.</summary>
@@ -115,20 +118,32 @@ public sealed class SshConfig
         value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(v => v.Trim('"')).ToArray();
 }
 
-/// <summary>The options that apply to one host (keywords lower-cased).</summary>
-public sealed class SshConfigEntry(Dictionary<string, List<string>> values)
+/// <summary>The options that apply to one host (keywords lower-cased), as <see cref="SshConfig.Lookup"/> returns them.</summary>
+public sealed class SshConfigEntry
 {
-    /// <summary>The first value of <paramref name="keyword"/>, or null.</summary>
-    public string? this[string keyword] => values.TryGetValue(keyword.ToLowerInvariant(), out List<string>? list) ? list[0] : null;
+    private readonly Dictionary<string, List<string>> _values;
 
-    /// <summary>Every value of a list keyword (IdentityFile, LocalForward, ...), in order.</summary>
+    internal SshConfigEntry(Dictionary<string, List<string>> values) => _values = values;
+
+    /// <summary>The first value of <paramref name="keyword"/> (case-insensitive), or null when it is not set.</summary>
+    public string? this[string keyword] => _values.TryGetValue(keyword.ToLowerInvariant(), out List<string>? list) ? list[0] : null;
+
+    /// <summary>Every value of a list keyword (IdentityFile, LocalForward, ...), in order; empty when not set.</summary>
     public IReadOnlyList<string> GetAll(string keyword) =>
-        values.TryGetValue(keyword.ToLowerInvariant(), out List<string>? list) ? list : [];
+        _values.TryGetValue(keyword.ToLowerInvariant(), out List<string>? list) ? list : [];
 
+    /// <summary>The host to connect to: <c>HostName</c> with <c>%h</c> expanded, or the name looked up.</summary>
     public string HostName => this["hostname"]!;
+
+    /// <summary>The <c>User</c> to log in as, or null when not set.</summary>
     public string? User => this["user"];
+
+    /// <summary>The <c>Port</c>, or null when not set (or not a number).</summary>
     public int? Port => int.TryParse(this["port"], out int port) ? port : null;
+
+    /// <summary>The <c>IdentityFile</c> values, <c>~</c> expanded, in order.</summary>
     public IReadOnlyList<string> IdentityFiles => GetAll("identityfile");
 
-    public IReadOnlyCollection<string> Keywords => values.Keys;
+    /// <summary>Every keyword set for the host, lower-cased.</summary>
+    public IReadOnlyCollection<string> Keywords => _values.Keys;
 }

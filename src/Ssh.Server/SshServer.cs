@@ -29,10 +29,12 @@ public sealed class SshServer : IAsyncDisposable
     private Socket? _listener;
     private Task? _acceptLoop;
 
+    /// <summary>A server that is not listening yet: call <see cref="Start"/>.</summary>
     /// <param name="options">Where to listen, the host keys and the limits.</param>
     /// <param name="serverFactory">Makes the <see cref="ServerInterface"/> for each new connection.</param>
     /// <param name="handler">Serves an authenticated connection; when null, the connection lives until the client
     /// closes it and channels are served by the <see cref="ServerInterface"/> callbacks alone.</param>
+    /// <exception cref="ArgumentException"><paramref name="options"/> has no host key.</exception>
     public SshServer(SshServerOptions options, Func<ServerInterface> serverFactory, ConnectionHandler? handler = null)
     {
         if (options.HostKeys.Count == 0) throw new ArgumentException("The server needs at least one host key.", nameof(options));

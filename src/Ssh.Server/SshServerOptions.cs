@@ -15,8 +15,10 @@ public sealed class SshServerOptions
     /// <summary>The host keys to offer; at least one.</summary>
     public List<SshPrivateKey> HostKeys { get; } = [];
 
+    /// <summary>The algorithms offered and the rekey limits, for every connection.</summary>
     public TransportSettings Settings { get; set; } = new();
 
+    /// <summary>Per-connection limits of authentication: the login grace time and the attempts allowed.</summary>
     public ServerConnectionOptions Connection { get; set; } = new();
 
     /// <summary>Connections still authenticating at once (1,000 by default; OpenSSH's MaxStartups). When a new one

@@ -23,9 +23,16 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
         Password = password;
     }
 
+    /// <summary>The address to connect to: always <c>127.0.0.1</c>.</summary>
     public string Host => "127.0.0.1";
+
+    /// <summary>The port the server listens on, chosen free at start.</summary>
     public int Port => _server.LocalEndPoint.Port;
+
+    /// <summary>The user name the server accepts.</summary>
     public string User { get; }
+
+    /// <summary>The password of <see cref="User"/>.</summary>
     public string Password { get; }
 
     /// <summary>A private key the server accepts for <see cref="User"/>.</summary>
@@ -34,8 +41,13 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
     /// <summary>The server's host key (for a known_hosts entry: <c>[127.0.0.1]:port</c>).</summary>
     public SshPublicKey HostKey { get; }
 
+    /// <summary>The server underneath, e.g. for <see cref="SshServer.Log"/>.</summary>
     public SshServer Server => _server;
 
+    /// <summary>Starts a server on a free loopback port.</summary>
+    /// <param name="user">The user to accept.</param>
+    /// <param name="password">Its password.</param>
+    /// <param name="configure">Changes the options (algorithms, limits, more host keys) before the server starts.</param>
     public static TestSshServer Start(string user = "test", string password = "test", Action<SshServerOptions>? configure = null)
     {
         var hostKey = Ed25519PrivateKey.Generate();
@@ -49,7 +61,9 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
         return new TestSshServer(server, hostKey, clientKey, user, password);
     }
 
+    /// <summary>Stops the server: every client gets a DISCONNECT and the port is freed.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
+    /// <summary>The blocking twin of <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => _server.StopAsync().GetAwaiter().GetResult();
 }

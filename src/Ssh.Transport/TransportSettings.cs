@@ -15,16 +15,20 @@ public sealed class TransportSettings
 {
     private AlgorithmProfile _profile = AlgorithmProfile.Modern;
 
-    /// <summary>Key exchange methods, e.g. <c>mlkem768x25519-sha256</c>, <c>curve25519-sha256</c>.</summary>
+    /// <summary>Key exchange methods to offer, e.g. <c>mlkem768x25519-sha256</c>, <c>curve25519-sha256</c>. The
+    /// strict-KEX and ext-info pseudo-algorithms are added to the first KEXINIT by the library; don't list them. Set
+    /// directly, names are not checked: <see cref="ApplyOption"/> checks them.</summary>
     public IReadOnlyList<string> KexAlgorithms { get; set; } = KexRegistry.DefaultNames;
 
-    /// <summary>Host key signature algorithms, e.g. <c>ssh-ed25519</c>, <c>rsa-sha2-512</c>.</summary>
+    /// <summary>Server host key (signature) algorithms, e.g. <c>ssh-ed25519</c>, <c>rsa-sha2-512</c>. A client
+    /// offers them all; a server offers those it holds a host key for.</summary>
     public IReadOnlyList<string> HostKeyAlgorithms { get; set; } = HostKeyRegistry.DefaultNames;
 
-    /// <summary>Ciphers, e.g. <c>chacha20-poly1305@openssh.com</c>, <c>aes128-gcm@openssh.com</c>.</summary>
+    /// <summary>Ciphers, offered for both directions, e.g. <c>chacha20-poly1305@openssh.com</c>, <c>aes256-gcm@openssh.com</c>.</summary>
     public IReadOnlyList<string> Ciphers { get; set; } = CipherRegistry.DefaultNames;
 
-    /// <summary>MACs for the ciphers that need one, e.g. <c>hmac-sha2-256-etm@openssh.com</c>.</summary>
+    /// <summary>MACs, offered for both directions, e.g. <c>hmac-sha2-256-etm@openssh.com</c>. Not used with an AEAD
+    /// cipher (chacha20-poly1305, AES-GCM), which authenticates packets itself.</summary>
     public IReadOnlyList<string> Macs { get; set; } = MacRegistry.DefaultNames;
 
     /// <summary>Signature algorithms for public key authentication (OpenSSH's <c>PubkeyAcceptedAlgorithms</c>):
@@ -108,7 +112,10 @@ public sealed class TransportSettings
     /// <summary>Applies an OpenSSH-style option: <c>KexAlgorithms</c>, <c>HostKeyAlgorithms</c>, <c>Ciphers</c>,
     /// <c>MACs</c>, <c>PubkeyAcceptedAlgorithms</c> take a list, or a list edit as in ssh_config(5): <c>+a,b</c>
     /// appends to the default list, <c>-a,b</c> removes (patterns allowed), <c>^a,b</c> puts first. Every name must be
-    /// one we implement. <c>Compression=yes|no</c>; <c>Profile=Modern|Compatible|Legacy</c> resets every list.</summary>
+    /// one we implement. <c>Compression=yes|no</c>; <c>Profile=Modern|Compatible|Legacy</c> resets every list. The
+    /// option name is case-insensitive.</summary>
+    /// <exception cref="ArgumentException">The option is not <c>Name=value</c>, the name is unknown, a value is an
+    /// algorithm this library does not implement, or a removal leaves a list empty.</exception>
     public void ApplyOption(string option)
     {
         int eq = option.IndexOf('=');

@@ -10,55 +10,13 @@ namespace Ssh.Tests.Channels;
 /// extended data of unknown types is dropped and its window credited back. Over <see cref="MessagePipe"/>.</summary>
 public sealed class ConnectionRequestTests
 {
-    /// <summary>Accepts session channels; "slow" requests wait for <see cref="Release"/>, others are accepted at once.</summary>
-    private sealed class Handler : IConnectionRequestHandler
-    {
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public List<string> Decided { get; } = [];
-        public List<string> Accepted { get; } = [];
-        public List<string> GlobalAnswered { get; } = [];
-
-        public ValueTask<ChannelOpenDecision> DecideChannelOpenAsync(ChannelOpenRequest request, CancellationToken ct) =>
-            ValueTask.FromResult(ChannelOpenDecision.Accept());
-
-        public async ValueTask<bool> DecideChannelRequestAsync(Channel channel, ChannelRequest request, CancellationToken ct)
-        {
-            if (request.RequestType.StartsWith("slow", StringComparison.Ordinal)) await Release.Task.WaitAsync(ct);
-            lock (Decided) Decided.Add(request.RequestType);
-            return !request.RequestType.EndsWith("-no", StringComparison.Ordinal);
-        }
-
-        public void OnChannelRequestAccepted(Channel channel, ChannelRequest request)
-        {
-            lock (Accepted) Accepted.Add(request.RequestType);
-        }
-
-        public async ValueTask<byte[]?> DecideGlobalRequestAsync(GlobalRequest request, CancellationToken ct)
-        {
-            if (request.Name.StartsWith("slow", StringComparison.Ordinal)) await Release.Task.WaitAsync(ct);
-            return request.Name.EndsWith("-no", StringComparison.Ordinal) ? null : System.Text.Encoding.ASCII.GetBytes(request.Name);
-        }
-
-        public void OnGlobalRequestAnswered(GlobalRequest request, bool accepted)
-        {
-            lock (GlobalAnswered) GlobalAnswered.Add($"{request.Name}:{accepted}");
-        }
-    }
-
-    private static async Task<(Channel Client, Channel Server)> OpenAsync(MessagePipe pipe, CancellationToken ct)
-    {
-        Channel client = await pipe.Client.Connection.OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, ct);
-        Channel server = (await pipe.Server.Connection.Accepted.AcceptAsync(Task.Delay(Timeout.Infinite, ct), null, ct))!;
-        return (client, server);
-    }
-
     [Test, CancelAfter(10_000)]
     public async Task A_slow_request_holds_back_the_replies_after_it_and_nothing_else(CancellationToken ct)
     {
-        var handler = new Handler();
+        var handler = new TestRequestHandler();
         await using var pipe = new MessagePipe(handler);
-        var (a, _) = await OpenAsync(pipe, ct);
-        var (b, bServer) = await OpenAsync(pipe, ct);
+        var (a, _) = await ChannelTestKit.OpenAsync(pipe, ct);
+        var (b, bServer) = await ChannelTestKit.OpenAsync(pipe, ct);
 
         Task<bool> slow = a.SendRequestAsync("slow", true, ReadOnlyMemory<byte>.Empty, ct);
         Task<bool> refused = a.SendRequestAsync("fast-no", true, ReadOnlyMemory<byte>.Empty, ct);
@@ -83,9 +41,9 @@ public sealed class ConnectionRequestTests
     [Test, CancelAfter(10_000)]
     public async Task The_peers_close_waits_behind_its_requests_and_no_reply_follows_a_close(CancellationToken ct)
     {
-        var handler = new Handler();
+        var handler = new TestRequestHandler();
         await using var pipe = new MessagePipe(handler);
-        var (a, aServer) = await OpenAsync(pipe, ct);
+        var (a, aServer) = await ChannelTestKit.OpenAsync(pipe, ct);
 
         Task<bool> slow = a.SendRequestAsync("slow", true, ReadOnlyMemory<byte>.Empty, ct);
         await pipe.Client.SendAsync(new ChannelSignalMessage(MessageNumber.ChannelClose, a.RemoteId), ct);
@@ -104,9 +62,9 @@ public sealed class ConnectionRequestTests
     [Test, CancelAfter(10_000)]
     public async Task A_reply_decided_after_we_closed_the_channel_is_not_sent(CancellationToken ct)
     {
-        var handler = new Handler();
+        var handler = new TestRequestHandler();
         await using var pipe = new MessagePipe(handler);
-        var (a, aServer) = await OpenAsync(pipe, ct);
+        var (a, aServer) = await ChannelTestKit.OpenAsync(pipe, ct);
 
         _ = a.SendRequestAsync("slow", true, ReadOnlyMemory<byte>.Empty, ct);
         while (!pipe.Client.Sent.Any(p => p[0] == (byte)MessageNumber.ChannelRequest)) await Task.Delay(5, ct);
@@ -125,7 +83,7 @@ public sealed class ConnectionRequestTests
     [Test, CancelAfter(10_000)]
     public async Task Global_requests_are_answered_in_order_with_their_data(CancellationToken ct)
     {
-        var handler = new Handler();
+        var handler = new TestRequestHandler();
         await using var pipe = new MessagePipe(handler);
         var requests = pipe.Client.Connection.GlobalRequests;
 
@@ -146,9 +104,9 @@ public sealed class ConnectionRequestTests
     [Test, CancelAfter(10_000)]
     public async Task A_peer_that_never_waits_for_replies_is_disconnected_not_queued_without_bound(CancellationToken ct)
     {
-        var handler = new Handler();
+        var handler = new TestRequestHandler();
         await using var pipe = new MessagePipe(handler);
-        var (a, _) = await OpenAsync(pipe, ct);
+        var (a, _) = await ChannelTestKit.OpenAsync(pipe, ct);
 
         for (int i = 0; i <= ChannelRequests.MaxQueued + 1; i++)
             await pipe.Client.SendAsync(new ChannelRequestMessage(a.RemoteId, "slow", true, ReadOnlyMemory<byte>.Empty), ct);
@@ -161,8 +119,8 @@ public sealed class ConnectionRequestTests
     [Test, CancelAfter(10_000)]
     public async Task Extended_data_of_an_unknown_type_is_dropped_and_its_window_credited_back(CancellationToken ct)
     {
-        await using var pipe = new MessagePipe(new Handler());
-        var (a, aServer) = await OpenAsync(pipe, ct);
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (a, aServer) = await ChannelTestKit.OpenAsync(pipe, ct);
 
         // Type 2 is not stderr (RFC 4254 §5.2 defines only 1): a full window of it, then real stdout and stderr.
         int chunk = a.LocalMaxPacketSize;
@@ -182,7 +140,7 @@ public sealed class ConnectionRequestTests
     [Test, CancelAfter(10_000)]
     public async Task A_message_number_the_connection_protocol_does_not_know_is_left_to_the_session(CancellationToken ct)
     {
-        await using var pipe = new MessagePipe(new Handler());
+        await using var pipe = new MessagePipe(new TestRequestHandler());
         pipe.Server.Deliver([89]); // unassigned in the connection range (RFC 4250 §4.1.2)
         while (pipe.Server.Unclaimed.IsEmpty) await Task.Delay(5, ct);
         Assert.That(pipe.Server.Unclaimed, Is.EqualTo(new byte[] { 89 }));

@@ -24,7 +24,10 @@ public sealed class LocalPortForwarder : IAsyncDisposable, IDisposable
     /// <summary>The bound local endpoint (with the chosen port when 0 was asked).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("Not listening."));
 
+    /// <summary>The destination host, resolved by the server (a name or an address as the server sees it).</summary>
     public string RemoteHost { get; }
+
+    /// <summary>The destination TCP port on <see cref="RemoteHost"/>.</summary>
     public int RemotePort { get; }
 
     /// <summary>Channels the server refused (or that failed to open), for diagnostics.</summary>
@@ -56,9 +59,12 @@ public sealed class LocalPortForwarder : IAsyncDisposable, IDisposable
         await ChannelPump.RunAsync(channel, socket, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops listening and ends the forwarded connections; the transport stays open.</summary>
     public ValueTask DisposeAsync() => _listener?.DisposeAsync() ?? ValueTask.CompletedTask;
 
+    /// <summary>The blocking twin of <see cref="DisposeAsync"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
+    /// <summary><c>local-endpoint -> host:port</c>, for logs.</summary>
     public override string ToString() => $"{_listener?.LocalEndPoint} -> {RemoteHost}:{RemotePort}";
 }

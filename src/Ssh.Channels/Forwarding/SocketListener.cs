@@ -30,6 +30,7 @@ public sealed class SocketListener : IAsyncDisposable
     /// <summary>The first bound endpoint (with the chosen port when 0 was asked).</summary>
     public EndPoint LocalEndPoint { get; }
 
+    /// <summary>The bound TCP port (the one chosen when 0 was asked); 0 for a Unix-domain socket.</summary>
     public int Port => LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
 
     /// <summary>Binds every address on <paramref name="port"/>; with port 0 the first address chooses it and the rest

@@ -9,9 +9,12 @@ namespace Ssh.Channels;
 /// <summary>Port forwarding on the client side (RFC 4254 §7, OpenSSH PROTOCOL §2.4).</summary>
 public sealed partial class SshTransport
 {
-    /// <summary>paramiko-style local forward (<c>ssh -L</c>): listens on <paramref name="listen"/> (port 0 chooses one;
+    /// <summary>A local forward (<c>ssh -L</c>): listens on <paramref name="listen"/> (port 0 chooses one;
     /// see <see cref="LocalPortForwarder.LocalEndPoint"/>) and tunnels each connection through a <c>direct-tcpip</c>
-    /// channel to <paramref name="remoteHost"/>:<paramref name="remotePort"/>, resolved by the server.</summary>
+    /// channel to <paramref name="remoteHost"/>:<paramref name="remotePort"/>, resolved by the server. Dispose the
+    /// forwarder to stop.</summary>
+    /// <exception cref="SshException">The transport is not authenticated yet.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The local endpoint cannot be bound (in use, say).</exception>
     public Task<LocalPortForwarder> ForwardLocalPortAsync(IPEndPoint listen, string remoteHost, int remotePort,
         CancellationToken cancellationToken = default)
     {
@@ -22,6 +25,7 @@ public sealed partial class SshTransport
         return Task.FromResult(forwarder);
     }
 
+    /// <summary>The blocking twin of <see cref="ForwardLocalPortAsync"/>.</summary>
     public LocalPortForwarder ForwardLocalPort(IPEndPoint listen, string remoteHost, int remotePort) =>
         Sync(ct => ForwardLocalPortAsync(listen, remoteHost, remotePort, ct));
 
@@ -58,6 +62,7 @@ public sealed partial class SshTransport
         }
     }
 
+    /// <summary>The blocking twin of <see cref="RequestPortForwardAsync"/> (paramiko's <c>request_port_forward</c>).</summary>
     public int RequestPortForward(string address, int port, Func<Channel, string, int, Task>? handler = null) =>
         Sync(ct => RequestPortForwardAsync(address, port, handler, ct));
 
@@ -87,6 +92,7 @@ public sealed partial class SshTransport
 
     /// <summary>paramiko's cancel_port_forward (RFC 4254 §7.1 cancel-tcpip-forward): the server stops listening;
     /// connections already forwarded carry on.</summary>
+    /// <exception cref="SshException">The server refused (it had no such forward, say).</exception>
     public async Task CancelPortForwardAsync(string address, int port, CancellationToken cancellationToken = default)
     {
         RemoteForwardTable table = RemoteForwards();
@@ -96,6 +102,7 @@ public sealed partial class SshTransport
         if (reply is null) throw new SshException($"The server refused to cancel the forward of port {port} on '{address}'.");
     }
 
+    /// <summary>The blocking twin of <see cref="CancelPortForwardAsync"/> (paramiko's <c>cancel_port_forward</c>).</summary>
     public void CancelPortForward(string address, int port) => Sync(ct => CancelPortForwardAsync(address, port, ct));
 
     /// <summary>Asks the server to listen on the Unix socket <paramref name="socketPath"/> (PROTOCOL §2.4

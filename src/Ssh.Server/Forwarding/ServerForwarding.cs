@@ -13,7 +13,7 @@ namespace Ssh.Server.Forwarding;
 /// streamlocal-forward and opens forwarded-tcpip / forwarded-streamlocal channels for each connection, and pumps
 /// bytes. Everything it opened is closed when the connection ends.
 /// </summary>
-public sealed class ServerForwarding : IAsyncDisposable
+internal sealed class ServerForwarding : IAsyncDisposable
 {
     private readonly SshTransport _transport;
     private readonly ForwardingOptions _options;
@@ -71,7 +71,7 @@ public sealed class ServerForwarding : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Starts pumping a confirmed direct channel whose destination <see cref="ConnectAsync"/> connected; false
+    /// <summary>Starts pumping a confirmed direct channel whose destination <see cref="ConnectAsync(uint, DnsEndPoint, CancellationToken)"/> connected; false
     /// when the channel is not one of those.</summary>
     public bool TryStart(Channel channel)
     {

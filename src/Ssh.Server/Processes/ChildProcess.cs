@@ -10,7 +10,7 @@ namespace Ssh.Server.Processes;
 /// stream. With a pty, stdin and stdout are both the master and stderr goes to the terminal.
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed class ChildProcess : IAsyncDisposable
+internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Reaper _reaper;

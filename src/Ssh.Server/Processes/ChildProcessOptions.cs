@@ -4,10 +4,10 @@ namespace Ssh.Server.Processes;
 /// A pseudo-terminal as a "pty-req" asks for it (RFC 4254 §6.2): the TERM value, the window size
 /// in characters and pixels, and the encoded terminal modes of RFC 4254 §8.
 /// </summary>
-public sealed record PtyOptions(string Term, int Columns, int Rows, int WidthPixels, int HeightPixels, ReadOnlyMemory<byte> EncodedModes);
+internal sealed record PtyOptions(string Term, int Columns, int Rows, int WidthPixels, int HeightPixels, ReadOnlyMemory<byte> EncodedModes);
 
 /// <summary>What to run and how: <see cref="ChildProcess.Start"/> takes one.</summary>
-public sealed class ChildProcessOptions
+internal sealed class ChildProcessOptions
 {
     /// <summary>
     /// The program's path, e.g. "/bin/sh". There is no PATH search; a relative path is resolved
@@ -46,7 +46,7 @@ public sealed class ChildProcessOptions
 /// it (named without "SIG", e.g. "TERM") and whether it dumped core. Both null when the status was lost
 /// (another part of the process reaped the child; see <see cref="ChildProcess.Exited"/>).
 /// </summary>
-public sealed record ChildExit(int? ExitCode, string? SignalName, bool CoreDumped)
+internal sealed record ChildExit(int? ExitCode, string? SignalName, bool CoreDumped)
 {
     /// <summary>The Linux signal number behind <see cref="SignalName"/>.</summary>
     public int? SignalNumber { get; init; }

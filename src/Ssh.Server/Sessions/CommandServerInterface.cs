@@ -20,6 +20,9 @@ public class CommandServerInterface : ServerInterface
     private readonly object _lock = new();
     private readonly Dictionary<Channel, SessionChannel> _sessions = [];
 
+    /// <summary>A handler for one connection.</summary>
+    /// <param name="accounts">The users, passwords and authorized keys to accept.</param>
+    /// <param name="peer">The client as <c>"address port"</c>, for the SSH_CLIENT variable; null leaves it unset.</param>
     public CommandServerInterface(ServerAccounts accounts, string? peer = null)
     {
         _accounts = accounts;
@@ -46,12 +49,17 @@ public class CommandServerInterface : ServerInterface
         return subsystems;
     }
 
+    /// <summary><c>publickey,password</c> when the accounts hold any key, else <c>password</c>.</summary>
     public override string GetAllowedAuths(string username) => _accounts.HasKeys ? "publickey,password" : "password";
 
+    /// <summary>Checks against <see cref="ServerAccounts.CheckPassword"/>.</summary>
     public override AuthenticationResult CheckAuthPassword(string username, string password) => _accounts.CheckPassword(username, password);
 
+    /// <summary>Checks against <see cref="ServerAccounts.CheckPublicKey"/>.</summary>
     public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) => _accounts.CheckPublicKey(username, key);
 
+    /// <summary>Accepts <c>session</c> channels, up to <see cref="MaxSessions"/> open at once; any other type is an
+    /// unknown channel type.</summary>
     public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId)
     {
         if (kind != "session") return ChannelOpenFailureReason.UnknownChannelType;
@@ -61,6 +69,7 @@ public class CommandServerInterface : ServerInterface
         return ChannelOpenFailureReason.ResourceShortage;
     }
 
+    /// <summary>Records the pty for the command or shell to come; refused once one has started.</summary>
     public override bool CheckChannelPtyRequest(Channel channel, string term, int width, int height, int widthPixels, int heightPixels, ReadOnlyMemory<byte> modes)
     {
         SessionChannel session = For(channel);
@@ -69,6 +78,8 @@ public class CommandServerInterface : ServerInterface
         return true;
     }
 
+    /// <summary>Records the variable for the command or shell to come; refused once one has started, or for a
+    /// name that is empty or holds '='.</summary>
     public override bool CheckChannelEnvRequest(Channel channel, string name, string value)
     {
         SessionChannel session = For(channel);
@@ -91,18 +102,24 @@ public class CommandServerInterface : ServerInterface
 
     private int _openSessions;
 
+    /// <summary>Accepts the command once per channel; it starts when the reply has gone out.</summary>
     public override bool CheckChannelExecRequest(Channel channel, string command) => For(channel).Prepare(command);
 
+    /// <summary>Accepts a shell once per channel; it starts when the reply has gone out.</summary>
     public override bool CheckChannelShellRequest(Channel channel) => For(channel).Prepare(null);
 
+    /// <summary>Accepts a subsystem listed in <see cref="Subsystems"/>, once per channel, and runs its command.</summary>
     public override bool CheckChannelSubsystemRequest(Channel channel, string name) =>
         Subsystems.TryGetValue(name, out string? command) && For(channel).Prepare(command);
 
+    /// <summary>Resizes the channel's pty (and its process's terminal, once running); false when it has no pty.</summary>
     public override bool CheckChannelWindowChangeRequest(Channel channel, int width, int height, int widthPixels, int heightPixels) =>
         For(channel).Resize(width, height, widthPixels, heightPixels);
 
+    /// <summary>Sends the signal to the channel's process; false when there is none or the name is unknown.</summary>
     public override bool CheckChannelSignalRequest(Channel channel, string signalName) => For(channel).Signal(signalName);
 
+    /// <summary>Starts the accepted exec, shell or subsystem process, after its reply.</summary>
     public override void OnChannelRequestAccepted(Channel channel, string requestType)
     {
         if (requestType is not ("exec" or "shell" or "subsystem")) return;
@@ -130,14 +147,17 @@ public class CommandServerInterface : ServerInterface
         }
     }
 
+    /// <summary>Connects to the destination, as <see cref="ForwardingOptions"/> allow, before accepting the channel.</summary>
     public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectTcpipRequestAsync(uint channelId, DnsEndPoint origin,
         DnsEndPoint destination, CancellationToken cancellationToken) =>
         Forwarding.ConnectAsync(channelId, destination, cancellationToken);
 
+    /// <summary>Connects to the Unix socket, as <see cref="ForwardingOptions"/> allow, before accepting the channel.</summary>
     public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectStreamLocalRequestAsync(uint channelId, string socketPath,
         CancellationToken cancellationToken) =>
         Forwarding.ConnectUnixAsync(channelId, socketPath, cancellationToken);
 
+    /// <summary>Counts an open session until it ends; pumps a forwarded channel to the connection made for it.</summary>
     public override bool OnChannelOpened(Channel channel)
     {
         if (channel.ChannelType == "session")
@@ -148,14 +168,19 @@ public class CommandServerInterface : ServerInterface
         return Forwarding.TryStart(channel);
     }
 
+    /// <summary>Listens for the remote forward, as <see cref="ForwardingOptions"/> allow.</summary>
     public override int? CheckPortForwardRequest(string address, int port) => Forwarding.Listen(address, port);
 
+    /// <summary>Stops that remote forward's listener.</summary>
     public override void CancelPortForwardRequest(string address, int port) => Forwarding.Cancel(address, port);
 
+    /// <summary>Lets a new forward's listener begin serving, now that its reply has gone out.</summary>
     public override void OnGlobalRequestAnswered(string kind) => Forwarding.OnRequestAnswered();
 
+    /// <summary>Listens on the Unix socket, as <see cref="ForwardingOptions"/> allow.</summary>
     public override bool CheckStreamLocalForwardRequest(string socketPath) => Forwarding.ListenUnix(socketPath);
 
+    /// <summary>Stops that Unix socket forward's listener.</summary>
     public override void CancelStreamLocalForwardRequest(string socketPath) => Forwarding.CancelUnix(socketPath);
 
     private SessionChannel For(Channel channel)

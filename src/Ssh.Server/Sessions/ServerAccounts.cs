@@ -39,6 +39,8 @@ public sealed class ServerAccounts
         return this;
     }
 
+    /// <summary>Adds every key of an authorized_keys file, each valid for any configured user; their options are
+    /// not enforced, and lines that cannot be read are skipped.</summary>
     public ServerAccounts AddAuthorizedKeys(string authorizedKeysFile)
     {
         foreach (var entry in AuthorizedKeysFile.Load(authorizedKeysFile).Entries) _authorizedKeys.Add(entry.Key);
@@ -48,8 +50,11 @@ public sealed class ServerAccounts
     /// <summary>Every user name, with a password or key-only.</summary>
     public IReadOnlyCollection<string> Users => _passwordHashes.Keys.Concat(_keyOnlyUsers).ToArray();
 
+    /// <summary>True when at least one authorized key was added (the server then offers <c>publickey</c>).</summary>
     public bool HasKeys => _authorizedKeys.Count > 0;
 
+    /// <summary>Successful when <paramref name="user"/> is configured with this password, else Failed; takes the same
+    /// time whether or not the user exists.</summary>
     public AuthenticationResult CheckPassword(string user, string password)
     {
         byte[] offered = SHA256.HashData(Encoding.UTF8.GetBytes(password));
@@ -59,6 +64,7 @@ public sealed class ServerAccounts
         return match && (password.Length > 0 || PermitEmptyPasswords) ? AuthenticationResult.Successful : AuthenticationResult.Failed;
     }
 
+    /// <summary>Successful when <paramref name="user"/> is configured and <paramref name="key"/> is authorized, else Failed.</summary>
     public AuthenticationResult CheckPublicKey(string user, SshPublicKey key) =>
         (_passwordHashes.ContainsKey(user) || _keyOnlyUsers.Contains(user)) && _authorizedKeys.Contains(key)
             ? AuthenticationResult.Successful : AuthenticationResult.Failed;

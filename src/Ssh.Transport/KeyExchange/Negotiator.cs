@@ -7,6 +7,9 @@ namespace Ssh.Transport.KeyExchange;
 /// list that is also on the server's list. A pure function.</summary>
 internal static class Negotiator
 {
+    /// <summary>The algorithms both sides will use.</summary>
+    /// <param name="client">The client's KEXINIT.</param>
+    /// <param name="server">The server's KEXINIT.</param>
     /// <param name="isAead">Tells whether a cipher brings its own integrity (then no MAC is negotiated).</param>
     public static NegotiatedAlgorithms Negotiate(KexInitMessage client, KexInitMessage server, Func<string, bool> isAead)
     {

@@ -9,13 +9,18 @@ public sealed class AuthorizedKeysFile
     private readonly List<PublicKeyFileEntry> _entries = new();
     private readonly List<string> _warnings = new();
 
+    /// <summary>The keys that could be read, in file order, each with its options.</summary>
     public IReadOnlyList<PublicKeyFileEntry> Entries => _entries;
 
     /// <summary>One message per skipped line, naming the line number.</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
+    /// <summary>Reads the file at <paramref name="path"/>; see <see cref="Parse"/>. I/O errors (a missing file
+    /// included) propagate as the usual <see cref="IOException"/> subclasses.</summary>
     public static AuthorizedKeysFile Load(string path) => Parse(File.ReadAllText(path));
 
+    /// <summary>Reads the text of an authorized_keys file. Never throws for bad lines: they go to
+    /// <see cref="Warnings"/>.</summary>
     public static AuthorizedKeysFile Parse(string text)
     {
         var file = new AuthorizedKeysFile();
@@ -32,6 +37,7 @@ public sealed class AuthorizedKeysFile
         return file;
     }
 
+    /// <summary>True when <paramref name="key"/> is listed (whatever its options say).</summary>
     public bool Contains(SshPublicKey key) => Find(key) is not null;
 
     /// <summary>The first entry for <paramref name="key"/> (with its options), or null.</summary>

@@ -31,9 +31,12 @@ public sealed class EcdsaPublicKey : SshPublicKey
     internal ECDsa Key { get; }
     internal EcdsaCurve Curve => _curve;
 
+    /// <summary><c>ecdsa-sha2-nistp256</c>, <c>ecdsa-sha2-nistp384</c> or <c>ecdsa-sha2-nistp521</c>; also the
+    /// signature algorithm's name.</summary>
     public override string KeyType => _curve.KeyType;
 
     // string type ‖ string curve identifier ‖ string Q (uncompressed point, SEC1 §2.3.3)
+    /// <inheritdoc/>
     public override byte[] GetBlob() => new SshBuffer(_point.Length + 48).WriteString(_curve.KeyType).WriteString(_curve.Identifier).WriteString(_point).ToArray();
 
     internal static EcdsaPublicKey ReadBody(string type, ReadOnlySpan<byte> blob)
@@ -77,6 +80,7 @@ public sealed class EcdsaPublicKey : SshPublicKey
         }
     }
 
+    /// <inheritdoc/>
     public override bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signatureBlob)
     {
         if (!TryReadSignatureBlob(signatureBlob, out string algorithm, out ReadOnlySpan<byte> signature) || algorithm != KeyType)
@@ -136,7 +140,8 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
         PublicKey = publicKey;
     }
 
-    /// <summary>A new random key on the named curve (256, 384 or 521 bits).</summary>
+    /// <summary>A new random key on the NIST curve of <paramref name="bits"/> bits: 256, 384 or 521.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bits"/> is not 256, 384 or 521.</exception>
     public static EcdsaPrivateKey Generate(int bits = 256)
     {
         EcdsaCurve curve = bits switch { 256 => EcdsaCurve.P256, 384 => EcdsaCurve.P384, 521 => EcdsaCurve.P521, _ => throw new ArgumentOutOfRangeException(nameof(bits)) };
@@ -148,6 +153,7 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
         return result;
     }
 
+    /// <inheritdoc/>
     public override SshPublicKey PublicKey { get; }
 
     internal EcdsaCurve Curve => _curve;
@@ -155,6 +161,9 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
     /// <summary>The private scalar (big-endian), for writing key files.</summary>
     internal byte[] ExportScalar() => _key.ExportParameters(true).D!;
 
+    /// <summary>Signs with the key's own algorithm (its key type), hashing with SHA-256, -384 or -512 by curve
+    /// (RFC 5656 §6.2.1).</summary>
+    /// <exception cref="NotSupportedException"><paramref name="signatureAlgorithm"/> is neither null nor the key type.</exception>
     public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null)
     {
         if (signatureAlgorithm is not null && signatureAlgorithm != _curve.KeyType)
@@ -167,6 +176,7 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
         return new SshBuffer(inner.Length + 32).WriteString(_curve.KeyType).WriteString(inner).ToArray();
     }
 
+    /// <summary>Releases the platform key.</summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing) _key.Dispose();

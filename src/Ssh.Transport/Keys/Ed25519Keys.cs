@@ -8,11 +8,16 @@ namespace Ssh.Transport.Keys;
 /// <summary>An <c>ssh-ed25519</c> public key (RFC 8709).</summary>
 public sealed class Ed25519PublicKey : SshPublicKey
 {
+    /// <summary>The key type and signature algorithm name, <c>ssh-ed25519</c>.</summary>
     public const string TypeName = "ssh-ed25519";
+
+    /// <summary>The length of the public key in bytes (RFC 8032 §5.1.5).</summary>
     public const int KeySize = 32;
 
     private readonly byte[] _key;
 
+    /// <summary>The key from its 32 raw bytes (the encoded curve point, as in the blob).</summary>
+    /// <exception cref="FormatException"><paramref name="key"/> is not <see cref="KeySize"/> bytes long.</exception>
     public Ed25519PublicKey(ReadOnlySpan<byte> key)
     {
         if (key.Length != KeySize)
@@ -20,9 +25,13 @@ public sealed class Ed25519PublicKey : SshPublicKey
         _key = key.ToArray();
     }
 
+    /// <inheritdoc/>
     public override string KeyType => TypeName;
+
+    /// <summary>The 32 raw bytes of the key.</summary>
     public ReadOnlySpan<byte> Key => _key;
 
+    /// <inheritdoc/>
     public override byte[] GetBlob() => new SshBuffer(51).WriteString(TypeName).WriteString(_key).ToArray();
 
     internal static Ed25519PublicKey ReadBody(ReadOnlySpan<byte> blob)
@@ -41,6 +50,7 @@ public sealed class Ed25519PublicKey : SshPublicKey
         }
     }
 
+    /// <inheritdoc/>
     public override bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signatureBlob)
     {
         if (!TryReadSignatureBlob(signatureBlob, out string algorithm, out ReadOnlySpan<byte> signature))
@@ -67,6 +77,8 @@ public sealed class Ed25519PrivateKey : SshPrivateKey
     private readonly byte[] _seed;
     private readonly Ed25519PrivateKeyParameters _parameters;
 
+    /// <summary>The key from its 32-byte seed (the RFC 8032 private key), which is copied.</summary>
+    /// <exception cref="FormatException"><paramref name="seed"/> is not 32 bytes long.</exception>
     public Ed25519PrivateKey(ReadOnlySpan<byte> seed)
     {
         if (seed.Length != 32)
@@ -86,10 +98,13 @@ public sealed class Ed25519PrivateKey : SshPrivateKey
         return key;
     }
 
+    /// <inheritdoc/>
     public override SshPublicKey PublicKey { get; }
 
     internal ReadOnlySpan<byte> Seed => _seed;
 
+    /// <summary>Signs with <c>ssh-ed25519</c>, the only algorithm an Ed25519 key has.</summary>
+    /// <exception cref="NotSupportedException"><paramref name="signatureAlgorithm"/> is neither null nor <c>ssh-ed25519</c>.</exception>
     public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null)
     {
         if (signatureAlgorithm is not null && signatureAlgorithm != Ed25519PublicKey.TypeName)
@@ -101,5 +116,6 @@ public sealed class Ed25519PrivateKey : SshPrivateKey
         return new SshBuffer(83).WriteString(Ed25519PublicKey.TypeName).WriteString(signature).ToArray();
     }
 
+    /// <summary>Zeroes the seed.</summary>
     protected override void Dispose(bool disposing) => CryptographicOperations.ZeroMemory(_seed);
 }

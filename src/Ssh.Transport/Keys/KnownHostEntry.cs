@@ -6,6 +6,7 @@ namespace Ssh.Transport.Keys;
 /// <summary>The marker at the start of a known_hosts line (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT").</summary>
 public enum KnownHostMarker
 {
+    /// <summary>No marker: an ordinary line saying the key belongs to the matching hosts.</summary>
     None,
     /// <summary><c>@cert-authority</c>: the key is a CA that signs host certificates for the matching hosts.</summary>
     CertAuthority,
@@ -38,6 +39,7 @@ public sealed class KnownHostEntry
         _patterns = salt is null ? hosts.Split(',', StringSplitOptions.RemoveEmptyEntries) : new[] { hosts };
     }
 
+    /// <summary>The line's marker: <c>@cert-authority</c>, <c>@revoked</c>, or none.</summary>
     public KnownHostMarker Marker { get; }
 
     /// <summary>The host field as written: a pattern list, or a hashed name.</summary>
@@ -46,6 +48,8 @@ public sealed class KnownHostEntry
     /// <summary>The patterns of <see cref="Hosts"/> (one item, the hashed form, for a hashed entry).</summary>
     public IReadOnlyList<string> Patterns => _patterns;
 
+    /// <summary>True when the host field is a hashed name (<c>|1|salt|hash</c>, ssh's <c>HashKnownHosts</c>), which
+    /// can be matched against a name but not read back.</summary>
     public bool IsHashed => _salt is not null;
 
     /// <summary>The key type named on the line.</summary>
@@ -55,6 +59,7 @@ public sealed class KnownHostEntry
     /// is saved but never match in a lookup.</summary>
     public SshPublicKey? Key { get; }
 
+    /// <summary>The text after the key on the line; empty when there is none.</summary>
     public string Comment { get; }
 
     /// <summary>The 1-based line number in the file it was read from; 0 for an entry added in memory.</summary>
@@ -72,7 +77,8 @@ public sealed class KnownHostEntry
         return port == 22 ? lower : $"[{lower}]:{port}";
     }
 
-    /// <summary>A hashed host field for <paramref name="name"/> (already in <see cref="HostName"/> form).</summary>
+    /// <summary>A hashed host field for <paramref name="name"/> (already in <see cref="HostName"/> form):
+    /// <c>|1|base64(salt)|base64(HMAC-SHA1(salt, name))</c>; a random 20-byte salt when <paramref name="salt"/> is null.</summary>
     public static string HashHostName(string name, byte[]? salt = null)
     {
         salt ??= RandomNumberGenerator.GetBytes(20);
@@ -80,7 +86,10 @@ public sealed class KnownHostEntry
         return HashMagic + Convert.ToBase64String(salt) + "|" + Convert.ToBase64String(hash);
     }
 
-    /// <summary>A new entry for one host and key.</summary>
+    /// <summary>A new entry for one host and key, named as <see cref="HostName"/> does (hashed when
+    /// <paramref name="hashHostName"/>); its <see cref="LineNumber"/> is 0.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not 1-65535.</exception>
+    /// <exception cref="ArgumentException"><paramref name="host"/> cannot be written in a known_hosts line.</exception>
     public static KnownHostEntry Create(string host, int port, SshPublicKey key, bool hashHostName = false,
         string comment = "", KnownHostMarker marker = KnownHostMarker.None)
     {

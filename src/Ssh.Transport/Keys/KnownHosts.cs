@@ -37,11 +37,15 @@ public sealed class KnownHostsFile
     /// <summary>One message per line that could not be parsed (kept verbatim, ignored in lookups).</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
+    /// <summary>Reads the file at <paramref name="path"/>; see <see cref="Parse"/>.</summary>
+    /// <exception cref="FileNotFoundException">There is no such file (<see cref="LoadIfExists"/> treats that as empty).</exception>
     public static KnownHostsFile Load(string path) => Parse(File.ReadAllText(path));
 
     /// <summary>Like <see cref="Load"/>, but an absent file is an empty one.</summary>
     public static KnownHostsFile LoadIfExists(string path) => File.Exists(path) ? Load(path) : new KnownHostsFile();
 
+    /// <summary>Reads the text of a known_hosts file. Never throws for bad lines: they are kept verbatim and
+    /// reported in <see cref="Warnings"/>.</summary>
     public static KnownHostsFile Parse(string text)
     {
         var file = new KnownHostsFile();
@@ -99,6 +103,7 @@ public sealed class KnownHostsFile
         return entry;
     }
 
+    /// <summary>Appends <paramref name="entry"/> as a new line.</summary>
     public void Add(KnownHostEntry entry) => _lines.Add((entry, null));
 
     /// <summary>Appends every line of <paramref name="other"/> (paramiko's <c>load</c> adds to what is there).</summary>
@@ -117,6 +122,8 @@ public sealed class KnownHostsFile
         return true;
     }
 
+    /// <summary>Removes that entry (the same object, as returned by <see cref="Entries"/> or <see cref="Lookup"/>);
+    /// false when it is not in the file.</summary>
     public bool Remove(KnownHostEntry entry) => _lines.RemoveAll(l => ReferenceEquals(l.Entry, entry)) > 0;
 
     /// <summary>Removes the unmarked entries that apply to the host (like <c>ssh-keygen -R</c>); returns how many.</summary>

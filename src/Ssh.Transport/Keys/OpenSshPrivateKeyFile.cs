@@ -13,20 +13,28 @@ namespace Ssh.Transport.Keys;
 /// <see cref="FormatException"/>; a missing or wrong passphrase a <see cref="KeyPassphraseException"/>.</summary>
 public static class OpenSshPrivateKeyFile
 {
-    public const string BeginMarker = "-----BEGIN OPENSSH PRIVATE KEY-----";
-    public const string EndMarker = "-----END OPENSSH PRIVATE KEY-----";
+    internal const string BeginMarker = "-----BEGIN OPENSSH PRIVATE KEY-----";
+    internal const string EndMarker = "-----END OPENSSH PRIVATE KEY-----";
 
     private static readonly byte[] AuthMagic = "openssh-key-v1\0"u8.ToArray();
     private const int DefaultKdfRounds = 16; // ssh-keygen's default (-a)
     private const int MaxKdfRounds = 100_000; // refuse files that would spin for hours
 
+    /// <summary>Reads a private key file; see <see cref="Parse"/>.</summary>
     public static SshPrivateKey Load(string path, string? passphrase = null) =>
         Parse(File.ReadAllText(path), passphrase);
 
+    /// <summary>Parses the text of a private key file: this format, or PEM (PKCS#1, SEC1, PKCS#8, encrypted or not).</summary>
+    /// <param name="text">The whole file.</param>
+    /// <param name="passphrase">The passphrase of an encrypted key; ignored for a key in the clear.</param>
+    /// <exception cref="FormatException">The text is not a key file this library reads, or it is corrupt.</exception>
+    /// <exception cref="KeyPassphraseException">The key is encrypted and <paramref name="passphrase"/> is null or wrong.</exception>
     public static SshPrivateKey Parse(string text, string? passphrase = null) =>
         PemPrivateKey.IsPem(text) ? PemPrivateKey.Parse(text, passphrase) : ParseBlob(DecodeArmor(text), passphrase);
 
-    /// <summary>True when the text is an openssh-key-v1 file whose private section is encrypted.</summary>
+    /// <summary>True when the text is an openssh-key-v1 file whose private section is encrypted, so
+    /// <see cref="Parse"/> needs a passphrase.</summary>
+    /// <exception cref="FormatException">The text is not an openssh-key-v1 file.</exception>
     public static bool IsEncrypted(string text)
     {
         var reader = new SshReader(DecodeArmor(text));
@@ -42,7 +50,7 @@ public static class OpenSshPrivateKeyFile
     }
 
     /// <summary>Parses the binary key (the base64-decoded body of the file).</summary>
-    public static SshPrivateKey ParseBlob(ReadOnlySpan<byte> blob, string? passphrase = null)
+    internal static SshPrivateKey ParseBlob(ReadOnlySpan<byte> blob, string? passphrase = null)
     {
         try
         {

@@ -13,9 +13,10 @@ public sealed record PublicKeyFileEntry(SshPublicKey Key, string Comment, string
 /// including key types this library does not support yet.</summary>
 public static class PublicKeyFile
 {
-    public const string Rfc4716Begin = "---- BEGIN SSH2 PUBLIC KEY ----";
-    public const string Rfc4716End = "---- END SSH2 PUBLIC KEY ----";
+    internal const string Rfc4716Begin = "---- BEGIN SSH2 PUBLIC KEY ----";
+    internal const string Rfc4716End = "---- END SSH2 PUBLIC KEY ----";
 
+    /// <summary>Reads a .pub file in either format; see <see cref="Parse"/>.</summary>
     public static PublicKeyFileEntry Load(string path) => Parse(File.ReadAllText(path));
 
     /// <summary>Parses a whole .pub file in either format (the first non-blank, non-comment line for OpenSSH's).</summary>
@@ -40,6 +41,11 @@ public static class PublicKeyFile
         return entry!;
     }
 
+    /// <summary>Parses one line <c>[options] type base64 [comment]</c> without throwing.</summary>
+    /// <param name="line">The line, without its line break.</param>
+    /// <param name="entry">The key read, or null when the line cannot be read.</param>
+    /// <param name="error">Why the line cannot be read, or null on success.</param>
+    /// <returns>True when <paramref name="entry"/> holds a key.</returns>
     public static bool TryParseLine(string line, out PublicKeyFileEntry? entry, out string? error)
     {
         entry = null;

@@ -9,11 +9,17 @@ namespace Ssh.Transport.Keys;
 /// negotiated on request); user authentication never accepts them, as in OpenSSH since 8.8.</summary>
 public sealed class RsaPublicKey : SshPublicKey
 {
+    /// <summary>The key type, <c>ssh-rsa</c>; as a signature algorithm (SHA-1) it is refused.</summary>
     public const string TypeName = "ssh-rsa";
+
+    /// <summary>The signature algorithm <c>rsa-sha2-512</c> (RFC 8332), the default.</summary>
     public const string Sha512 = "rsa-sha2-512";
+
+    /// <summary>The signature algorithm <c>rsa-sha2-256</c> (RFC 8332).</summary>
     public const string Sha256 = "rsa-sha2-256";
 
-    /// <summary>OpenSSH's floor (SSH_RSA_MINIMUM_MODULUS_SIZE).</summary>
+    /// <summary>The smallest modulus accepted, in bits: OpenSSH's floor (SSH_RSA_MINIMUM_MODULUS_SIZE). A smaller key,
+    /// from a file or from the peer, is a <see cref="FormatException"/>.</summary>
     public const int MinimumBits = 1024;
 
     private readonly byte[] _exponent;
@@ -44,11 +50,14 @@ public sealed class RsaPublicKey : SshPublicKey
     internal RSA Key { get; }
     internal int ModulusBytes => _modulus.Length;
 
+    /// <inheritdoc/>
     public override string KeyType => TypeName;
 
+    /// <summary><c>rsa-sha2-512</c> and <c>rsa-sha2-256</c>; never SHA-1 <c>ssh-rsa</c>.</summary>
     public override IReadOnlyList<string> SignatureAlgorithms => [Sha512, Sha256];
 
     // string "ssh-rsa" ‖ mpint e ‖ mpint n
+    /// <inheritdoc/>
     public override byte[] GetBlob() => new SshBuffer(_modulus.Length + 32).WriteString(TypeName).WriteMpint(_exponent).WriteMpint(_modulus).ToArray();
 
     internal static RsaPublicKey ReadBody(ReadOnlySpan<byte> blob)
@@ -76,6 +85,8 @@ public sealed class RsaPublicKey : SshPublicKey
         _ => throw new NotSupportedException($"RSA signature algorithm '{algorithm}' is not supported."),
     };
 
+    /// <summary>Verifies an <c>rsa-sha2-512</c> or <c>rsa-sha2-256</c> signature blob over <paramref name="data"/>;
+    /// false for SHA-1 <c>ssh-rsa</c>, a malformed blob or a bad signature.</summary>
     public override bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signatureBlob)
     {
         if (!TryReadSignatureBlob(signatureBlob, out string algorithm, out ReadOnlySpan<byte> signature)) return false;
@@ -139,16 +150,23 @@ public sealed class RsaPrivateKey : SshPrivateKey
         return padded;
     }
 
+    /// <summary>A new random key with a modulus of <paramref name="bits"/> bits (3072 by default, as ssh-keygen).</summary>
+    /// <exception cref="CryptographicException">The platform refuses the size.</exception>
+    /// <exception cref="FormatException"><paramref name="bits"/> is below <see cref="RsaPublicKey.MinimumBits"/>.</exception>
     public static RsaPrivateKey Generate(int bits = 3072)
     {
         using RSA rsa = RSA.Create(bits);
         return new RsaPrivateKey(rsa.ExportParameters(true));
     }
 
+    /// <inheritdoc/>
     public override SshPublicKey PublicKey { get; }
 
     internal RSAParameters Export() => _key.ExportParameters(true);
 
+    /// <summary>Signs with <c>rsa-sha2-512</c>, or with <c>rsa-sha2-256</c> when asked; null or <c>ssh-rsa</c> (the key
+    /// type) mean <c>rsa-sha2-512</c>.</summary>
+    /// <exception cref="NotSupportedException">Any other <paramref name="signatureAlgorithm"/>.</exception>
     public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null)
     {
         // "ssh-rsa" is the SHA-1 signature algorithm of RFC 4253 §6.6, used only when negotiated as such.
@@ -157,6 +175,7 @@ public sealed class RsaPrivateKey : SshPrivateKey
         return new SshBuffer(signature.Length + 32).WriteString(algorithm).WriteString(signature).ToArray();
     }
 
+    /// <summary>Releases the platform key.</summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing) _key.Dispose();

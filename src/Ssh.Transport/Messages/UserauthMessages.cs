@@ -15,7 +15,7 @@ internal readonly record struct UserauthRequestMessage(string User, string Servi
         w.WriteBytes(MethodFields.Span);
     }
 
-    /// <summary>Reads the common head; <paramref name="methodFields"/> is what follows the method name.</summary>
+    /// <summary>Reads the common head; <see cref="MethodFields"/> is what follows the method name.</summary>
     public static UserauthRequestMessage Read(ReadOnlySpan<byte> payload)
     {
         var r = new SshReader(payload[1..]);

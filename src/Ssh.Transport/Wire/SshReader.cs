@@ -10,25 +10,36 @@ public ref struct SshReader
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
 
+    /// <summary>A reader positioned at the start of <paramref name="data"/>.</summary>
     public SshReader(ReadOnlySpan<byte> data)
     {
         _data = data;
         _position = 0;
     }
 
+    /// <summary>The number of bytes read so far.</summary>
     public readonly int Position => _position;
+
+    /// <summary>The number of bytes not read yet.</summary>
     public readonly int Remaining => _data.Length - _position;
+
+    /// <summary>True when every byte has been read.</summary>
     public readonly bool AtEnd => _position == _data.Length;
+
+    /// <summary>The bytes not read yet, without consuming them.</summary>
     public readonly ReadOnlySpan<byte> RemainingSpan => _data[_position..];
 
+    /// <summary>Reads a <c>byte</c>.</summary>
     public byte ReadByte()
     {
         if (Remaining < 1) ThrowTruncated("byte");
         return _data[_position++];
     }
 
+    /// <summary>Reads a <c>boolean</c>: any non-zero byte is true (RFC 4251 §5).</summary>
     public bool ReadBoolean() => ReadByte() != 0;
 
+    /// <summary>Reads a big-endian <c>uint32</c>.</summary>
     public uint ReadUInt32()
     {
         if (Remaining < 4) ThrowTruncated("uint32");
@@ -37,6 +48,7 @@ public ref struct SshReader
         return value;
     }
 
+    /// <summary>Reads a big-endian <c>uint64</c>.</summary>
     public ulong ReadUInt64()
     {
         if (Remaining < 8) ThrowTruncated("uint64");
@@ -55,6 +67,7 @@ public ref struct SshReader
         return value;
     }
 
+    /// <summary>A length-prefixed byte string, copied into a new array.</summary>
     public byte[] ReadBinaryString() => ReadStringBytes().ToArray();
 
     /// <summary>A UTF-8 string (RFC 4251 §5 "string" holding text). Invalid UTF-8 is a protocol error.</summary>
@@ -107,6 +120,7 @@ public ref struct SshReader
         return raw;
     }
 
+    /// <summary>Reads exactly <paramref name="count"/> raw bytes (no length prefix), without copying.</summary>
     public ReadOnlySpan<byte> ReadBytes(int count)
     {
         if (count < 0 || count > Remaining) ThrowTruncated("bytes");

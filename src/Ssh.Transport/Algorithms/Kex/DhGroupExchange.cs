@@ -32,6 +32,7 @@ internal sealed class DhGroupExchange : IKeyExchangeMethod
     private byte[]? _x;
     private byte[]? _e;
 
+    /// <param name="hash">HASH of the method (SHA-256, or SHA-1 for the legacy one).</param>
     /// <param name="chooseGroup">Server: picks a group for (min, n, max), null when none fits.</param>
     public DhGroupExchange(HashAlgorithmName hash, Func<int, int, int, DhGroup?>? chooseGroup = null)
     {

@@ -24,6 +24,12 @@ internal sealed class KexContext
     public static KexContext ForClient(string clientVersion, string serverVersion, byte[] clientKexInit, byte[] serverKexInit) =>
         new(true, clientVersion, serverVersion, clientKexInit, serverKexInit, null, null);
 
+    /// <summary>The server side's context.</summary>
+    /// <param name="clientVersion">V_C, the client's version line without CR LF.</param>
+    /// <param name="serverVersion">V_S, our version line without CR LF.</param>
+    /// <param name="clientKexInit">I_C, the payload of the client's KEXINIT.</param>
+    /// <param name="serverKexInit">I_S, the payload of our KEXINIT.</param>
+    /// <param name="hostKeyBlob">K_S, the blob of the host key of the negotiated algorithm.</param>
     /// <param name="signExchangeHash">Signs H with the negotiated host key algorithm and returns the signature
     /// blob (RFC 4253 §8; RFC 8332 §3 for which RSA hash).</param>
     public static KexContext ForServer(string clientVersion, string serverVersion, byte[] clientKexInit, byte[] serverKexInit,
