@@ -19,6 +19,7 @@ public sealed class ClientAlgorithmTests
     internal static readonly string[] Macs =
     [
         "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com", "hmac-sha2-256", "hmac-sha2-512",
+        "umac-64-etm@openssh.com", "umac-128-etm@openssh.com", "umac-64@openssh.com", "umac-128@openssh.com",
         "hmac-sha1-etm@openssh.com", "hmac-sha1",
     ];
 

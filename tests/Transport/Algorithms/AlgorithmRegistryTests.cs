@@ -34,8 +34,12 @@ public class AlgorithmRegistryTests
         {
             ("hmac-sha2-256-etm@openssh.com", 32, 32, true),
             ("hmac-sha2-512-etm@openssh.com", 64, 64, true),
+            ("umac-128-etm@openssh.com", 16, 16, true),
+            ("umac-64-etm@openssh.com", 16, 8, true),
             ("hmac-sha2-256", 32, 32, false),
             ("hmac-sha2-512", 64, 64, false),
+            ("umac-128@openssh.com", 16, 16, false),
+            ("umac-64@openssh.com", 16, 8, false),
             ("hmac-sha1-etm@openssh.com", 20, 20, true),
             ("hmac-sha1", 20, 20, false),
         }));

@@ -32,7 +32,7 @@ public class HmacMacTests
     public void EveryRegisteredMacIsHmacOfSequenceNumberAndData()
     {
         var rng = new Random(4231);
-        foreach (MacInfo info in MacRegistry.All)
+        foreach (MacInfo info in MacRegistry.All.Where(m => m.Name.StartsWith("hmac-", StringComparison.Ordinal)))
         {
             byte[] key = new byte[info.KeySize];
             rng.NextBytes(key);
