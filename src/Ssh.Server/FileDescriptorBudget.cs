@@ -6,7 +6,8 @@ namespace Ssh.Server;
 /// The process's file descriptors, as a budget: what one peer can make us open (connections, forward listeners and
 /// their connections, command processes) is refused once few are left, so the process never meets EMFILE in a place
 /// that cannot fail cleanly (the runtime aborts when it cannot get one for itself). The headroom kept is a tenth of
-/// the limit, at least 64.
+/// the limit (at least 32) for new connections, an eighth (at least 64) for commands, and a quarter (at least 128)
+/// for forwarding: a user who opens forwards until refused leaves room for the next login and its command.
 /// </summary>
 internal static partial class FileDescriptorBudget
 {
@@ -34,10 +35,19 @@ internal static partial class FileDescriptorBudget
         }
     }
 
-    /// <summary>True when <paramref name="needed"/> more descriptors fit under the limit with the headroom kept, and
+    /// <summary>For forwarding (a listener, a connection to a destination): true when <paramref name="needed"/> more
+    /// descriptors fit under the limit with the headroom kept, and
     /// then counts them as taken. Counting the open ones reads /proc/self/fd, so the count is reused for 100 ms, with
     /// what was granted since added to it: a burst of requests cannot slip through between two counts.</summary>
-    public static bool HasRoom(int needed = 1)
+    public static bool HasRoomForForwarding(int needed = 1) => HasRoom(needed, limit => Math.Max(128, limit / 4));
+
+    /// <summary>As <see cref="HasRoomForForwarding"/>, for a command's process, pipes and pty.</summary>
+    public static bool HasRoomForCommand(int needed) => HasRoom(needed, limit => Math.Max(64, limit / 8));
+
+    /// <summary>As <see cref="HasRoomForForwarding"/>, for a new connection: it may use what is kept back from users.</summary>
+    public static bool HasRoomForConnection(int needed) => HasRoom(needed, limit => Math.Max(32, limit / 10));
+
+    private static bool HasRoom(int needed, Func<int, int> headroomFor)
     {
         int limit = Limit;
         if (limit == int.MaxValue || !Directory.Exists("/proc/self/fd")) return true;
@@ -55,7 +65,7 @@ internal static partial class FileDescriptorBudget
                 return false; // cannot even list them: as good as out
             }
         }
-        int headroom = Math.Max(64, limit / 10);
+        int headroom = headroomFor(limit);
         if (Volatile.Read(ref s_open) + Volatile.Read(ref s_grantedSinceCount) + needed > limit - headroom) return false;
         Interlocked.Add(ref s_grantedSinceCount, needed);
         return true;

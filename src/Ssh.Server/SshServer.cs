@@ -126,7 +126,7 @@ public sealed class SshServer : IAsyncDisposable
             socket.Dispose();
             return;
         }
-        bool descriptorsShort = !FileDescriptorBudget.HasRoom(8);
+        bool descriptorsShort = !FileDescriptorBudget.HasRoomForConnection(8);
         var drop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         LinkedListNode<CancellationTokenSource>? slot = null;
         CancellationTokenSource? evicted = null;

@@ -113,7 +113,11 @@ public sealed class SshcsServerProcess : IAsyncDisposable, IDisposable
     /// <summary>Generates keys, starts <c>sshcs server --listen 127.0.0.1:0 --user NAME:PW --authorized-keys FILE
     /// --host-key FILE</c> plus <paramref name="extraArguments"/>, and waits (≤ 15 s) until it prints where it
     /// listens and its host key.</summary>
-    public static async Task<SshcsServerProcess> StartAsync(IEnumerable<string>? extraArguments = null, CancellationToken cancellationToken = default)
+    /// <param name="extraArguments">Appended to the command line.</param>
+    /// <param name="fileLimit">When set, the server runs under <c>ulimit -n</c> of this many open files.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    public static async Task<SshcsServerProcess> StartAsync(IEnumerable<string>? extraArguments = null, CancellationToken cancellationToken = default,
+        int? fileLimit = null)
     {
         string directory = OpenSshServer.CreateDirectory(OpenSshServer.TempRoot(), "sshcs-server-");
         SshcsServerProcess? server = null;
@@ -134,7 +138,7 @@ public sealed class SshcsServerProcess : IAsyncDisposable, IDisposable
                 "--host-key", hostKey,
             };
             arguments.AddRange(extraArguments ?? []);
-            server = Launch(arguments, directory, environment: null);
+            server = Launch(arguments, directory, environment: null, fileLimit);
             await server.WaitUntilReadyAsync(ReadyTimeout, cancellationToken);
 
             string[] pub = (await File.ReadAllTextAsync(hostKey + ".pub", cancellationToken)).Trim().Split(' ');
@@ -155,9 +159,10 @@ public sealed class SshcsServerProcess : IAsyncDisposable, IDisposable
 
     /// <summary>Starts <c>sshcs</c> with exactly <paramref name="arguments"/> (the first being the subcommand) and
     /// the temp dir <paramref name="directory"/> (deleted on Dispose); does not wait for anything.</summary>
-    internal static SshcsServerProcess Launch(IReadOnlyList<string> arguments, string directory, IReadOnlyDictionary<string, string?>? environment)
+    internal static SshcsServerProcess Launch(IReadOnlyList<string> arguments, string directory, IReadOnlyDictionary<string, string?>? environment,
+        int? fileLimit = null)
     {
-        var startInfo = new ProcessStartInfo(DotnetPath())
+        var startInfo = new ProcessStartInfo(fileLimit is null ? DotnetPath() : "/bin/bash")
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -165,6 +170,13 @@ public sealed class SshcsServerProcess : IAsyncDisposable, IDisposable
             RedirectStandardError = true,
             WorkingDirectory = directory,
         };
+        if (fileLimit is { } limit)
+        {
+            // bash sets the limit and then becomes the server (exec), so the PID is the server's.
+            startInfo.ArgumentList.Add("-c");
+            startInfo.ArgumentList.Add($"ulimit -n {limit} && exec \"$0\" \"$@\"");
+            startInfo.ArgumentList.Add(DotnetPath());
+        }
         startInfo.ArgumentList.Add(CliPath());
         foreach (string argument in arguments) startInfo.ArgumentList.Add(argument);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())

@@ -35,7 +35,7 @@ internal sealed class ServerForwarding : IAsyncDisposable
     public async ValueTask<ChannelOpenFailureReason?> ConnectAsync(uint channelId, DnsEndPoint destination, CancellationToken cancellationToken)
     {
         if (!_options.AllowTcpForwarding) return ChannelOpenFailureReason.AdministrativelyProhibited;
-        if (!FileDescriptorBudget.HasRoom()) return ChannelOpenFailureReason.ResourceShortage;
+        if (!FileDescriptorBudget.HasRoomForForwarding()) return ChannelOpenFailureReason.ResourceShortage;
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         return await ConnectAsync(channelId, socket, destination, $"{destination.Host}:{destination.Port}", cancellationToken).ConfigureAwait(false);
     }
@@ -45,7 +45,7 @@ internal sealed class ServerForwarding : IAsyncDisposable
     {
         if (!_options.AllowStreamLocalForwarding) return ChannelOpenFailureReason.AdministrativelyProhibited;
         if (path.Length == 0) return ChannelOpenFailureReason.ConnectFailed;
-        if (!FileDescriptorBudget.HasRoom()) return ChannelOpenFailureReason.ResourceShortage;
+        if (!FileDescriptorBudget.HasRoomForForwarding()) return ChannelOpenFailureReason.ResourceShortage;
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         return await ConnectAsync(channelId, socket, new UnixDomainSocketEndPoint(path), path, cancellationToken).ConfigureAwait(false);
     }
@@ -121,7 +121,7 @@ internal sealed class ServerForwarding : IAsyncDisposable
             _log?.Invoke($"remote forward {what} refused: this connection already holds {_options.MaxListeners} forward listeners");
             return false;
         }
-        if (!FileDescriptorBudget.HasRoom(sockets))
+        if (!FileDescriptorBudget.HasRoomForForwarding(sockets))
         {
             _log?.Invoke($"remote forward {what} refused: the process is close to its limit of open files");
             return false;
@@ -202,7 +202,7 @@ internal sealed class ServerForwarding : IAsyncDisposable
 
     private async Task OpenAndPumpAsync(Socket socket, string kind, Func<CancellationToken, Task<Channel>> open, CancellationToken cancellationToken)
     {
-        if (!FileDescriptorBudget.HasRoom())
+        if (!FileDescriptorBudget.HasRoomForForwarding())
         {
             _log?.Invoke($"{kind} connection dropped: the process is close to its limit of open files");
             socket.Dispose();

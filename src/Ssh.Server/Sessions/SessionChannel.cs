@@ -49,7 +49,7 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
     public bool Prepare(string? command)
     {
         // A command takes a process, its pipes and maybe a pty: refused while the process is short of descriptors.
-        if (Started || !FileDescriptorBudget.HasRoom(8)) return false;
+        if (Started || !FileDescriptorBudget.HasRoomForCommand(8)) return false;
         Started = true;
         Command = command;
         return true;

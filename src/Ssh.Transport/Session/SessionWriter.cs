@@ -12,11 +12,18 @@ namespace Ssh.Transport.Session;
 /// </summary>
 internal sealed class SessionWriter
 {
+    /// <summary>The most channel data held during a key exchange; beyond it, senders of data wait for the exchange
+    /// to end instead of queueing (a peer that grants a huge window and stalls its key exchange must not make us
+    /// buffer a command's output without bound).</summary>
+    public const int MaxHeldDataBytes = 1 << 20;
+
     private readonly PacketWriter _packets;
     private readonly Func<Exception?> _closedError;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Queue<byte[]> _heldDuringKex = new();
+    private TaskCompletionSource _kexDone = CompletedSignal();
     private bool _holdingForKex;
+    private long _heldDataBytes;
 
     /// <param name="packets">Where packets are sealed and written.</param>
     /// <param name="closedError">The error a send meets once the session is closing; null while it is open.</param>
@@ -24,6 +31,13 @@ internal sealed class SessionWriter
     {
         _packets = packets;
         _closedError = closedError;
+    }
+
+    private static TaskCompletionSource CompletedSignal()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
     }
 
     /// <summary>Bytes and packets sent under the current keys, for the rekey limits.</summary>
@@ -38,6 +52,10 @@ internal sealed class SessionWriter
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync<T>(T message, CancellationToken cancellationToken, CancellationToken lifetime) where T : IMessage
     {
+        // Channel data waits out a key exchange once enough of it is held; everything else (window adjusts, replies:
+        // small, and sent from the read loop, which must not wait) is held regardless.
+        if (message is ChannelDataMessage && Volatile.Read(ref _heldDataBytes) >= MaxHeldDataBytes)
+            await Volatile.Read(ref _kexDone).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -48,6 +66,8 @@ internal sealed class SessionWriter
             {
                 _heldDuringKex.Enqueue(_packets.Payload[..length].ToArray());
                 _packets.Discard(length);
+                if (number is (byte)MessageNumber.ChannelData or (byte)MessageNumber.ChannelExtendedData)
+                    Interlocked.Add(ref _heldDataBytes, length);
                 return;
             }
             await _packets.WriteAsync(length, lifetime).ConfigureAwait(false);
@@ -72,6 +92,7 @@ internal sealed class SessionWriter
         try
         {
             _holdingForKex = true;
+            Volatile.Write(ref _kexDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             payload.CopyTo(_packets.Payload);
             await _packets.WriteAsync(payload.Length, lifetime).ConfigureAwait(false);
         }
@@ -100,12 +121,17 @@ internal sealed class SessionWriter
                 held.CopyTo(_packets.Payload);
                 await _packets.WriteAsync(held.Length, lifetime).ConfigureAwait(false);
             }
+            Volatile.Write(ref _heldDataBytes, 0);
+            _kexDone.TrySetResult();
         }
         finally
         {
             _lock.Release();
         }
     }
+
+    /// <summary>The session ended: senders waiting for a key exchange to finish give up.</summary>
+    public void OnClosed(Exception error) => _kexDone.TrySetException(error);
 
     /// <summary>Best effort, bounded (a peer that stopped reading must not hold up the close): DISCONNECT with
     /// <paramref name="reason"/> (RFC 4253 §11.1).</summary>

@@ -207,7 +207,29 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     }
 
     /// <summary>Sends our KEXINIT and holds other outbound messages until our NEWKEYS.</summary>
-    internal ValueTask SendKexInitAsync(byte[] payload) => _writer.WriteKexInitAsync(payload, _lifetime.Token);
+    internal async ValueTask SendKexInitAsync(byte[] payload)
+    {
+        await _writer.WriteKexInitAsync(payload, _lifetime.Token).ConfigureAwait(false);
+        if (SessionId is not null) _ = EnforceRekeyDeadlineAsync(KeyExchangeCount);
+    }
+
+    /// <summary>A re-exchange that does not finish within <see cref="TransportSettings.KeyExchangeTimeout"/> ends the
+    /// connection: while it runs our outbound messages are held, and a peer that stalls it must not hold them forever.
+    /// (The first exchange has its own deadline in <see cref="StartAsync"/>.)</summary>
+    private async Task EnforceRekeyDeadlineAsync(int completedBefore)
+    {
+        try
+        {
+            await Task.Delay(Settings.KeyExchangeTimeout, _lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (KeyExchangeCount == completedBefore)
+            await FailAsync(new SshProtocolException(DisconnectReason.KeyExchangeFailed,
+                $"The peer did not finish the key exchange within {Settings.KeyExchangeTimeout.TotalSeconds:0} s.")).ConfigureAwait(false);
+    }
 
     /// <summary>Sends NEWKEYS and switches outbound keys; see <see cref="SessionWriter.WriteNewKeysAsync"/>.</summary>
     internal ValueTask SendNewKeysAsync(IPacketCipher outbound, string compression, bool resetSequenceNumber, IMessage? firstMessage) =>
@@ -277,6 +299,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             // Closing a broken socket can throw; it is closed either way.
         }
         _serviceMessages.Complete(_closeReason);
+        _writer.OnClosed(_closeReason);
         _kex.OnClosed(_closeReason);
         ConnectionHandler?.OnSessionClosed(error is null ? null : _closeReason);
         if (error is null) _closed.TrySetResult();
