@@ -55,6 +55,18 @@ public sealed class ServerAlgorithmTests : SharedSshcsServerFixture
     public Task Mac(string mac, CancellationToken cancellationToken) =>
         RunAsync(["-o", "Ciphers=aes128-ctr", "-o", $"MACs={mac}"], $"kex: server->client cipher: aes128-ctr MAC: {mac} ", PeerBinaries.Ssh, cancellationToken);
 
+    /// <summary>dropbear's client offers only what -c and -m name, so a success proves that pair.</summary>
+    [TestCase("chacha20-poly1305@openssh.com", "hmac-sha2-256")]
+    [TestCase("aes128-ctr", "hmac-sha1")]
+    [TestCase("aes256-ctr", "hmac-sha2-256")]
+    [CancelAfter(TimeoutMs)]
+    public async Task Dbclient_CipherAndMac(string cipher, string mac, CancellationToken cancellationToken)
+    {
+        var result = await PeerClients.DbclientAsync(Server, Auth.Password, "echo dropbear-ok", cancellationToken, ["-c", cipher, "-m", mac]);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe);
+        Assert.That(result.Stdout, Is.EqualTo("dropbear-ok\n"), result.Describe);
+    }
+
     [Test, CancelAfter(TimeoutMs)]
     public Task OpenSsh10_ByDefault_NegotiatesMlKem(CancellationToken cancellationToken) =>
         RunAsync([], "kex: algorithm: mlkem768x25519-sha256", OpenSsh10.Ssh, cancellationToken);

@@ -130,10 +130,12 @@ public static class PeerClients
 
     /// <summary><c>dbclient -y</c> (accepts the host key; it prints the fingerprint it accepted on stderr); the
     /// password through DROPBEAR_PASSWORD, the key converted by <c>dropbearconvert</c>.</summary>
-    public static async Task<ProcessResult> DbclientAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken)
+    public static async Task<ProcessResult> DbclientAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken,
+        IEnumerable<string>? extraArguments = null)
     {
         var environment = PrivateHome(server, "dropbear-home");
         var args = new List<string> { "-y", "-p", PortText(server) };
+        args.AddRange(extraArguments ?? []);
         if (auth == Auth.Password) environment["DROPBEAR_PASSWORD"] = server.Password;
         else args.AddRange(["-i", await DropbearKeyAsync(server, cancellationToken)]);
         args.AddRange([$"{server.User}@{server.Host}", command]);
