@@ -99,7 +99,7 @@ internal static partial class CompressionRun
         string stderr = p.StandardError.ReadToEnd();
         drain.Wait();
         p.WaitForExit();
-        double cpu = p.TotalProcessorTime.TotalSeconds;
+        double cpu = double.NaN; // the platform cannot read an exited child's CPU time
         Match m = Transferred().Match(stderr);
         if (p.ExitCode != 0 || !m.Success) throw new InvalidOperationException($"ssh failed ({p.ExitCode}): {stderr}");
         return (long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),

@@ -28,7 +28,7 @@ public class AlgorithmRegistryTests
     }
 
     [Test]
-    public void MacsAreListedInOpenSshPreferenceOrder()
+    public void MacsAreListedInOurPreferenceOrder_HmacSha2BeforeUmac_Sha1Last()
     {
         Assert.That(MacRegistry.All.Select(m => (m.Name, m.KeySize, m.Size, m.EncryptThenMac)), Is.EqualTo(new[]
         {
