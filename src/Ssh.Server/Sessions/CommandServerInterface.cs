@@ -6,6 +6,10 @@ using Ssh.Transport.Auth;
 using Ssh.Transport.Keys;
 using Ssh.Transport;
 
+// The command runner underneath (posix_spawn, ptys) is Linux's; the constructor refuses any other system, so the
+// public API carries no platform annotation and a cross-platform consumer builds without CA1416 warnings.
+#pragma warning disable CA1416
+
 namespace Ssh.Server.Sessions;
 
 /// <summary>
@@ -13,7 +17,6 @@ namespace Ssh.Server.Sessions;
 /// <see cref="ServerAccounts"/>, and session channels that run commands and shells as OS processes of the server's
 /// own user, with pseudo-terminals, environment, signals, exit status and exit signals.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class CommandServerInterface : ServerInterface
 {
     private readonly ServerAccounts _accounts;
@@ -23,8 +26,12 @@ public class CommandServerInterface : ServerInterface
     /// <summary>A handler for one connection.</summary>
     /// <param name="accounts">The users, passwords and authorized keys to accept.</param>
     /// <param name="peer">The client as <c>"address port"</c>, for the SSH_CLIENT variable; null leaves it unset.</param>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux: serve channels with your own
+    /// <see cref="ServerInterface"/> there.</exception>
     public CommandServerInterface(ServerAccounts accounts, string? peer = null)
     {
+        if (!OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException("The built-in command runner needs Linux (posix_spawn and ptys); on other systems serve channels with your own ServerInterface.");
         _accounts = accounts;
         Peer = peer;
     }
