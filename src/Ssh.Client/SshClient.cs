@@ -19,7 +19,8 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     public TransportSettings Settings { get; set; } = new();
 
     /// <summary>OpenSSH's ServerAliveInterval for connections this client makes: after each interval without traffic
-    /// from the server, a <c>keepalive@openssh.com</c> request; <see cref="KeepaliveCountMax"/> unanswered in a row
+    /// from the server, a PING (when the server advertises <c>ping@openssh.com</c>, OpenSSH PROTOCOL §1.9) or else a
+    /// <c>keepalive@openssh.com</c> request; <see cref="KeepaliveCountMax"/> unanswered in a row
     /// fail the connection with <see cref="SshConnectionException"/>, and every call waiting on it. Zero (the default,
     /// as in OpenSSH): no keepalives. See <see cref="SshTransport.SetKeepalive"/>.</summary>
     public TimeSpan KeepaliveInterval { get; set; }

@@ -27,3 +27,22 @@ public sealed class PingTests
         Assert.That(client.IsConnected && server.IsConnected, Is.True);
     }
 }
+
+/// <summary>Keepalives go out as PING where the server advertises ping@openssh.com.</summary>
+public sealed class PingKeepaliveTests
+{
+    [Test, CancelAfter(10_000)]
+    public async Task AnIdleClient_SendsPings_AndStaysUp(CancellationToken ct)
+    {
+        var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
+        await using var server = new TestServer(serverStream);
+        await using var client = new Ssh.Channels.SshTransport(clientStream);
+        await client.StartClientAsync(null, ct);
+        await client.AuthPasswordAsync(TestServer.User, TestServer.Password, ct);
+        uint before = server.Session.Reader.SequenceNumber;
+        client.SetKeepalive(TimeSpan.FromMilliseconds(100), 2);
+        await Task.Delay(1000, ct);
+        Assert.That(client.IsActive, Is.True);
+        Assert.That(server.Session.Reader.SequenceNumber - before, Is.GreaterThanOrEqualTo(3), "PINGs reached the server");
+    }
+}
