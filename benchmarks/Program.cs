@@ -6,9 +6,10 @@ namespace Ssh.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks -- throughput [--size 1G]</c> runs the end-to-end comparison
 /// with OpenSSH; <c>connections [--count 1000]</c> opens that many idle connections to one <c>sshcs server</c> and
-/// reports handshakes per second and the server's memory per connection; <c>kex</c> the CPU per key exchange method,
-/// <c>soak</c> 1,000 handshakes per method, <c>compression</c> 100 MB of text with and without zlib beside <c>ssh -C</c>;
-/// anything else goes to BenchmarkDotNet (e.g. <c>--filter '*PacketCipher*'</c>).
+/// reports handshakes per second and the server's memory per connection; <c>sftp [--size 1G]</c> compares SFTP get and
+/// put with OpenSSH's sftp; <c>kex</c> the CPU per key exchange method, <c>soak</c> 1,000 handshakes per method,
+/// <c>compression</c> 100 MB of text with and without zlib beside <c>ssh -C</c>; anything else goes to BenchmarkDotNet
+/// (e.g. <c>--filter '*PacketCipher*'</c>).
 /// </summary>
 public static class Program
 {
@@ -18,6 +19,8 @@ public static class Program
             return await ThroughputRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "connections" && OperatingSystem.IsLinux())
             return await IdleConnectionsRun.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "sftp" && OperatingSystem.IsLinux())
+            return await SftpRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "allocations" && OperatingSystem.IsLinux())
             return await AllocationRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "kex" && OperatingSystem.IsLinux())

@@ -164,7 +164,7 @@ internal static class IdleConnectionsRun
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
-    private static async Task<int> ReadPortAsync(Process server)
+    internal static async Task<int> ReadPortAsync(Process server)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (await server.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
@@ -179,12 +179,12 @@ internal static class IdleConnectionsRun
         throw new InvalidOperationException("sshcs server exited before listening.");
     }
 
-    private static string DotnetPath() =>
+    internal static string DotnetPath() =>
         Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
 
     /// <summary><c>src/Ssh.Cli/bin/CONFIG/TFM/sshcs.dll</c>, found by walking up from this program's directory
     /// (built with it through the project reference); <c>SSHCS_CLI</c> overrides.</summary>
-    private static string CliPath()
+    internal static string CliPath()
     {
         if (Environment.GetEnvironmentVariable("SSHCS_CLI") is { Length: > 0 } overridden) return overridden;
         var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));

@@ -51,6 +51,7 @@ internal sealed class LocalSshd : IDisposable
             PasswordAuthentication no
             KbdInteractiveAuthentication no
             LogLevel ERROR
+            Subsystem sftp /usr/lib/openssh/sftp-server
             Ciphers chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr
             """);
         var process = Process.Start(new ProcessStartInfo(sshd, ["-D", "-f", $"{dir}/sshd_config", "-E", $"{dir}/sshd.log"]))!;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Ssh.Client;
 using Ssh.Transport;
+using static Ssh.Benchmarks.EndToEnd.Measure;
 
 namespace Ssh.Benchmarks.EndToEnd;
 
@@ -108,27 +109,5 @@ internal static class ThroughputRun
             : $"head -c {size} /dev/zero | {ssh} 'cat > /dev/null'";
         double total = TimeShell(command);
         return size / Math.Max(total - setup, 0.001) / 1e6;
-    }
-
-    private static double TimeShell(string command)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        using var p = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command]))!;
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"'{command}' failed ({p.ExitCode}).");
-        return stopwatch.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
-    }
-
-    private static long ParseSize(string text)
-    {
-        char unit = char.ToUpperInvariant(text[^1]);
-        long scale = unit switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
-        return long.Parse(scale == 1 ? text : text[..^1], CultureInfo.InvariantCulture) * scale;
     }
 }

@@ -35,7 +35,7 @@ public sealed class PackageConsumerTests
                 ["pack", Path.Combine(RepositoryRoot(), "Ssh.sln"), "-c", "Release", "--no-build", "-o", packages, $"-p:PackageVersion={version}"],
                 timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken);
             Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Describe());
-            foreach (string id in new[] { "Sshcs.Transport", "Sshcs.Channels", "Sshcs.Client", "Sshcs.Server", "sshcs" })
+            foreach (string id in new[] { "Sshcs.Transport", "Sshcs.Channels", "Sshcs.Sftp", "Sshcs.Client", "Sshcs.Server", "sshcs" })
                 Assert.That(File.Exists(Path.Combine(packages, $"{id}.{version}.nupkg")), Is.True, $"{id} was not packed\n{pack.Describe()}");
 
             string consumer = Path.Combine(work, "consumer");

@@ -34,30 +34,22 @@ internal static class ExecCommand
             cancel.Cancel();
         };
 
-        await using var client = new SshClient
-        {
-            Settings = options.Settings,
-            KeepaliveInterval = options.ServerAliveInterval,
-            KeepaliveCountMax = options.ServerAliveCountMax,
-        };
+        SshClient? client = null;
         Channel channel;
         try
         {
-            client.LoadSystemHostKeys(null);
-            client.LoadHostKeys(options.KnownHostsFile);
-            client.SetMissingHostKeyPolicy(options.Policy);
-            await client.ConnectAsync(options.Host, options.Port, options.User, options.Password,
-                keyFilename: options.KeyFiles, timeout: options.ConnectTimeout, lookForKeys: options.KeyFiles.Count == 0,
-                cancellationToken: cancel.Token).ConfigureAwait(false);
+            client = await options.ConnectAsync(cancel.Token).ConfigureAwait(false);
             channel = await client.GetTransport()!.OpenSessionAsync(cancel.Token).ConfigureAwait(false);
             await channel.ExecCommandAsync(options.Command, cancel.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             return ConnectionFailed;
         }
 
+        await using SshClient connected = client;
         try
         {
             Task stdin = PumpStdinAsync(channel, cancel.Token);

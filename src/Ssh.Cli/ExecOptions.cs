@@ -33,6 +33,20 @@ internal sealed class ExecOptions
 
     public static ExecOptions Parse(string[] args)
     {
+        ExecOptions o = ParseConnection(args, remotePath: false, out string[] rest);
+        if (rest.Length == 0) throw new ArgumentException("Missing command.");
+        // ssh joins the remaining words with spaces and lets the remote shell parse them.
+        o.Command = string.Join(' ', rest);
+        return o;
+    }
+
+    /// <summary>For <c>sshcs sftp</c>: <c>[user@]host:PATH</c> (PATH may be empty: the home directory).</summary>
+    public string RemotePath { get; private set; } = "";
+
+    /// <summary>The connection options and <c>[user@]host</c> (with <c>:PATH</c> when <paramref name="remotePath"/>);
+    /// <paramref name="rest"/> gets the words after it.</summary>
+    public static ExecOptions ParseConnection(string[] args, bool remotePath, out string[] rest)
+    {
         var o = new ExecOptions();
         int i = 0;
         string Next(string flag) => ++i < args.Length ? args[i] : throw new ArgumentException($"{flag} needs a value.");
@@ -97,10 +111,15 @@ internal sealed class ExecOptions
             o.User ??= target[..at];
             target = target[(at + 1)..];
         }
+        if (remotePath)
+        {
+            int colon = target.IndexOf(':');
+            if (colon < 0) throw new ArgumentException($"'{target}' is not [user@]host:PATH.");
+            o.RemotePath = target[(colon + 1)..];
+            target = target[..colon];
+        }
         o.Host = target;
-        if (i >= args.Length) throw new ArgumentException("Missing command.");
-        // ssh joins the remaining words with spaces and lets the remote shell parse them.
-        o.Command = string.Join(' ', args[i..]);
+        rest = args[i..];
         o.ApplyConfig();
         return o;
     }
@@ -151,5 +170,25 @@ internal sealed class ExecOptions
             KnownHostsFile = knownHosts.StartsWith("~/", StringComparison.Ordinal)
                 ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), knownHosts[2..])
                 : knownHosts;
+    }
+
+    /// <summary>Connects and authenticates as these options say (host keys, policy, keys, password).</summary>
+    public async Task<SshClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var client = new SshClient { Settings = Settings, KeepaliveInterval = ServerAliveInterval, KeepaliveCountMax = ServerAliveCountMax };
+        try
+        {
+            client.LoadSystemHostKeys(null);
+            client.LoadHostKeys(KnownHostsFile);
+            client.SetMissingHostKeyPolicy(Policy);
+            await client.ConnectAsync(Host, Port, User, Password, keyFilename: KeyFiles, timeout: ConnectTimeout, lookForKeys: KeyFiles.Count == 0,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 }

@@ -30,7 +30,7 @@ internal static class ServerCommand
         var logger = new Logger(options.LogLevel);
         await using var server = new SshServer(serverOptions, () =>
         {
-            var handler = new CommandServerInterface(options.Accounts) { Log = logger.Info };
+            var handler = new CommandServerInterface(options.Accounts) { Log = logger.Info, SftpRoot = options.SftpRoot };
             foreach (var (name, command) in options.Subsystems) handler.Subsystems[name] = command;
             foreach (string pattern in options.AcceptEnv) handler.AcceptEnv.Add(pattern);
             return handler;
@@ -118,6 +118,8 @@ internal sealed class ServerOptions
 
     /// <summary>Subsystems added or replaced with --subsystem NAME=COMMAND.</summary>
     public Dictionary<string, string> Subsystems { get; } = new(StringComparer.Ordinal);
+    /// <summary>--sftp-root DIR: the directory our SFTP server serves as "/"; null serves the file system from HOME.</summary>
+    public string? SftpRoot { get; private set; }
     /// <summary>Connections still authenticating at once (OpenSSH's MaxStartups); null keeps the server's default.</summary>
     public int? MaxStartups { get; private set; }
     /// <summary>Hidden, for benchmarks: where SIGUSR1 writes the connection count and managed heap size.</summary>
@@ -213,6 +215,10 @@ internal sealed class ServerOptions
                     int eq = sub.IndexOf('=');
                     if (eq <= 0) throw new ArgumentException("--subsystem takes NAME=COMMAND, e.g. sftp=/usr/lib/openssh/sftp-server.");
                     o.Subsystems[sub[..eq]] = sub[(eq + 1)..];
+                    break;
+                case "--sftp-root":
+                    o.SftpRoot = Path.GetFullPath(Next());
+                    if (!Directory.Exists(o.SftpRoot)) throw new ArgumentException($"--sftp-root {o.SftpRoot}: no such directory.");
                     break;
                 case "--log-level":
                     o.LogLevel = Next().ToLowerInvariant();

@@ -50,7 +50,10 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
     /// <param name="user">The user to accept.</param>
     /// <param name="password">Its password.</param>
     /// <param name="configure">Changes the options (algorithms, limits, more host keys) before the server starts.</param>
-    public static TestSshServer Start(string user = "test", string password = "test", Action<SshServerOptions>? configure = null)
+    /// <param name="sftpRoot">The directory the built-in SFTP server serves as "/" (a jail); null serves the whole
+    /// file system from the user's home directory.</param>
+    public static TestSshServer Start(string user = "test", string password = "test", Action<SshServerOptions>? configure = null,
+        string? sftpRoot = null)
     {
         var hostKey = Ed25519PrivateKey.Generate();
         var clientKey = Ed25519PrivateKey.Generate();
@@ -58,7 +61,7 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
         options.HostKeys.Add(hostKey);
         configure?.Invoke(options);
         var accounts = new ServerAccounts().AddUser(user, password).AddAuthorizedKey(clientKey.PublicKey);
-        var server = new SshServer(options, () => new CommandServerInterface(accounts));
+        var server = new SshServer(options, () => new CommandServerInterface(accounts) { SftpRoot = sftpRoot });
         server.Start();
         return new TestSshServer(server, hostKey, clientKey, user, password);
     }

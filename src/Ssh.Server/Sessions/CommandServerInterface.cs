@@ -2,6 +2,7 @@ using System.Net;
 using Ssh.Channels;
 using Ssh.Server.Forwarding;
 using Ssh.Server.Processes;
+using Ssh.Sftp.Server;
 using Ssh.Transport.Auth;
 using Ssh.Transport.Keys;
 using Ssh.Transport;
@@ -42,19 +43,16 @@ public class CommandServerInterface : ServerInterface
     /// <summary>Log lines (what ran, what failed).</summary>
     public Action<string>? Log { get; set; }
 
-    /// <summary>Subsystems and the command that serves each (sshd_config's <c>Subsystem</c>). By default "sftp" is
-    /// Debian's OpenSSH sftp-server when it is installed, so <c>sftp</c> and SFTP-mode <c>scp</c> work against the
-    /// test server.</summary>
-    public IDictionary<string, string> Subsystems { get; } = DefaultSubsystems();
+    /// <summary>Subsystems served by a command (sshd_config's <c>Subsystem</c>). Empty by default: "sftp" is our own
+    /// SFTP server (see <see cref="SftpRoot"/>) unless a command is given for it here.</summary>
+    public IDictionary<string, string> Subsystems { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    private const string OpenSshSftpServer = "/usr/lib/openssh/sftp-server";
+    /// <summary>The directory our SFTP server serves as "/", with no way out of it (<c>sshcs server --sftp-root</c>);
+    /// null serves the whole file system from the user's home directory, as sshd does.</summary>
+    public string? SftpRoot { get; init; }
 
-    private static Dictionary<string, string> DefaultSubsystems()
-    {
-        var subsystems = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (File.Exists(OpenSshSftpServer)) subsystems["sftp"] = OpenSshSftpServer;
-        return subsystems;
-    }
+    private ISftpFileSystem CreateSftpFileSystem() =>
+        SftpRoot is null ? LocalFileSystem.ForCurrentUser() : LocalFileSystem.CreateJail(SftpRoot);
 
     /// <summary><c>publickey,password</c> when the accounts hold any key, else <c>password</c>.</summary>
     public override string GetAllowedAuths(string username) => _accounts.HasKeys ? "publickey,password" : "password";
@@ -115,9 +113,10 @@ public class CommandServerInterface : ServerInterface
     /// <summary>Accepts a shell once per channel; it starts when the reply has gone out.</summary>
     public override bool CheckChannelShellRequest(Channel channel) => For(channel).Prepare(null);
 
-    /// <summary>Accepts a subsystem listed in <see cref="Subsystems"/>, once per channel, and runs its command.</summary>
+    /// <summary>Accepts a subsystem listed in <see cref="Subsystems"/>, once per channel, and runs its command; "sftp",
+    /// unless listed, is our own SFTP server (see <see cref="SftpRoot"/>).</summary>
     public override bool CheckChannelSubsystemRequest(Channel channel, string name) =>
-        Subsystems.TryGetValue(name, out string? command) && For(channel).Prepare(command);
+        Subsystems.TryGetValue(name, out string? command) ? For(channel).Prepare(command) : name == "sftp" && For(channel).PrepareSftp();
 
     /// <summary>Resizes the channel's pty (and its process's terminal, once running); false when it has no pty.</summary>
     public override bool CheckChannelWindowChangeRequest(Channel channel, int width, int height, int widthPixels, int heightPixels) =>
@@ -133,7 +132,7 @@ public class CommandServerInterface : ServerInterface
         SessionChannel session = For(channel);
         string who = $"{Transport?.RemoteEndPointDescription}: {Transport?.Username}";
         Log?.Invoke(session.Command is null ? $"{who}: shell started" : $"{who}: {requestType}: {PeerText.Sanitize(session.Command)}");
-        _ = session.RunAsync();
+        _ = session.IsSftp ? session.RunSftpAsync(CreateSftpFileSystem()) : session.RunAsync();
     }
 
     // ---- Port forwarding (RFC 4254 §7, OpenSSH PROTOCOL §2.4): ssh -L, -R, -W ----

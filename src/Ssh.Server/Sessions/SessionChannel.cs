@@ -1,5 +1,6 @@
 using Ssh.Channels;
 using Ssh.Server.Processes;
+using Ssh.Sftp.Server;
 using Ssh.Transport;
 
 namespace Ssh.Server.Sessions;
@@ -53,6 +54,34 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
         Started = true;
         Command = command;
         return true;
+    }
+
+    /// <summary>True when the session runs our SFTP server instead of a command.</summary>
+    public bool IsSftp { get; private set; }
+
+    public bool PrepareSftp()
+    {
+        if (!Prepare("internal-sftp")) return false;
+        IsSftp = true;
+        return true;
+    }
+
+    /// <summary>Serves SFTP on the channel until the client closes it, then ends the session with status 0.</summary>
+    public async Task RunSftpAsync(ISftpFileSystem fileSystem)
+    {
+        try
+        {
+            await SftpServer.RunAsync(channel.AsStream(ownsChannel: false), fileSystem, new SftpServerOptions { Log = log }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The channel went away.
+        }
+        finally
+        {
+            (fileSystem as IDisposable)?.Dispose();
+        }
+        await FinishAsync(null, null, 0).ConfigureAwait(false);
     }
 
     public bool Resize(int width, int height, int widthPixels, int heightPixels)
@@ -152,7 +181,7 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
         }
     }
 
-    private async Task FinishAsync(ChildExit? exit, string? stderrMessage)
+    private async Task FinishAsync(ChildExit? exit, string? stderrMessage, int status = 127)
     {
         try
         {
@@ -161,7 +190,7 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
             if (exit?.SignalName is { } signal)
                 await channel.SendExitSignalAsync(signal, exit.CoreDumped).ConfigureAwait(false);
             else
-                await channel.SendExitStatusAsync(exit?.ExitCode ?? 127).ConfigureAwait(false);
+                await channel.SendExitStatusAsync(exit?.ExitCode ?? status).ConfigureAwait(false);
             await channel.ShutdownWriteAsync().ConfigureAwait(false);
             await channel.CloseAsync().ConfigureAwait(false);
         }
@@ -169,6 +198,6 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
         {
             // The client is gone already.
         }
-        log($"{(Command ?? "shell")} finished: {(exit?.SignalName is { } s ? "signal " + s : "status " + (exit?.ExitCode ?? 127))}");
+        log($"{(Command ?? "shell")} finished: {(exit?.SignalName is { } s ? "signal " + s : "status " + (exit?.ExitCode ?? status))}");
     }
 }

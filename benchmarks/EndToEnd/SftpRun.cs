@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using Ssh.Client;
+using Ssh.Sftp;
+using Ssh.Transport;
+using static Ssh.Benchmarks.EndToEnd.Measure;
+
+namespace Ssh.Benchmarks.EndToEnd;
+
+/// <summary>
+/// SFTP get and put of one file (1 GiB by default, SHA-256 checked after each transfer) with aes128-gcm, side by side
+/// in one run: our client against Debian's sshd (OpenSSH's sftp-server), OpenSSH's <c>sftp</c> (its defaults)
+/// against the same sshd, and OpenSSH's <c>sftp</c> against <c>sshcs server --sftp-root</c> (our server). Prints
+/// MB/s (median of the runs) and the ratios the issue sets as targets.
+/// Run: <c>dotnet run -c Release --project benchmarks -- sftp [--size 1G] [--runs 3]</c>.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+internal static class SftpRun
+{
+    private const string Cipher = "aes128-gcm@openssh.com";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        long size = 1L << 30;
+        int runs = 3;
+        bool oursOnly = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--size") size = ParseSize(args[++i]);
+            else if (args[i] == "--runs") runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            else if (args[i] == "--ours-only") oursOnly = true;
+        }
+
+        using LocalSshd sshd = LocalSshd.Start();
+        string data = Path.Combine(sshd.Directory, "data");
+        Directory.CreateDirectory(data);
+        File.SetUnixFileMode(data, (UnixFileMode)0x1FF); // the sshd user writes uploads here
+        string source = Path.Combine(data, "source.bin");
+        byte[] expected = CreateSource(source, size);
+        File.SetUnixFileMode(source, (UnixFileMode)0x1A4);
+        string local = Path.Combine(sshd.Directory, "local.bin");
+
+        Process server = await StartSshcsServerAsync(sshd, data);
+        int sshcsPort = await IdleConnectionsRun.ReadPortAsync(server);
+        try
+        {
+            Console.WriteLine($"SFTP, {size / 1_000_000} MB per transfer, {Cipher}, median of {runs} runs, MB = 10^6 bytes, client and servers on 127.0.0.1 sharing {Environment.ProcessorCount} cores");
+            // Untimed warm-ups: our client's JIT, and the server process's (a get and a put through it).
+            await OursAsync(sshd, data, local, download: true, size, expected);
+            await OursAsync(sshd, data, local, download: false, size, expected);
+            if (!oursOnly) OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"get /source.bin {local}", local, expected);
+            if (!oursOnly) OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"put {local} /upload.bin", Path.Combine(data, "upload.bin"), expected);
+            var results = new Dictionary<string, List<double>>();
+            void Add(string key, double value) => (results.TryGetValue(key, out var list) ? list : results[key] = []).Add(value);
+            for (int r = 0; r < runs; r++)
+            {
+                Add("ours-get", await OursAsync(sshd, data, local, download: true, size, expected));
+                Add("ours-put", await OursAsync(sshd, data, local, download: false, size, expected));
+                if (oursOnly)
+                {
+                    Console.WriteLine($"  ours: get {results["ours-get"][^1]:0} MB/s, put {results["ours-put"][^1]:0} MB/s");
+                    continue;
+                }
+                Add("sftp-get", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"get {data}/source.bin {local}", local, expected));
+                Add("sftp-put", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"put {local} {data}/upload.bin", Path.Combine(data, "upload.bin"), expected));
+                Add("sshcs-get", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"get /source.bin {local}", local, expected));
+                Add("sshcs-put", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"put {local} /upload.bin", Path.Combine(data, "upload.bin"), expected));
+            }
+            if (oursOnly) return 0;
+            double M(string key) => Median(results[key]);
+            Console.WriteLine($"{"client -> server",-38} {"get MB/s",9} {"put MB/s",9}");
+            Console.WriteLine($"{"sshcs SftpClient -> sshd sftp-server",-38} {M("ours-get"),9:0} {M("ours-put"),9:0}");
+            Console.WriteLine($"{"OpenSSH sftp -> sshd sftp-server",-38} {M("sftp-get"),9:0} {M("sftp-put"),9:0}");
+            Console.WriteLine($"{"OpenSSH sftp -> sshcs server",-38} {M("sshcs-get"),9:0} {M("sshcs-put"),9:0}");
+            Console.WriteLine($"ratio ours / OpenSSH sftp (target >= 1.2): get {M("ours-get") / M("sftp-get"):0.00}, put {M("ours-put") / M("sftp-put"):0.00}");
+            Console.WriteLine($"ratio sftp->sshcs / sftp->sshd (target >= 1.0): get {M("sshcs-get") / M("sftp-get"):0.00}, put {M("sshcs-put") / M("sftp-put"):0.00}");
+            return 0;
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            server.WaitForExit(10_000);
+            server.Dispose();
+        }
+    }
+
+    private static byte[] CreateSource(string path, long size)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] block = new byte[1 << 20];
+        var random = new Random(1);
+        for (long done = 0; done < size; done += block.Length)
+        {
+            random.NextBytes(block);
+            int n = (int)Math.Min(block.Length, size - done);
+            file.Write(block, 0, n);
+            hash.AppendData(block, 0, n);
+        }
+        return hash.GetHashAndReset();
+    }
+
+    private static void Verify(string path, byte[] expected)
+    {
+        using var file = File.OpenRead(path);
+        if (!SHA256.HashData(file).AsSpan().SequenceEqual(expected)) throw new InvalidOperationException($"{path}: SHA-256 differs from the source.");
+    }
+
+    private static async Task<double> OursAsync(LocalSshd sshd, string data, string local, bool download, long size, byte[]? expected)
+    {
+        await using var client = new SshClient { Settings = new TransportSettings { Ciphers = [Cipher] } };
+        client.LoadHostKeys(sshd.KnownHosts);
+        await client.ConnectAsync("127.0.0.1", sshd.Port, LocalSshd.User, keyFilename: [sshd.ClientKey], lookForKeys: false, allowAgent: false);
+        await using SftpClient sftp = await client.OpenSftpAsync();
+        // For tuning runs: SSHCS_SFTP_CHUNK (bytes per request) and SSHCS_SFTP_REQUESTS (requests in flight).
+        if (int.TryParse(Environment.GetEnvironmentVariable("SSHCS_SFTP_CHUNK"), CultureInfo.InvariantCulture, out int chunk))
+            sftp.ReadChunkSize = sftp.WriteChunkSize = chunk;
+        if (int.TryParse(Environment.GetEnvironmentVariable("SSHCS_SFTP_REQUESTS"), CultureInfo.InvariantCulture, out int requests))
+            sftp.MaxRequestsInFlight = requests;
+        if (Environment.GetEnvironmentVariable("SSHCS_BENCH_VERBOSE") == "1")
+            Console.WriteLine($"  our client: {sftp.ReadChunkSize} / {sftp.WriteChunkSize} bytes per read / write, {sftp.MaxRequestsInFlight} in flight; server limits {sftp.Limits}");
+        File.Delete(download ? local : Path.Combine(data, "upload.bin"));
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        long itemsBefore = ThreadPool.CompletedWorkItemCount;
+        var clock = Stopwatch.StartNew();
+        if (download)
+        {
+            await sftp.GetAsync(Path.Combine(data, "source.bin"), local);
+        }
+        else
+        {
+            await sftp.PutAsync(local, Path.Combine(data, "upload.bin"));
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (Environment.GetEnvironmentVariable("SSHCS_BENCH_VERBOSE") == "1")
+            Console.WriteLine(FormattableString.Invariant($"  our {(download ? "get" : "put")}: {(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / (size / 1e9):0.00} CPU s/GB, {(ThreadPool.CompletedWorkItemCount - itemsBefore) / (size / 32768.0):0.00} thread-pool items per 32 KiB"));
+        long moved = new FileInfo(download ? local : Path.Combine(data, "upload.bin")).Length;
+        if (expected is not null) Verify(download ? local : Path.Combine(data, "upload.bin"), expected);
+        return moved / seconds / 1e6;
+    }
+
+    /// <summary>One <c>sftp -b</c> command, timed, less the same connection with an empty batch.</summary>
+    private static double OpenSshSftp(int port, string key, string knownHosts, string user, string command, string result, byte[] expected)
+    {
+        string sftp = $"sftp -q -o Ciphers={Cipher} -o BatchMode=yes -o UserKnownHostsFile={knownHosts} -o StrictHostKeyChecking=yes " +
+                      $"-o IdentitiesOnly=yes -i {key} -P {port} -b - {user}@127.0.0.1";
+        double setup = TimeShell($"echo pwd | {sftp} > /dev/null");
+        File.Delete(result); // a failed transfer must not be timed or verified against an earlier one's file
+        double total = TimeShell($"echo '{command}' | {sftp} > /dev/null");
+        long size = new FileInfo(result).Length;
+        Verify(result, expected);
+        return size / Math.Max(total - setup, 0.001) / 1e6;
+    }
+
+    private static string KnownHostsFor(LocalSshd sshd, int port)
+    {
+        string path = Path.Combine(sshd.Directory, "known_hosts_sshcs");
+        File.WriteAllText(path, $"[127.0.0.1]:{port} {File.ReadAllText(Path.Combine(sshd.Directory, "host_ed25519.pub")).Trim()}\n");
+        return path;
+    }
+
+    /// <summary><c>sshcs server</c> with sshd's host key and the same client key, serving the data directory.</summary>
+    private static async Task<Process> StartSshcsServerAsync(LocalSshd sshd, string root)
+    {
+        var startInfo = new ProcessStartInfo(IdleConnectionsRun.DotnetPath()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[]
+        {
+            IdleConnectionsRun.CliPath(), "server", "--listen", "127.0.0.1:0", "--user", $"{LocalSshd.User}:unused-password",
+            "--host-key", Path.Combine(sshd.Directory, "host_ed25519"), "--authorized-keys", Path.Combine(sshd.Directory, "authorized_keys"),
+            "--sftp-root", root, "--log-level", "error",
+        })
+        {
+            startInfo.ArgumentList.Add(a);
+        }
+        Process server = Process.Start(startInfo)!;
+        server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"server: {e.Data}"); };
+        server.BeginErrorReadLine();
+        await Task.CompletedTask;
+        return server;
+    }
+}
