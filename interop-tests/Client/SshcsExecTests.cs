@@ -50,6 +50,41 @@ public sealed class SshcsExecTests
     }
 
     [Test, CancelAfter(TimeoutMs)]
+    public async Task A_command_killed_by_a_signal_exits_255_as_ssh_does(CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync("kill -TERM $$", cancellationToken: cancellationToken);
+        Assert.That(result.ExitCode, Is.EqualTo(255), result.Describe());
+        Assert.That(result.Stderr, Does.Contain("killed by signal TERM"), result.Describe());
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task The_tool_answers_version_help_and_usage_errors_as_a_cli_should(CancellationToken cancellationToken)
+    {
+        async Task<ProcessResult> Sshcs(params string[] args) =>
+            await ProcessRunner.RunAsync(SshcsServerProcess.DotnetPath(), [SshcsServerProcess.CliPath(), .. args], timeout: TimeSpan.FromSeconds(60),
+                cancellationToken: cancellationToken);
+
+        var version = await Sshcs("--version");
+        Assert.That(version.ExitCode, Is.EqualTo(0), version.Describe());
+        Assert.That(version.Stdout, Does.Match(@"^sshcs \d+\.\d+\.\d+ \(SSH-2\.0-SshCs_"), version.Describe());
+        foreach (string command in new[] { "server", "exec", "sftp" })
+        {
+            var help = await Sshcs("help", command);
+            var dashHelp = await Sshcs(command, "--help");
+            Assert.That(help.ExitCode, Is.EqualTo(0), help.Describe());
+            Assert.That(help.Stdout, Does.StartWith($"usage: sshcs {command}"), help.Describe());
+            Assert.That(dashHelp.Stdout, Is.EqualTo(help.Stdout));
+        }
+        var unknown = await Sshcs("nope");
+        Assert.That(unknown.ExitCode, Is.EqualTo(2), unknown.Describe());
+        Assert.That(unknown.Stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1), "one line for a usage error");
+        var badOption = await Sshcs("server", "--bogus");
+        Assert.That((badOption.ExitCode, badOption.Stderr.TrimEnd()), Is.EqualTo((2, "sshcs server: Unknown option '--bogus'.")), badOption.Describe());
+        var execUsage = await Sshcs("exec");
+        Assert.That(execUsage.ExitCode, Is.EqualTo(255), "sshcs exec stands in for ssh, which exits 255");
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
     public async Task Streams_stdin_stdout_and_stderr_apart(CancellationToken cancellationToken)
     {
         byte[] data = new byte[3_000_000];

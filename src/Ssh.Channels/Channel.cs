@@ -99,9 +99,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
 
     internal void OnOpenFailed(ChannelOpenFailureReason reason, string description)
     {
-        var error = new ChannelException($"The server refused to open a {ChannelType} channel ({reason}): {PeerText.Sanitize(description)}", reason);
-        _opened.TrySetException(error);
-        Fail(error);
+        Fail(new ChannelException($"The server refused to open a {ChannelType} channel ({reason}): {PeerText.Sanitize(description)}", reason));
     }
 
     internal void OnWindowAdjust(uint bytesToAdd) => _outbound.OnWindowAdjust(bytesToAdd);
@@ -141,6 +139,9 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         _inbound.Complete();
         _outbound.Wake();
         _requests.OnClosed();
+        // Out of the table before our CLOSE goes: once the peer has it, the channel is gone on both sides, and the
+        // peer will send nothing more for this number (RFC 4254 §5.3).
+        _connection.Remove(this);
         await SendCloseOnceAsync(CancellationToken.None).ConfigureAwait(false);
         FinishClose();
     }
@@ -154,12 +155,13 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
             _closeReceived = true;
             _closeSent = true;
         }
-        _opened.TrySetException(error);
-        _opened.Task.Exception?.Handle(_ => true);
         // Readers get what was buffered, then the error: a lost connection must not look like a clean end.
         _inbound.Complete(error);
         _outbound.Wake();
         FinishClose();
+        // Last, so whoever waits for the open finds the channel already out of the table.
+        _opened.TrySetException(error);
+        _opened.Task.Exception?.Handle(_ => true);
     }
 
     private void FinishClose()

@@ -8,6 +8,30 @@ namespace Ssh.Cli;
 /// <summary><c>sshcs exec</c>: ssh's "run one command" mode.</summary>
 internal static class ExecCommand
 {
+    public const string Help =
+        """
+        usage: sshcs exec [options] [user@]host COMMAND...
+
+        Runs COMMAND on host, like ssh: stdin, stdout and stderr stream through, and the exit status is the
+        command's (255 when the connection or authentication fails, or the command was killed by a signal).
+        Authentication tries the keys given, the ssh-agent's, ~/.ssh/id_*, then the password.
+
+        options:
+          -p PORT                     the port (22)
+          -l USER                     the user (or user@host)
+          -i KEY                      a private key file (repeatable)
+          -F CONFIG                   an ssh_config file (~/.ssh/config by default)
+          --password-env VAR          the password, from the environment (never from the command line)
+          --known-hosts FILE          known_hosts to check and save to (~/.ssh/known_hosts)
+          --host-key-policy POLICY    for a host not in known_hosts: reject (default), auto-add or warn
+          -C                          compression (zlib@openssh.com, then zlib), as ssh -C
+          -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms
+                                      (a list, or +list to append to the default, -list to remove, patterns
+                                      allowed, ^list to put first), Compression=yes|no,
+                                      Profile=Modern|Compatible|Legacy, ConnectTimeout (seconds, default 30),
+                                      ServerAliveInterval (seconds), ServerAliveCountMax, as ssh
+        """;
+
     private const int ConnectionFailed = 255;
 
     public static async Task<int> RunAsync(string[] args)
@@ -59,8 +83,9 @@ internal static class ExecCommand
             int status = await channel.RecvExitStatusAsync(cancel.Token).ConfigureAwait(false);
             if (channel.ExitSignal is { } signal)
             {
+                // As ssh: a command killed by a signal is reported, and the exit status is 255.
                 Console.Error.WriteLine($"sshcs: remote command killed by signal {signal.SignalName}");
-                return 128 + SignalNumber(signal.SignalName);
+                return ConnectionFailed;
             }
             _ = stdin; // a command that ends without reading its input is normal: stdin is abandoned
             return status < 0 ? ConnectionFailed : status;
@@ -99,11 +124,4 @@ internal static class ExecCommand
             // The command finished or the channel closed before its input did: nothing more to send.
         }
     }
-
-    private static int SignalNumber(string name) => name switch
-    {
-        "HUP" => 1, "INT" => 2, "QUIT" => 3, "ILL" => 4, "ABRT" => 6, "FPE" => 8, "KILL" => 9,
-        "SEGV" => 11, "PIPE" => 13, "ALRM" => 14, "TERM" => 15, "USR1" => 10, "USR2" => 12,
-        _ => 0,
-    };
 }

@@ -1,23 +1,50 @@
+using System.Reflection;
+
 namespace Ssh.Cli;
 
-/// <summary>The <c>sshcs</c> tool: subcommands over the library.</summary>
+/// <summary>The <c>sshcs</c> tool: subcommands over the library, each with its own help (<c>sshcs help CMD</c> or
+/// <c>sshcs CMD --help</c>). A usage error is one line on stderr and exit status 2 (255 for <c>exec</c> and
+/// <c>sftp</c>'s connection failures, as ssh and sftp do).</summary>
 internal static class Program
 {
+    private sealed record Command(string Name, string Summary, string Help, Func<string[], Task<int>> Run);
+
+    private static readonly Command[] Commands =
+    [
+        new("server", "a throw-away SSH server for tests and CI", ServerCommand.Help,
+            args => OperatingSystem.IsLinux() ? ServerCommand.RunAsync(args) : Task.FromResult(Fail("sshcs server needs Linux (it runs commands with posix_spawn and ptys)."))),
+        new("exec", "run one command on a host, like ssh", ExecCommand.Help, ExecCommand.RunAsync),
+        new("sftp", "one SFTP operation: get, put, ls, rm, mkdir, rmdir, mv", SftpCommand.Help, SftpCommand.RunAsync),
+    ];
+
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        switch (args)
         {
-            Console.Out.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            case []:
+                Console.Error.WriteLine(Overview());
+                return 2;
+            case ["--version" or "-V"]:
+                Console.Out.WriteLine(VersionLine());
+                return 0;
+            case ["-h" or "--help" or "help"]:
+                Console.Out.WriteLine(Overview());
+                return 0;
+            case ["help", string name, ..]:
+                return Find(name) is { } topic ? Print(topic.Help) : Fail($"sshcs: unknown command '{name}'; 'sshcs --help' lists them.");
         }
+        if (Find(args[0]) is not { } command) return Fail($"sshcs: unknown command '{args[0]}'; 'sshcs --help' lists them.");
         string[] rest = args[1..];
-        return args[0] switch
-        {
-            "exec" => await ExecCommand.RunAsync(rest).ConfigureAwait(false),
-            "sftp" => await SftpCommand.RunAsync(rest).ConfigureAwait(false),
-            "server" when OperatingSystem.IsLinux() => await ServerCommand.RunAsync(rest).ConfigureAwait(false),
-            _ => Fail($"Unknown command '{args[0]}'.\n{Usage}"),
-        };
+        if (rest is ["-h" or "--help", ..]) return Print(command.Help);
+        return await command.Run(rest).ConfigureAwait(false);
+    }
+
+    private static Command? Find(string name) => Commands.FirstOrDefault(c => c.Name == name);
+
+    private static int Print(string text)
+    {
+        Console.Out.WriteLine(text);
+        return 0;
     }
 
     private static int Fail(string message)
@@ -26,30 +53,16 @@ internal static class Program
         return 2;
     }
 
-    private const string Usage =
-        """
-        usage: sshcs <command> [options]
+    /// <summary>"sshcs 0.2.0 (SSH-2.0-SshCs_0.2.0, .NET 10.0.x)".</summary>
+    internal static string VersionLine()
+    {
+        string version = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        int plus = version.IndexOf('+');
+        if (plus > 0) version = version[..plus]; // the source revision the SDK appends
+        return $"sshcs {version} (SSH-2.0-SshCs_{typeof(Program).Assembly.GetName().Version?.ToString(3)}, .NET {Environment.Version})";
+    }
 
-        commands:
-          server [--listen ADDR:PORT] [--host-key FILE]... [--user NAME:PASSWORD]... [--authorized-keys FILE]
-                 [-o Name=value]... [--subsystem NAME=COMMAND]... [--sftp-root DIR] [--max-startups N]
-                 [--log-level info|error]
-              A throw-away SSH server (default 127.0.0.1:2222, user test / password test, a host key kept in
-              ~/.local/state/sshcs). Commands run as the server's own OS user; SFTP is served by our own
-              server, from HOME, or with DIR as "/" and no way out (--sftp-root). Ctrl-C or SIGTERM stops it.
-          exec [-C] [-F CONFIG] [-p PORT] [-l USER] [-i KEY]... [--password-env VAR] [--known-hosts FILE]
-               [--host-key-policy reject|auto-add|warn] [-o Name=value]... [user@]host COMMAND...
-              Runs COMMAND on host, streaming stdin/stdout/stderr; exits with its exit status
-              (255 when the connection or authentication fails). -C asks for compression.
-          sftp get|put|ls|rm|mkdir|rmdir|mv [-r] [exec's options] [user@]host:PATH [LOCAL|NEWPATH]
-              One SFTP operation: get PATH to LOCAL, put LOCAL to PATH, list, remove, make or remove a directory,
-              rename to NEWPATH; -r for directory trees. A progress bar on a terminal. Exits 0, 1 when the
-              operation failed, 255 when the connection or authentication failed.
-
-        -o options (server, exec and sftp), as ssh_config(5), with its +list (append to the default), -list
-        (remove, patterns allowed) and ^list (put first) edits:
-          KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms, Compression=yes|no,
-          Profile=Modern|Compatible|Legacy (Compatible adds SHA-1 key exchange and MACs, ssh-rsa and AES-CBC;
-          Legacy adds diffie-hellman-group1-sha1 and 3des-cbc).
-        """;
+    private static string Overview() =>
+        "usage: sshcs <command> [options]   (sshcs help <command>, sshcs --version)\n\ncommands:\n" +
+        string.Join('\n', Commands.Select(c => $"  {c.Name,-8} {c.Summary}"));
 }

@@ -7,9 +7,39 @@ using Ssh.Transport.Keys;
 namespace Ssh.Cli;
 
 /// <summary><c>sshcs server</c>: a throw-away SSH server for tests and CI.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ServerCommand
 {
+    public const string Help =
+        """
+        usage: sshcs server [options]
+
+        A throw-away SSH server for tests and CI: it runs commands, shells (with a real pty), scp and SFTP as the OS
+        user it runs as. Without options it listens on 127.0.0.1:2222, accepts user "test" with password "test" and
+        keeps its ed25519 host key under ~/.local/state/sshcs (restarts keep the fingerprint). It prints
+        "Listening on ADDRESS:PORT" and "Host key: TYPE SHA256:..." when ready; Ctrl-C or SIGTERM stops it.
+
+        options:
+          --listen ADDR:PORT          where to listen (127.0.0.1:0 picks a free port)
+          --host-key FILE             a private host key (repeatable); one readable by others is refused
+          --user NAME                 a user; its password from the --password-env / --password-file after it,
+                                      or key-only with --authorized-keys (repeatable)
+          --password-env VAR          the password of the --user before it, from the environment
+          --password-file FILE        the password of the --user before it, from a file
+          --user NAME:PASSWORD        a user and password in one (for tests: every local user can read it)
+          --permit-empty-passwords    allow an empty password (refused otherwise)
+          --authorized-keys FILE      keys that may log in as any user (OpenSSH's format)
+          --accept-env PATTERN        env names a client may set, beyond LANG and LC_* (repeatable)
+          -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs (a list, or +list, -list,
+                                      ^list as sshd_config), Compression=yes|no (offered by default, as sshd),
+                                      Profile=Modern|Compatible|Legacy
+          --max-startups N            connections still authenticating at once (1000); when full, the oldest of
+                                      them makes room for the newcomer
+          --subsystem NAME=COMMAND    run COMMAND for a subsystem (repeatable); sftp is served by our own server
+          --sftp-root DIR             serve DIR as "/" over SFTP, with no way out of it
+          --log-level info|error      what to log on stderr (info: connections, logins, refusals, commands)
+        """;
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public static async Task<int> RunAsync(string[] args)
     {
         ServerOptions options;

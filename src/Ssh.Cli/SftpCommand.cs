@@ -11,6 +11,16 @@ namespace Ssh.Cli;
 /// operation failed, 2 for a usage error, 255 when the connection or authentication failed.</summary>
 internal static class SftpCommand
 {
+    public const string Help =
+        """
+        usage: sshcs sftp get|put|ls|rm|mkdir|rmdir|mv [-r] [exec's options] [user@]host:PATH [LOCAL|NEWPATH]
+
+        One SFTP operation with our client: get PATH to LOCAL, put LOCAL to PATH, list PATH, remove it, make or
+        remove a directory, rename it to NEWPATH; -r for directory trees. A progress line with rate and ETA on a
+        terminal, one plain line otherwise. The connection options are sshcs exec's (sshcs help exec).
+        Exit status: 0 done, 1 the operation failed, 2 a usage error, 255 the connection or authentication failed.
+        """;
+
     private const int Failed = 1, Usage = 2, ConnectionFailed = 255;
 
     public static async Task<int> RunAsync(string[] args)

@@ -7,8 +7,10 @@ namespace Ssh.Transport.Session;
 /// <summary>The identification string exchange of RFC 4253 §4.2.</summary>
 internal static class VersionExchange
 {
-    public const string SoftwareVersion = "SshCs_0.1";
-    public const string OurVersion = "SSH-2.0-" + SoftwareVersion;
+    /// <summary>"SshCs_" and the package version (major.minor.patch), as the softwareversion part of our line.</summary>
+    public static readonly string SoftwareVersion = "SshCs_" + (typeof(VersionExchange).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+
+    public static readonly string OurVersion = "SSH-2.0-" + SoftwareVersion;
 
     /// <summary>The most lines a server may send before its version line (OpenSSH allows about as many).</summary>
     public const int MaxPreambleLines = 1024;

@@ -27,7 +27,8 @@ public sealed class VersionExchangeTests
     {
         var stream = new MemoryStream();
         await VersionExchange.SendAsync(stream, VersionExchange.OurVersion, ct);
-        Assert.That(Encoding.ASCII.GetString(stream.ToArray()), Is.EqualTo("SSH-2.0-SshCs_0.1\r\n"));
+        string version = typeof(VersionExchange).Assembly.GetName().Version!.ToString(3);
+        Assert.That(Encoding.ASCII.GetString(stream.ToArray()), Is.EqualTo($"SSH-2.0-SshCs_{version}\r\n"));
     }
 
     [Test, CancelAfter(10_000)]
