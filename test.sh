@@ -8,6 +8,7 @@
 #   ./test.sh --unit              unit tests only
 #   ./test.sh --interop           interop tests only
 #   ./test.sh --interop -- --filter 'FullyQualifiedName~Harness'    extra args go to `dotnet test`
+#   ./test.sh --openssh10         only build (or find) the cached OpenSSH 10 and print where it is
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
@@ -26,11 +27,13 @@ usage() {
 
 want_unit=0
 want_interop=0
+want_openssh10_only=0
 extra_args=()
 while (($#)); do
     case "$1" in
         --unit) want_unit=1 ;;
         --interop) want_interop=1 ;;
+        --openssh10) want_openssh10_only=1 ;;
         --) shift; extra_args=("$@"); break ;;
         -h|--help) usage; exit 0 ;;
         *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
@@ -80,6 +83,72 @@ install_peers() {
     fi
     if ((policy_added)); then as_root rm -f /usr/sbin/policy-rc.d; fi
     return "$rc"
+}
+
+# --- OpenSSH 10, the post-quantum peer -----------------------------------------------------------
+# Debian 12's OpenSSH 9.2 has no mlkem768x25519-sha256. We build OpenSSH 10 from Debian 13's source
+# package once, against Debian 12's OpenSSL 3.0, into a cache outside the work tree, so every later run
+# (CI's fresh clones on the same machine included) finds the binaries and skips the build. The
+# cache key is the source version: a new Debian upload builds into a new directory.
+# SSHCS_OPENSSH10_CACHE overrides the cache root; the interop tests read SSHCS_OPENSSH10 (its prefix).
+readonly OPENSSH10_CACHE=${SSHCS_OPENSSH10_CACHE:-/var/cache/sshcs/openssh10}
+
+openssh10_ready() {
+    [[ -x "$1/bin/ssh" && -x "$1/sbin/sshd" && -x "$1/bin/ssh-keygen" && -f "$1/.complete" ]]
+}
+
+build_openssh10() {
+    # A finished build from an earlier run: nothing to do, not even apt.
+    local dir
+    for dir in "$OPENSSH10_CACHE"/*/; do
+        dir=${dir%/}
+        if openssh10_ready "$dir"; then
+            SSHCS_OPENSSH10=$dir
+            export SSHCS_OPENSSH10
+            log "OpenSSH 10: cached in $dir"
+            return 0
+        fi
+    done
+    local started=$SECONDS
+    log "OpenSSH 10: building from Debian 13's source package into $OPENSSH10_CACHE (once per machine)"
+    local sources=/etc/apt/sources.list.d/sshcs-trixie-src.sources
+    if [[ ! -f "$sources" ]]; then
+        printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+            | as_root tee "$sources" >/dev/null
+    fi
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        dpkg-dev autoconf gcc make libssl-dev zlib1g-dev
+    # The sshd privilege-separation user (openssh-server creates it; a bare machine may lack it).
+    id -u sshd >/dev/null 2>&1 || as_root useradd --system --no-create-home --home-dir /run/sshd --shell /usr/sbin/nologin sshd
+    local work
+    work=$(mktemp -d /tmp/sshcs-openssh10-src.XXXXXX)
+    (cd "$work" && apt-get source --only-source openssh >"$work/source.log" 2>&1) \
+        || { cat "$work/source.log" >&2; rm -rf "$work"; return 1; }
+    local src version
+    src=$(find "$work" -maxdepth 1 -mindepth 1 -type d -name 'openssh-*' | head -n 1)
+    version=${src##*/openssh-}
+    [[ "$version" == 10.* ]] || { echo "test.sh: apt-get source openssh gave $version, not OpenSSH 10" >&2; rm -rf "$work"; return 1; }
+    local prefix="$OPENSSH10_CACHE/$version"
+    as_root rm -rf "$prefix"
+    as_root mkdir -p "$prefix/empty"
+    as_root chmod 755 "$prefix/empty"
+    (
+        cd "$src"
+        # Debian's patches change configure.ac: regenerate configure from it.
+        { autoconf && autoheader; } >"$work/autoconf.log" 2>&1
+        ./configure --prefix="$prefix" --sysconfdir="$prefix/etc" --with-privsep-path="$prefix/empty" \
+            --with-privsep-user=sshd --without-pam --without-selinux --with-ssl-engine=no >"$work/configure.log" 2>&1 \
+            || ./configure --prefix="$prefix" --sysconfdir="$prefix/etc" --with-privsep-path="$prefix/empty" \
+            --with-privsep-user=sshd >"$work/configure.log" 2>&1
+        make -j"$(nproc)" >"$work/make.log" 2>&1
+        make install-nokeys >"$work/install.log" 2>&1
+    ) || { echo "test.sh: building OpenSSH $version failed; logs in $work" >&2; tail -n 30 "$work"/*.log >&2; return 1; }
+    as_root touch "$prefix/.complete"
+    rm -rf "$work"
+    SSHCS_OPENSSH10=$prefix
+    export SSHCS_OPENSSH10
+    log "OpenSSH 10: built $version in $((SECONDS - started)) s into $prefix"
 }
 
 # --- the interop test user ---------------------------------------------------------------------
@@ -210,9 +279,17 @@ if ! command -v dotnet >/dev/null 2>&1; then
     exit 1
 fi
 
+if ((want_openssh10_only)); then
+    build_openssh10
+    summary_printed=1
+    echo "$SSHCS_OPENSSH10"
+    exit 0
+fi
+
 if ((want_interop)); then
     install_peers
     setup_test_user
+    build_openssh10
 fi
 
 rm -rf "$RESULTS_DIR"

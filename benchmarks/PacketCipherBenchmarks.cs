@@ -27,7 +27,14 @@ public class PacketCipherBenchmarks
         "aes128-ctr+hmac-sha2-256-etm@openssh.com",
         "aes128-ctr+hmac-sha2-256",
         "aes256-ctr+hmac-sha2-256-etm@openssh.com",
-        "aes256-ctr+hmac-sha2-256")]
+        "aes256-ctr+hmac-sha2-256",
+        "aes192-ctr+hmac-sha2-256-etm@openssh.com",
+        "aes128-ctr+umac-64-etm@openssh.com",
+        "aes128-ctr+umac-128-etm@openssh.com",
+        "aes128-ctr+hmac-sha1",
+        "aes128-cbc+hmac-sha2-256",
+        "aes256-cbc+hmac-sha2-256-etm@openssh.com",
+        "3des-cbc+hmac-sha1")]
     public string Cipher { get; set; } = "";
 
     private IPacketCipher _sealer = null!;

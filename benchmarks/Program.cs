@@ -6,7 +6,10 @@ namespace Ssh.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks -- throughput [--size 1G]</c> runs the end-to-end comparison
 /// with OpenSSH; <c>connections [--count 1000]</c> opens that many idle connections to one <c>sshcs server</c> and
-/// reports handshakes per second and the server's memory per connection; <c>sftp [--size 1G]</c> compares SFTP get and put with OpenSSH's sftp; anything else goes to BenchmarkDotNet (e.g. <c>--filter '*PacketCipher*'</c>).
+/// reports handshakes per second and the server's memory per connection; <c>sftp [--size 1G]</c> compares SFTP get and
+/// put with OpenSSH's sftp; <c>kex</c> the CPU per key exchange method, <c>soak</c> 1,000 handshakes per method,
+/// <c>compression</c> 100 MB of text with and without zlib beside <c>ssh -C</c>; anything else goes to BenchmarkDotNet
+/// (e.g. <c>--filter '*PacketCipher*'</c>).
 /// </summary>
 public static class Program
 {
@@ -20,6 +23,12 @@ public static class Program
             return await SftpRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "allocations" && OperatingSystem.IsLinux())
             return await AllocationRun.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "kex" && OperatingSystem.IsLinux())
+            return KexRuns.HandshakeCpu(args[1..]);
+        if (args.Length > 0 && args[0] == "soak" && OperatingSystem.IsLinux())
+            return await KexRuns.SoakAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "compression" && OperatingSystem.IsLinux())
+            return await CompressionRun.RunAsync(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

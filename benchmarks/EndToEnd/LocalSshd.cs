@@ -23,7 +23,9 @@ internal sealed class LocalSshd : IDisposable
     public string KnownHosts => Path.Combine(Directory, "known_hosts");
     public const string User = "sshcs-test";
 
-    public static LocalSshd Start()
+    /// <param name="extraConfig">sshd_config lines that go first (the first value of a keyword wins).</param>
+    /// <param name="sshd">The sshd binary (Debian's by default).</param>
+    public static LocalSshd Start(IEnumerable<string>? extraConfig = null, string sshd = "/usr/sbin/sshd")
     {
         string dir = System.IO.Directory.CreateTempSubdirectory("sshcs-bench.").FullName;
         File.SetUnixFileMode(dir, (UnixFileMode)0x1C9); // 0711: sshd reads authorized_keys as the user
@@ -38,7 +40,7 @@ internal sealed class LocalSshd : IDisposable
         int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         File.WriteAllText($"{dir}/known_hosts", $"[127.0.0.1]:{port} {File.ReadAllText($"{dir}/host_ed25519.pub").Trim()}\n");
-        File.WriteAllText($"{dir}/sshd_config", $"""
+        File.WriteAllText($"{dir}/sshd_config", string.Join('\n', extraConfig ?? []) + "\n" + $"""
             Port {port}
             ListenAddress 127.0.0.1
             HostKey {dir}/host_ed25519
@@ -52,7 +54,7 @@ internal sealed class LocalSshd : IDisposable
             Subsystem sftp /usr/lib/openssh/sftp-server
             Ciphers chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr
             """);
-        var process = Process.Start(new ProcessStartInfo("/usr/sbin/sshd", ["-D", "-f", $"{dir}/sshd_config", "-E", $"{dir}/sshd.log"]))!;
+        var process = Process.Start(new ProcessStartInfo(sshd, ["-D", "-f", $"{dir}/sshd_config", "-E", $"{dir}/sshd.log"]))!;
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {

@@ -103,6 +103,19 @@ public sealed class SshcsExecTests
         Assert.That(result.Stdout, Is.EqualTo("ok\n"));
     }
 
+    [TestCase("-C", null), TestCase("-o", "Compression=yes"), CancelAfter(TimeoutMs)]
+    public async Task Compression_option_compresses(string flag, string? value, CancellationToken cancellationToken)
+    {
+        byte[] text = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 100_000).Select(i => $"line {i}\n")));
+        int Negotiated() => _target.IsExternal ? 0 : System.Text.RegularExpressions.Regex.Matches(_target.LogTail(5000), "compression: zlib@openssh.com").Count;
+        int before = Negotiated();
+        var result = await ExecAsync("sha256sum", text, cancellationToken, value is null ? [flag] : [flag, value]);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe());
+        Assert.That(result.Stdout, Does.StartWith(Convert.ToHexStringLower(SHA256.HashData(text))));
+        if (!_target.IsExternal)
+            Assert.That(Negotiated(), Is.GreaterThan(before), "sshd's log of this connection's negotiation");
+    }
+
     [Test, CancelAfter(TimeoutMs)]
     public async Task A_failed_connection_exits_255_with_one_line(CancellationToken cancellationToken)
     {

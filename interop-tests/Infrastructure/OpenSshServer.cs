@@ -73,10 +73,15 @@ public sealed class OpenSshServer : IAsyncDisposable, IDisposable
     /// <param name="extraConfig">sshd_config lines, e.g. <c>Ciphers aes128-ctr</c>, <c>RekeyLimit 1M</c>.</param>
     /// <param name="freshHostKeys">New host keys for this server instead of the ones shared by the test run
     /// (for "the host key changed" tests; costs an RSA key generation).</param>
-    public static async Task<OpenSshServer> StartAsync(IEnumerable<string>? extraConfig = null, bool freshHostKeys = false, CancellationToken cancellationToken = default)
+    /// <param name="sshd">The sshd to run: Debian's by default, <see cref="OpenSsh10.Sshd"/> for the post-quantum peer.</param>
+    public static async Task<OpenSshServer> StartAsync(IEnumerable<string>? extraConfig = null, bool freshHostKeys = false, CancellationToken cancellationToken = default,
+        string? sshd = null)
     {
-        if (!File.Exists(PeerBinaries.Sshd))
-            throw new InvalidOperationException($"{PeerBinaries.Sshd} is missing; ./test.sh installs openssh-server.");
+        sshd ??= PeerBinaries.Sshd;
+        if (!File.Exists(sshd))
+            throw new InvalidOperationException($"{sshd} is missing; ./test.sh installs openssh-server and builds OpenSSH 10.");
+        // OpenSSH 10 penalises sources that fail to log in, which a test run does on purpose.
+        if (sshd != PeerBinaries.Sshd) extraConfig = [.. extraConfig ?? [], "PerSourcePenalties no"];
         var extra = extraConfig?.ToArray() ?? [];
 
         var directory = CreateDirectory(TempRoot(), "sshd-");
@@ -94,7 +99,7 @@ public sealed class OpenSshServer : IAsyncDisposable, IDisposable
             {
                 int port = FreeLoopbackPort();
                 await File.WriteAllTextAsync(Path.Combine(directory, "sshd_config"), Config(directory, port, keys, extra), cancellationToken);
-                var (process, output) = Launch(directory);
+                var (process, output) = Launch(sshd, directory);
                 var server = new OpenSshServer(directory, port, process, output, keys);
                 Running.TryAdd(server, 0);
                 try
@@ -207,9 +212,9 @@ public sealed class OpenSshServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private static (Process, StringBuilder) Launch(string directory)
+    private static (Process, StringBuilder) Launch(string sshd, string directory)
     {
-        var startInfo = new ProcessStartInfo(PeerBinaries.Sshd)
+        var startInfo = new ProcessStartInfo(sshd)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,

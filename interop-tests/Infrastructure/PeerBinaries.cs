@@ -37,6 +37,8 @@ namespace Ssh.InteropTests.Infrastructure
                 var paramiko = await ProcessRunner.RunAsync(Python3, ["-c", "import paramiko"], timeout: TimeSpan.FromSeconds(30), cancellationToken: cancellationToken);
                 if (paramiko.ExitCode != 0) problems.Add($"python3 cannot import paramiko: {paramiko.Stderr.Trim()}");
             }
+            if (OpenSsh10.Prefix is null)
+                problems.Add($"no OpenSSH 10 build (./test.sh builds it into {OpenSsh10.CacheRoot}; SSHCS_OPENSSH10 names its prefix)");
             if (!ServerTarget.ExternalConfigured)
             {
                 var id = await ProcessRunner.RunAsync("/usr/bin/id", ["-u", TestUser.Name], timeout: TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
@@ -48,6 +50,29 @@ namespace Ssh.InteropTests.Infrastructure
                 Assert.Fail("The interop test environment is incomplete (./test.sh installs and sets it up):\n  "
                     + string.Join("\n  ", problems));
             }
+        }
+    }
+
+    /// <summary>OpenSSH 10 built from Debian 13's source package by ./test.sh (Debian 12's 9.2 has no ML-KEM): the
+    /// post-quantum peer. <c>SSHCS_OPENSSH10</c> names its install prefix; without it the newest complete build
+    /// in the cache is used.</summary>
+    public static class OpenSsh10
+    {
+        public const string CacheRoot = "/var/cache/sshcs/openssh10";
+
+        public static string? Prefix { get; } = Find();
+
+        public static string Ssh => Path.Combine(Prefix ?? CacheRoot, "bin", "ssh");
+        public static string Sshd => Path.Combine(Prefix ?? CacheRoot, "sbin", "sshd");
+
+        private static string? Find()
+        {
+            static bool Complete(string dir) => File.Exists(Path.Combine(dir, ".complete"))
+                && File.Exists(Path.Combine(dir, "bin", "ssh")) && File.Exists(Path.Combine(dir, "sbin", "sshd"));
+            if (Environment.GetEnvironmentVariable("SSHCS_OPENSSH10") is { Length: > 0 } given)
+                return Complete(given) ? given : null;
+            if (!Directory.Exists(CacheRoot)) return null;
+            return Directory.GetDirectories(CacheRoot).Where(Complete).OrderDescending(StringComparer.Ordinal).FirstOrDefault();
         }
     }
 

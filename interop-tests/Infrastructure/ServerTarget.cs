@@ -47,7 +47,8 @@ public sealed class ServerTarget : IAsyncDisposable, IDisposable
     public static ServerTarget Start(params string[] extraConfig) => StartAsync(extraConfig).GetAwaiter().GetResult();
 
     /// <inheritdoc cref="Start"/>
-    public static async Task<ServerTarget> StartAsync(IEnumerable<string>? extraConfig = null, bool freshHostKeys = false, CancellationToken cancellationToken = default)
+    public static async Task<ServerTarget> StartAsync(IEnumerable<string>? extraConfig = null, bool freshHostKeys = false, CancellationToken cancellationToken = default,
+        string? sshd = null)
     {
         var extra = extraConfig?.ToArray() ?? [];
         if (ExternalConfigured)
@@ -58,7 +59,7 @@ public sealed class ServerTarget : IAsyncDisposable, IDisposable
                 Assert.Ignore("Needs a server with new host keys, which an external server (SSH_INTEROP_HOST) cannot be.");
             return FromEnvironment();
         }
-        return Wrap(await OpenSshServer.StartAsync(extra, freshHostKeys, cancellationToken));
+        return Wrap(await OpenSshServer.StartAsync(extra, freshHostKeys, cancellationToken, sshd));
     }
 
     /// <summary>A target for a server started directly; disposing the target stops the server.</summary>

@@ -13,6 +13,7 @@ public sealed class KeyTypeServerTests
     [TestCase("ecdsa", "384", "ecdsa-sha2-nistp384", "ecdsa", "521")]
     [TestCase("rsa", "2048", "rsa-sha2-512", "rsa", "2048")]
     [TestCase("rsa", "2048", "rsa-sha2-256", "ed25519", "256")]
+    [TestCase("rsa", "2048", "ssh-rsa", "ed25519", "256")]
     [CancelAfter(TimeoutMs)]
     public async Task Ssh_verifies_the_host_key_and_logs_in_with_the_user_key(string hostType, string hostBits, string hostAlgorithm,
         string userType, string userBits, CancellationToken cancellationToken)
@@ -25,7 +26,9 @@ public sealed class KeyTypeServerTests
         string authorized = Path.Combine(directory, "authorized_keys");
         await File.WriteAllTextAsync(authorized, await File.ReadAllTextAsync(userKey + ".pub", cancellationToken), cancellationToken);
 
-        await using SshcsServerProcess server = await SshcsServerProcess.StartAsync(["--host-key", hostKey, "--authorized-keys", authorized], cancellationToken);
+        // SHA-1 ssh-rsa only on request (the server is told to offer it).
+        string[] offer = hostAlgorithm == "ssh-rsa" ? ["-o", "HostKeyAlgorithms=rsa-sha2-512,rsa-sha2-256,ssh-rsa"] : [];
+        await using SshcsServerProcess server = await SshcsServerProcess.StartAsync(["--host-key", hostKey, "--authorized-keys", authorized, .. offer], cancellationToken);
         string knownHosts = Path.Combine(directory, "known_hosts");
         string hostPublic = (await File.ReadAllTextAsync(hostKey + ".pub", cancellationToken)).Trim();
         await File.WriteAllTextAsync(knownHosts, $"[{server.Host}]:{server.Port} {hostPublic}\n", cancellationToken);

@@ -5,7 +5,8 @@ namespace Ssh.Channels;
 
 /// <summary>
 /// Detects a dead peer (OpenSSH's ServerAliveInterval / ServerAliveCountMax): after each quiet interval it sends
-/// <c>keepalive@openssh.com</c> with want-reply; any packet from the peer counts as an answer. After
+/// PING when the peer advertised <c>ping@openssh.com</c> (OpenSSH PROTOCOL §1.9), else <c>keepalive@openssh.com</c>
+/// with want-reply; any packet from the peer counts as an answer. After
 /// <see cref="CountMax"/> silent intervals in a row the connection is failed, which fails every pending operation
 /// with <see cref="SshConnectionException"/>: a dead peer is noticed within interval × countMax.
 /// </summary>
@@ -64,7 +65,10 @@ internal sealed class Keepalive : IDisposable
     {
         try
         {
-            await _globalRequests.SendAsync("keepalive@openssh.com", ReadOnlyMemory<byte>.Empty, wantReply: true, _stop.Token).ConfigureAwait(false);
+            if (_session.PeerAnswersPing)
+                await _session.SendPingAsync(_stop.Token).ConfigureAwait(false);
+            else
+                await _globalRequests.SendAsync("keepalive@openssh.com", ReadOnlyMemory<byte>.Empty, wantReply: true, _stop.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or OperationCanceledException or IOException)
         {

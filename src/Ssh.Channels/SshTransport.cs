@@ -277,6 +277,11 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
 
     // ---- The connection ----
 
+    /// <summary>paramiko's use_compression: asks for zlib compression (a client) or offers it (a server) in the key
+    /// exchanges from now on; call it before <see cref="StartClientAsync"/> or <see cref="StartServerAsync"/> to
+    /// compress the whole session.</summary>
+    public void UseCompression(bool compress = true) => Settings.UseCompression(compress, asServer: IsServerMode);
+
     /// <summary>paramiko's set_keepalive, with OpenSSH's dead-peer detection: after each <paramref name="interval"/>
     /// without traffic from the peer, a <c>keepalive@openssh.com</c> request; after <paramref name="countMax"/>
     /// unanswered ones the connection fails with <see cref="SshConnectionException"/>. A zero interval turns it off.</summary>

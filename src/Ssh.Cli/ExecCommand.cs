@@ -24,8 +24,12 @@ internal static class ExecCommand
           --password-env VAR          the password, from the environment (never from the command line)
           --known-hosts FILE          known_hosts to check and save to (~/.ssh/known_hosts)
           --host-key-policy POLICY    for a host not in known_hosts: reject (default), auto-add or warn
-          -o Name=value               Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms, ConnectTimeout (seconds,
-                                      default 30), ServerAliveInterval (seconds), ServerAliveCountMax, as ssh
+          -C                          compression (zlib@openssh.com, then zlib), as ssh -C
+          -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms
+                                      (a list, or +list to append to the default, -list to remove, patterns
+                                      allowed, ^list to put first), Compression=yes|no,
+                                      Profile=Modern|Compatible|Legacy, ConnectTimeout (seconds, default 30),
+                                      ServerAliveInterval (seconds), ServerAliveCountMax, as ssh
         """;
 
     private const int ConnectionFailed = 255;

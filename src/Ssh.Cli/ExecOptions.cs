@@ -95,6 +95,9 @@ internal sealed class ExecOptions
                     int eq = option.IndexOf('=');
                     if (eq <= 0 || !o.SetConnectionOption(option[..eq].Trim(), option[(eq + 1)..].Trim())) o.Settings.ApplyOption(option);
                     break;
+                case "-C":
+                    o.Settings.UseCompression();
+                    break;
                 default:
                     throw new ArgumentException($"Unknown option '{a}'.");
             }

@@ -29,7 +29,9 @@ internal static class ServerCommand
           --permit-empty-passwords    allow an empty password (refused otherwise)
           --authorized-keys FILE      keys that may log in as any user (OpenSSH's format)
           --accept-env PATTERN        env names a client may set, beyond LANG and LC_* (repeatable)
-          -o Name=value               Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms, as sshd_config spells them
+          -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs (a list, or +list, -list,
+                                      ^list as sshd_config), Compression=yes|no (offered by default, as sshd),
+                                      Profile=Modern|Compatible|Legacy
           --max-startups N            connections still authenticating at once (1000); when full, the oldest of
                                       them makes room for the newcomer
           --subsystem NAME=COMMAND    run COMMAND for a subsystem (repeatable); sftp is served by our own server
@@ -143,7 +145,15 @@ internal sealed class ServerOptions
     /// <summary>Host keys presented with their certificates (--host-certificate, sshd's HostCertificate).</summary>
     public List<SshPrivateKey> HostCertificates { get; } = [];
     public ServerAccounts Accounts { get; } = new();
-    public Ssh.Transport.TransportSettings Settings { get; } = new();
+    /// <summary>As sshd: compression offered (the client decides), changed with -o Compression=no.</summary>
+    public Ssh.Transport.TransportSettings Settings { get; } = CompressionOffered();
+
+    private static Ssh.Transport.TransportSettings CompressionOffered()
+    {
+        var settings = new Ssh.Transport.TransportSettings();
+        settings.UseCompression(asServer: true);
+        return settings;
+    }
     public string LogLevel { get; private set; } = "info";
 
     /// <summary>Subsystems added or replaced with --subsystem NAME=COMMAND.</summary>

@@ -19,7 +19,8 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     public TransportSettings Settings { get; set; } = new();
 
     /// <summary>OpenSSH's ServerAliveInterval for connections this client makes: after each interval without traffic
-    /// from the server, a <c>keepalive@openssh.com</c> request; <see cref="KeepaliveCountMax"/> unanswered in a row
+    /// from the server, a PING (when the server advertises <c>ping@openssh.com</c>, OpenSSH PROTOCOL §1.9) or else a
+    /// <c>keepalive@openssh.com</c> request; <see cref="KeepaliveCountMax"/> unanswered in a row
     /// fail the connection with <see cref="SshConnectionException"/>, and every call waiting on it. Zero (the default,
     /// as in OpenSSH): no keepalives. See <see cref="SshTransport.SetKeepalive"/>.</summary>
     public TimeSpan KeepaliveInterval { get; set; }
@@ -83,6 +84,10 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <param name="lookForKeys">Whether to try <c>~/.ssh/id_ed25519</c>, <c>id_ecdsa</c> and <c>id_rsa</c>; files
     /// that cannot be used are skipped.</param>
     /// <param name="sock">An already connected stream to use instead of opening a socket.</param>
+    /// <param name="compress">Ask for zlib compression (<c>zlib@openssh.com</c>, then <c>zlib</c>), as <c>ssh -C</c>.</param>
+    /// <param name="disabledAlgorithms">paramiko's <c>disabled_algorithms</c>: names (or patterns) to leave out, by
+    /// category (<c>kex</c>, <c>keys</c>, <c>ciphers</c>, <c>macs</c>, <c>pubkeys</c>, <c>compression</c>); see
+    /// <see cref="TransportSettings.DisableAlgorithms"/>.</param>
     /// <param name="passphrase">The passphrase of encrypted key files.</param>
     /// <param name="cancellationToken">Cancels the connect, which then closes the client.</param>
     /// <exception cref="BadHostKeyException">The server's key differs from the one on record, or is revoked.</exception>
@@ -95,6 +100,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     public async Task ConnectAsync(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
         bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
+        bool compress = false, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms = null,
         CancellationToken cancellationToken = default)
     {
         if (_transport is not null) throw new InvalidOperationException("This client is already connected; create a new SshClient.");
@@ -102,11 +108,18 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } t) timeoutSource.CancelAfter(t);
         CancellationToken token = timeoutSource.Token;
+        TransportSettings settings = Settings;
+        if (compress || disabledAlgorithms is not null)
+        {
+            settings = Settings.Clone();
+            if (compress) settings.UseCompression();
+            if (disabledAlgorithms is not null) settings.DisableAlgorithms(disabledAlgorithms);
+        }
         try
         {
             SshTransport transport = sock is not null
-                ? new SshTransport(sock, Settings)
-                : await SshTransport.ConnectAsync(hostname, port, Settings, timeout, token).ConfigureAwait(false);
+                ? new SshTransport(sock, settings)
+                : await SshTransport.ConnectAsync(hostname, port, settings, timeout, token).ConfigureAwait(false);
             _transport = transport;
             string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
             PreferKnownHostKeyAlgorithms(transport.Settings, hostKeyName);
@@ -133,9 +146,10 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <summary>The blocking twin of <see cref="ConnectAsync"/> (paramiko's <c>connect</c>).</summary>
     public void Connect(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
-        bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null) =>
-        ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase)
-            .GetAwaiter().GetResult();
+        bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
+        bool compress = false, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms = null) =>
+        ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase,
+            compress, disabledAlgorithms).GetAwaiter().GetResult();
 
     /// <summary>ssh's host key check over both sets: a key (or certificate, or its CA) revoked in either is refused,
     /// then a match in either accepts, then a different key of the same type on record is a changed key; an unknown

@@ -66,9 +66,10 @@ public static class PeerClients
         return args;
     }
 
+    /// <param name="ssh">The ssh to run: Debian's by default, <see cref="OpenSsh10.Ssh"/> for the post-quantum peer.</param>
     public static Task<ProcessResult> SshAsync(SshcsServerProcess server, Auth auth, string command, IEnumerable<string>? extraOptions = null,
-        byte[]? stdin = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        ProcessRunner.RunAsync(PeerBinaries.Ssh, SshArguments(server, auth, command, extraOptions), stdin, timeout,
+        byte[]? stdin = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default, string? ssh = null) =>
+        ProcessRunner.RunAsync(ssh ?? PeerBinaries.Ssh, SshArguments(server, auth, command, extraOptions), stdin, timeout,
             OpenSshEnvironment(server, auth), cancellationToken: cancellationToken);
 
     /// <summary><c>scp -O</c> (the legacy scp protocol over exec) from <paramref name="source"/> to
@@ -102,9 +103,11 @@ public static class PeerClients
     // ---- PuTTY ------------------------------------------------------------------------------------
 
     /// <summary><c>plink -batch</c> with the host key pinned by fingerprint (<c>-hostkey SHA256:...</c>).</summary>
-    public static async Task<ProcessResult> PlinkAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken)
+    public static async Task<ProcessResult> PlinkAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken,
+        IEnumerable<string>? extraArguments = null)
     {
         var args = new List<string> { "-batch", "-ssh", "-noagent", "-P", PortText(server), "-hostkey", server.HostKeyFingerprint };
+        args.AddRange(extraArguments ?? []);
         if (auth == Auth.Password) args.AddRange(["-pw", server.Password]);
         else args.AddRange(["-i", await PuttyKeyAsync(server, cancellationToken)]);
         args.AddRange([$"{server.User}@{server.Host}", command]);
@@ -127,10 +130,12 @@ public static class PeerClients
 
     /// <summary><c>dbclient -y</c> (accepts the host key; it prints the fingerprint it accepted on stderr); the
     /// password through DROPBEAR_PASSWORD, the key converted by <c>dropbearconvert</c>.</summary>
-    public static async Task<ProcessResult> DbclientAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken)
+    public static async Task<ProcessResult> DbclientAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken,
+        IEnumerable<string>? extraArguments = null)
     {
         var environment = PrivateHome(server, "dropbear-home");
         var args = new List<string> { "-y", "-p", PortText(server) };
+        args.AddRange(extraArguments ?? []);
         if (auth == Auth.Password) environment["DROPBEAR_PASSWORD"] = server.Password;
         else args.AddRange(["-i", await DropbearKeyAsync(server, cancellationToken)]);
         args.AddRange([$"{server.User}@{server.Host}", command]);
@@ -159,14 +164,18 @@ public static class PeerClients
     private const string ParamikoScript = """
         import sys, paramiko
         host, port, user, known_hosts, method, secret, command = sys.argv[1:8]
+        compress = len(sys.argv) > 8 and sys.argv[8] == "compress"
+        data = sys.stdin.buffer.read() if len(sys.argv) > 9 and sys.argv[9] == "stdin" else None
         client = paramiko.SSHClient()
         client.load_host_keys(known_hosts)
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
         if method == "password":
-            client.connect(host, port=int(port), username=user, password=secret, allow_agent=False, look_for_keys=False, timeout=30)
+            client.connect(host, port=int(port), username=user, password=secret, allow_agent=False, look_for_keys=False, timeout=30, compress=compress)
         else:
-            client.connect(host, port=int(port), username=user, key_filename=secret, allow_agent=False, look_for_keys=False, timeout=30)
+            client.connect(host, port=int(port), username=user, key_filename=secret, allow_agent=False, look_for_keys=False, timeout=30, compress=compress)
         stdin, stdout, stderr = client.exec_command(command)
+        if data is not None:
+            stdin.write(data)
         stdin.close()
         out = stdout.read()
         err = stderr.read()
@@ -174,13 +183,16 @@ public static class PeerClients
         sys.stdout.write(out.decode())
         sys.stderr.write(err.decode())
         sys.stderr.write("auth=%s\n" % client.get_transport().auth_handler.auth_method)
+        if compress:
+            sys.stderr.write("compression=%s,%s\n" % (client.get_transport().local_compression, client.get_transport().remote_compression))
         client.close()
         sys.exit(status)
         """;
 
     /// <summary>A paramiko <c>SSHClient</c> (RejectPolicy, the server's known_hosts) run by <c>/usr/bin/python3</c>
     /// from a script file; exits with the remote exit status and ends stderr with <c>auth=METHOD</c>.</summary>
-    public static async Task<ProcessResult> ParamikoAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken)
+    public static async Task<ProcessResult> ParamikoAsync(SshcsServerProcess server, Auth auth, string command, CancellationToken cancellationToken,
+        bool compress = false, byte[]? stdin = null)
     {
         string script = Path.Combine(server.Directory, "paramiko_exec.py");
         if (!File.Exists(script))
@@ -194,8 +206,8 @@ public static class PeerClients
             script, server.Host, PortText(server), server.User, server.KnownHostsPath,
             auth == Auth.Password ? "password" : "publickey",
             auth == Auth.Password ? server.Password : server.ClientKeyPath,
-            command,
+            command, compress ? "compress" : "plain", stdin is null ? "no-stdin" : "stdin",
         };
-        return await ProcessRunner.RunAsync(PeerBinaries.Python3, args, environment: PrivateHome(server, "paramiko-home"), cancellationToken: cancellationToken);
+        return await ProcessRunner.RunAsync(PeerBinaries.Python3, args, stdin, environment: PrivateHome(server, "paramiko-home"), cancellationToken: cancellationToken);
     }
 }

@@ -9,8 +9,11 @@ public abstract class SharedSshcsServerFixture
     /// <summary>The server the tests talk to.</summary>
     protected SshcsServerProcess Server { get; private set; } = null!;
 
+    /// <summary>Extra <c>sshcs server</c> arguments for this fixture's server (none by default).</summary>
+    protected virtual IEnumerable<string> ServerArguments => [];
+
     [OneTimeSetUp]
-    public async Task StartSharedServer() => Server = await SshcsServerProcess.StartAsync();
+    public async Task StartSharedServer() => Server = await SshcsServerProcess.StartAsync(ServerArguments);
 
     [OneTimeTearDown]
     public async Task StopSharedServer()

@@ -108,7 +108,13 @@ internal sealed class UserAuthClient
 
     private string ChooseSignatureAlgorithm(SshPublicKey key)
     {
-        IReadOnlyList<string> candidates = key.SignatureAlgorithms;
+        IReadOnlyList<string> allowed = _session.Settings.PublicKeyAlgorithms;
+        // SHA-1 ssh-rsa (RFC 4253 §6.6) only when asked for, for servers that cannot do rsa-sha2 (RFC 8332).
+        bool sha1Rsa = key.KeyType == RsaPublicKey.TypeName && allowed.Contains(RsaPublicKey.TypeName);
+        string[] candidates = [.. key.SignatureAlgorithms.Where(allowed.Contains), .. sha1Rsa ? [RsaPublicKey.TypeName] : Array.Empty<string>()];
+        if (candidates.Length == 0)
+            throw new SshException($"Public key authentication with the {key.KeyType} key is disabled: none of its signature algorithms " +
+                $"({string.Join(",", key.SignatureAlgorithms)}) is in PublicKeyAlgorithms.");
         IReadOnlyList<string>? serverAlgorithms = _session.ServerSignatureAlgorithms;
         if (serverAlgorithms is not null)
         {
@@ -119,7 +125,8 @@ internal sealed class UserAuthClient
                 if (serverAlgorithms.Contains(SshCertificate.PlainAlgorithm(c))) return c;
             }
         }
-        return candidates[0];
+        // Without server-sig-algs (RFC 8308 §3.1) the server may know only ssh-rsa for an RSA key, as OpenSSH assumes.
+        return sha1Rsa && serverAlgorithms is null ? RsaPublicKey.TypeName : candidates[0];
     }
 
     /// <summary>Waits for SUCCESS or FAILURE (collecting banners). With <paramref name="expectPkOk"/>, a PK_OK

@@ -152,7 +152,7 @@ internal sealed class KeyExchanger : IDisposable
         KexInfo kexInfo = KexRegistry.Find(_negotiated.Kex)
             ?? throw new SshProtocolException(DisconnectReason.KeyExchangeFailed, $"Negotiated unknown key exchange '{_negotiated.Kex}'.");
         _method?.Dispose();
-        _method = kexInfo.Create();
+        _method = kexInfo.Create(_session.Settings);
         await RunAsync(_method.Start(CreateContext(peerInitPayload))).ConfigureAwait(false);
     }
 
@@ -213,7 +213,8 @@ internal sealed class KeyExchanger : IDisposable
             _method!.HashAlgorithm, result.SharedSecret, result.ExchangeHash, _session.SessionId!, _negotiated!);
         _pendingInbound = IsClient ? serverToClient : clientToServer;
         IMessage? extInfo = first && !IsClient && _session.PeerWantsExtInfo ? BuildServerExtInfo() : null;
-        await _session.SendNewKeysAsync(IsClient ? clientToServer : serverToClient, _strict, extInfo).ConfigureAwait(false);
+        string outboundCompression = IsClient ? _negotiated!.CompressionClientToServer : _negotiated!.CompressionServerToClient;
+        await _session.SendNewKeysAsync(IsClient ? clientToServer : serverToClient, outboundCompression, _strict, extInfo).ConfigureAwait(false);
         _newKeysSent = true;
     }
 
@@ -223,6 +224,8 @@ internal sealed class KeyExchanger : IDisposable
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer sent NEWKEYS before the key exchange reached it.");
         // RFC 4253 §7.3: keys change right after NEWKEYS. Strict KEX also restarts the sequence numbers.
         _session.Reader.SetCipher(_pendingInbound, _strict);
+        _session.Reader.SetCompression(IsClient ? _negotiated!.CompressionServerToClient : _negotiated!.CompressionClientToServer,
+            _session.IsAuthenticated);
         _pendingInbound = null;
         if (!_newKeysSent)
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer sent NEWKEYS before we did.");
@@ -272,15 +275,19 @@ internal sealed class KeyExchanger : IDisposable
             CiphersServerToClient = ciphers,
             MacsClientToServer = macs,
             MacsServerToClient = macs,
+            CompressionClientToServer = s.Compression.ToArray(),
+            CompressionServerToClient = s.Compression.ToArray(),
         };
     }
 
     private static ExtInfoMessage BuildServerExtInfo()
     {
-        // server-sig-algs names plain signature algorithms, as OpenSSH's: a certificate signs with its key's.
+        // The signature algorithms our user authentication accepts, plain ones as OpenSSH lists them (a certificate
+        // signs with its key's): SHA-1 ssh-rsa is not among them.
         byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',',
-            HostKeyRegistry.All.Select(a => a.Name).Where(n => !SshCertificate.IsCertificateAlgorithm(n))));
-        return new ExtInfoMessage([new("server-sig-algs", algorithms), new(HostBoundPublicKey.Extension, "0"u8.ToArray())]);
+            HostKeyRegistry.DefaultNames.Where(n => !SshCertificate.IsCertificateAlgorithm(n))));
+        return new ExtInfoMessage([new("server-sig-algs", algorithms), new(PingMessage.Extension, "0"u8.ToArray()),
+            new(HostBoundPublicKey.Extension, "0"u8.ToArray())]);
     }
 
     public void OnClosed(Exception reason)

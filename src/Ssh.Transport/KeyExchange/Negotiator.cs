@@ -42,6 +42,7 @@ internal static class Negotiator
             if (Array.IndexOf(serverList, name) >= 0) return name;
         }
         throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-            $"No {category} algorithm in common. We offered: {string.Join(",", clientList)}; the peer offered: {string.Join(",", serverList)}.");
+            $"No {category} algorithm in common (RFC 4253 §7.1). The client offered: {string.Join(",", clientList)}; " +
+            $"the server offered: {string.Join(",", serverList)}.");
     }
 }

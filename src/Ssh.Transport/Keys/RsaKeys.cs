@@ -5,7 +5,8 @@ using Ssh.Transport.Wire;
 namespace Ssh.Transport.Keys;
 
 /// <summary>An <c>ssh-rsa</c> public key (RFC 4253 §6.6) used with the SHA-2 signature algorithms of RFC 8332.
-/// SHA-1 <c>ssh-rsa</c> signatures are not accepted, as in OpenSSH since 8.8.</summary>
+/// SHA-1 <c>ssh-rsa</c> signatures verify only where the caller asked for that algorithm (a host key algorithm
+/// negotiated on request); user authentication never accepts them, as in OpenSSH since 8.8.</summary>
 public sealed class RsaPublicKey : SshPublicKey
 {
     /// <summary>The key type, <c>ssh-rsa</c>; as a signature algorithm (SHA-1) it is refused.</summary>
@@ -80,7 +81,8 @@ public sealed class RsaPublicKey : SshPublicKey
     {
         Sha512 => HashAlgorithmName.SHA512,
         Sha256 => HashAlgorithmName.SHA256,
-        _ => throw new NotSupportedException($"RSA signature algorithm '{algorithm}' is not supported (SHA-1 'ssh-rsa' is refused)."),
+        TypeName => HashAlgorithmName.SHA1,
+        _ => throw new NotSupportedException($"RSA signature algorithm '{algorithm}' is not supported."),
     };
 
     /// <summary>Verifies an <c>rsa-sha2-512</c> or <c>rsa-sha2-256</c> signature blob over <paramref name="data"/>;
@@ -88,7 +90,7 @@ public sealed class RsaPublicKey : SshPublicKey
     public override bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signatureBlob)
     {
         if (!TryReadSignatureBlob(signatureBlob, out string algorithm, out ReadOnlySpan<byte> signature)) return false;
-        if (algorithm is not (Sha512 or Sha256) || signature.Length > _modulus.Length) return false;
+        if (algorithm is not (Sha512 or Sha256 or TypeName) || signature.Length > _modulus.Length) return false;
         // RFC 8332 §3: the signature is as long as the modulus; accept a shorter one padded back, as OpenSSH does.
         Span<byte> padded = stackalloc byte[_modulus.Length];
         padded.Clear();
@@ -97,7 +99,8 @@ public sealed class RsaPublicKey : SshPublicKey
     }
 }
 
-/// <summary>An RSA private key; signs with rsa-sha2-512 unless told rsa-sha2-256.</summary>
+/// <summary>An RSA private key; signs with rsa-sha2-512 unless told rsa-sha2-256 (or, for a host key negotiated on
+/// request, SHA-1 <c>ssh-rsa</c>).</summary>
 public sealed class RsaPrivateKey : SshPrivateKey
 {
     private readonly RSA _key;
@@ -166,7 +169,8 @@ public sealed class RsaPrivateKey : SshPrivateKey
     /// <exception cref="NotSupportedException">Any other <paramref name="signatureAlgorithm"/>.</exception>
     public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null)
     {
-        string algorithm = signatureAlgorithm is null or RsaPublicKey.TypeName ? RsaPublicKey.Sha512 : signatureAlgorithm;
+        // "ssh-rsa" is the SHA-1 signature algorithm of RFC 4253 §6.6, used only when negotiated as such.
+        string algorithm = signatureAlgorithm ?? RsaPublicKey.Sha512;
         byte[] signature = _key.SignData(data.ToArray(), RsaPublicKey.HashFor(algorithm), RSASignaturePadding.Pkcs1);
         return new SshBuffer(signature.Length + 32).WriteString(algorithm).WriteString(signature).ToArray();
     }

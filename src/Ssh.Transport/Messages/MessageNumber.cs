@@ -34,6 +34,12 @@ internal enum MessageNumber : byte
     ChannelRequest = 98,
     ChannelSuccess = 99,
     ChannelFailure = 100,
+
+    /// <summary>OpenSSH PROTOCOL §1.9 (ping@openssh.com): byte 192 ‖ string data.</summary>
+    Ping = 192,
+
+    /// <summary>The answer to PING, with the same data.</summary>
+    Pong = 193,
 }
 
 internal static class MessageRanges

@@ -96,3 +96,24 @@ internal readonly record struct NewKeysMessage : IMessage
 {
     public void Write(ref SshWriter w) => w.WriteByte((byte)MessageNumber.NewKeys);
 }
+
+// OpenSSH PROTOCOL §1.9: byte 192 (PING) or 193 (PONG) ‖ string data
+internal readonly record struct PingMessage(MessageNumber Number, ReadOnlyMemory<byte> Data) : IMessage
+{
+    /// <summary>The extension name a server puts in EXT_INFO (version "0") when it answers PING.</summary>
+    public const string Extension = "ping@openssh.com";
+
+    public static PingMessage Read(ReadOnlySpan<byte> payload)
+    {
+        var r = new SshReader(payload[1..]);
+        byte[] data = r.ReadBinaryString();
+        r.EnsureEnd(payload[0] == (byte)MessageNumber.Ping ? "PING" : "PONG");
+        return new PingMessage((MessageNumber)payload[0], data);
+    }
+
+    public void Write(ref SshWriter w)
+    {
+        w.WriteByte((byte)Number);
+        w.WriteString(Data.Span);
+    }
+}

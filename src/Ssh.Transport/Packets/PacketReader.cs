@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.IO.Pipelines;
 using Ssh.Transport.Algorithms.Ciphers;
+using Ssh.Transport.Algorithms.Compression;
 
 namespace Ssh.Transport.Packets;
 
@@ -13,13 +14,27 @@ namespace Ssh.Transport.Packets;
 /// </summary>
 internal sealed class PacketReader : IDisposable
 {
+    private const byte UserauthSuccess = 52; // RFC 4252 §5.1
+
     private readonly PipeReader _input;
     private byte[]? _buffer;
     private int _bufferUsed;
     private readonly PacketDirection _direction = new();
+    private readonly CompressionSlot<IDecompressor> _compression = new(CompressionRegistry.CreateDecompressor);
+    private ReadOnlyMemory<byte> _payload;
     private bool _disposed;
 
     public PacketReader(PipeReader input) => _input = input;
+
+    /// <summary>Called after a USERAUTH_SUCCESS has been read (by the client): delayed compression starts from the
+    /// next packet on, in both directions.</summary>
+    public Action? UserauthSuccessReceived { get; set; }
+
+    /// <summary>Takes the negotiated compression into use at NEWKEYS (RFC 4253 §6.2).</summary>
+    public void SetCompression(string name, bool authenticated) => _compression.Set(name, authenticated);
+
+    /// <summary>Starts delayed compression (<c>zlib@openssh.com</c>) for the packets after the current one.</summary>
+    public void EnableDelayedCompression() => _compression.Enable();
 
     /// <summary>The sequence number of the next packet (RFC 4253 §6.4); wraps at 2^32.</summary>
     public uint SequenceNumber => _direction.SequenceNumber;
@@ -44,10 +59,10 @@ internal sealed class PacketReader : IDisposable
         {
             ReadResult result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
-            if (TryReadPacket(ref buffer, out int payloadLength))
+            if (TryReadPacket(ref buffer, out _))
             {
                 _input.AdvanceTo(buffer.Start);
-                return new ReadOnlyMemory<byte>(_buffer!, 5, payloadLength);
+                return _payload;
             }
             if (result.IsCompleted || result.IsCanceled)
             {
@@ -89,18 +104,26 @@ internal sealed class PacketReader : IDisposable
             throw new SshProtocolException(DisconnectReason.ProtocolError,
                 $"Packet padding length {paddingLength} is invalid for a packet of {packetLength} bytes (RFC 4253 §6).");
         payloadLength = (int)packetLength - 1 - paddingLength;
+        _payload = new ReadOnlyMemory<byte>(_buffer, 5, payloadLength);
+        if (_compression.Active is { } decompressor)
+        {
+            _payload = decompressor.Decompress(_payload.Span);
+            payloadLength = _payload.Length;
+        }
 
         _direction.Advance(total);
         buffer = buffer.Slice(total);
+        if (payloadLength > 0 && _payload.Span[0] == UserauthSuccess) UserauthSuccessReceived?.Invoke();
         return true;
     }
 
     /// <summary>The payload of the packet <see cref="TryReadPacket"/> last took (valid until the next read).</summary>
-    internal ReadOnlySpan<byte> Payload(int payloadLength) => _buffer.AsSpan(5, payloadLength);
+    internal ReadOnlySpan<byte> Payload(int payloadLength) => _payload.Span[..payloadLength];
 
     /// <summary>Returns the last packet's buffer, cleared of its plaintext.</summary>
     private void ReleaseBuffer()
     {
+        _payload = default;
         byte[]? buffer = _buffer;
         if (buffer is null) return;
         _buffer = null;
@@ -128,6 +151,7 @@ internal sealed class PacketReader : IDisposable
         if (_disposed) return;
         _disposed = true;
         _direction.Dispose();
+        _compression.Dispose();
         ReleaseBuffer();
     }
 }

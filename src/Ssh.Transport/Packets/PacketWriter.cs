@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Ssh.Transport.Algorithms.Ciphers;
+using Ssh.Transport.Algorithms.Compression;
 
 namespace Ssh.Transport.Packets;
 
@@ -13,12 +14,25 @@ namespace Ssh.Transport.Packets;
 /// </summary>
 internal sealed class PacketWriter : IDisposable
 {
+    private const byte UserauthSuccess = 52; // RFC 4252 §5.1
+
     private readonly Stream _output;
     private byte[]? _buffer;
     private readonly PacketDirection _direction = new();
+    private readonly CompressionSlot<ICompressor> _compression = new(CompressionRegistry.CreateCompressor);
     private bool _disposed;
 
     public PacketWriter(Stream output) => _output = output;
+
+    /// <summary>Called after a USERAUTH_SUCCESS has been sealed (the server's): delayed compression starts from the
+    /// next packet on, in both directions.</summary>
+    public Action? UserauthSuccessSent { get; set; }
+
+    /// <summary>Takes the negotiated compression into use at NEWKEYS (RFC 4253 §6.2).</summary>
+    public void SetCompression(string name, bool authenticated) => _compression.Set(name, authenticated);
+
+    /// <summary>Starts delayed compression (<c>zlib@openssh.com</c>) for the packets after this one.</summary>
+    public void EnableDelayedCompression() => _compression.Enable();
 
     /// <summary>The sequence number of the next packet (RFC 4253 §6.4); wraps at 2^32.</summary>
     public uint SequenceNumber => _direction.SequenceNumber;
@@ -78,13 +92,16 @@ internal sealed class PacketWriter : IDisposable
     internal int Seal(int payloadLength)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        byte[] buffer = _buffer ??= ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
+        byte number = buffer[5];
+        if (_compression.Active is { } compressor)
+            payloadLength = compressor.Compress(buffer.AsSpan(5, payloadLength), buffer.AsSpan(5, PacketLimits.MaxOutgoingPayload));
         int blockSize = _direction.Cipher.BlockSize;
         int unpadded = 1 + payloadLength + (_direction.Cipher.LengthExcludedFromAlignment ? 0 : 4);
         int padding = blockSize - unpadded % blockSize;
         if (padding < 4) padding += blockSize;
         int packetLength = 1 + payloadLength + padding;
 
-        byte[] buffer = _buffer ??= ArrayPool<byte>.Shared.Rent(PacketLimits.BufferSize);
         Span<byte> packet = buffer.AsSpan(0, 4 + packetLength);
         BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)packetLength);
         packet[4] = (byte)padding;
@@ -93,6 +110,7 @@ internal sealed class PacketWriter : IDisposable
 
         int total = 4 + packetLength + _direction.Cipher.TagSize;
         _direction.Advance(total);
+        if (number == UserauthSuccess) UserauthSuccessSent?.Invoke();
         return total;
     }
 
@@ -105,6 +123,7 @@ internal sealed class PacketWriter : IDisposable
         if (_disposed) return;
         _disposed = true;
         _direction.Dispose();
+        _compression.Dispose();
         ReleaseBuffer(_buffer?.Length ?? 0);
     }
 }

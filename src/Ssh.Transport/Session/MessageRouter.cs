@@ -40,6 +40,15 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
             case (byte)MessageNumber.ExtInfo:
                 OnExtInfo(payload.Span);
                 return;
+            case (byte)MessageNumber.Ping:
+                // OpenSSH PROTOCOL §1.9: answer with the same data; the reply, like any packet, also proves us alive.
+                PingMessage ping = PingMessage.Read(payload.Span);
+                if (session.SessionId is not null)
+                    await session.SendAsync(ping with { Number = MessageNumber.Pong }).ConfigureAwait(false);
+                return;
+            case (byte)MessageNumber.Pong:
+                PingMessage.Read(payload.Span); // well-formed, and counted as activity by the read loop
+                return;
         }
 
         if (MessageRanges.IsKex(number))
@@ -84,6 +93,10 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
             else if (name == Auth.HostBoundPublicKey.Extension && session.Role == SessionRole.Client)
             {
                 session.ServerSupportsHostBoundPublicKey = value.AsSpan().SequenceEqual("0"u8);
+            }
+            else if (name == PingMessage.Extension && value.AsSpan().SequenceEqual("0"u8))
+            {
+                session.PeerAnswersPing = true;
             }
         }
     }

@@ -105,13 +105,15 @@ internal sealed class SessionWriter
     /// <summary>Sends NEWKEYS, switches to the new outbound keys (restarting the sequence number under strict KEX),
     /// sends <paramref name="firstMessage"/> (the server's EXT_INFO, RFC 8308 §2.4) and then what was held, in
     /// order (RFC 4253 §7.3).</summary>
-    public async ValueTask WriteNewKeysAsync(IPacketCipher outbound, bool resetSequenceNumber, IMessage? firstMessage, CancellationToken lifetime)
+    public async ValueTask WriteNewKeysAsync(IPacketCipher outbound, string compression, bool authenticated, bool resetSequenceNumber,
+        IMessage? firstMessage, CancellationToken lifetime)
     {
         await _lock.WaitAsync(lifetime).ConfigureAwait(false);
         try
         {
             await _packets.WriteAsync(Fill(new NewKeysMessage()), lifetime).ConfigureAwait(false);
             _packets.SetCipher(outbound, resetSequenceNumber);
+            _packets.SetCompression(compression, authenticated);
             if (firstMessage is not null) await _packets.WriteAsync(Fill(firstMessage), lifetime).ConfigureAwait(false);
             _holdingForKex = false;
             while (_heldDuringKex.TryDequeue(out byte[]? held))

@@ -39,6 +39,10 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true, useZeroByteReads: true));
         _reader = new PacketReader(_input);
         _writer = new SessionWriter(new PacketWriter(stream), ClosedError);
+        // Delayed compression (zlib@openssh.com) starts in both directions right after USERAUTH_SUCCESS: the server
+        // once it has sealed its SUCCESS, the client once it has read it (OpenSSH PROTOCOL §1.3).
+        if (role == SessionRole.Client) _reader.UserauthSuccessReceived = StartDelayedCompression;
+        else _writer.Packets.UserauthSuccessSent = StartDelayedCompression;
         _kex = new KeyExchanger(this);
         _router = new MessageRouter(this, _kex, _serviceMessages);
     }
@@ -70,6 +74,14 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
 
     /// <summary>The peer's <c>server-sig-algs</c> (RFC 8308 §3.1), when it sent one.</summary>
     public IReadOnlyList<string>? ServerSignatureAlgorithms { get; internal set; }
+
+    /// <summary>The peer advertised <c>ping@openssh.com</c> (OpenSSH PROTOCOL §1.9): it answers PING with PONG.</summary>
+    public bool PeerAnswersPing { get; internal set; }
+
+    /// <summary>Sends PING (OpenSSH PROTOCOL §1.9); the peer's PONG, like any packet, updates
+    /// <see cref="LastReceivedTimestamp"/>.</summary>
+    internal ValueTask SendPingAsync(CancellationToken cancellationToken) =>
+        SendAsync(new PingMessage(MessageNumber.Ping, ReadOnlyMemory<byte>.Empty), cancellationToken);
 
     /// <summary>Whether the peer asked for RFC 8308 extension negotiation.</summary>
     internal bool PeerWantsExtInfo { get; set; }
@@ -227,8 +239,14 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     }
 
     /// <summary>Sends NEWKEYS and switches outbound keys; see <see cref="SessionWriter.WriteNewKeysAsync"/>.</summary>
-    internal ValueTask SendNewKeysAsync(IPacketCipher outbound, bool resetSequenceNumber, IMessage? firstMessage) =>
-        _writer.WriteNewKeysAsync(outbound, resetSequenceNumber, firstMessage, _lifetime.Token);
+    internal ValueTask SendNewKeysAsync(IPacketCipher outbound, string compression, bool resetSequenceNumber, IMessage? firstMessage) =>
+        _writer.WriteNewKeysAsync(outbound, compression, IsAuthenticated, resetSequenceNumber, firstMessage, _lifetime.Token);
+
+    private void StartDelayedCompression()
+    {
+        _reader.EnableDelayedCompression();
+        _writer.Packets.EnableDelayedCompression();
+    }
 
     /// <summary>Starts a key exchange now (paramiko's renegotiate_keys); completes when it has finished.</summary>
     public async Task RekeyAsync(CancellationToken cancellationToken = default)

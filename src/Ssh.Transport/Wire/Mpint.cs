@@ -13,4 +13,15 @@ internal static class Mpint
         needsZeroPrefix = !magnitude.IsEmpty && (magnitude[0] & 0x80) != 0;
         return magnitude;
     }
+
+    /// <summary>The whole mpint (uint32 length ‖ bytes) of an unsigned big-endian value, in a new array: how K enters
+    /// the exchange hash and key derivation for (EC)DH.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> unsignedBigEndian)
+    {
+        ReadOnlySpan<byte> magnitude = Magnitude(unsignedBigEndian, out bool pad);
+        var encoded = new byte[4 + (pad ? 1 : 0) + magnitude.Length];
+        var w = new SshWriter(encoded);
+        w.WriteMpint(unsignedBigEndian);
+        return encoded;
+    }
 }

@@ -15,21 +15,36 @@ public class AlgorithmRegistryTests
             ("aes128-gcm@openssh.com", 16, 12, true),
             ("aes256-gcm@openssh.com", 32, 12, true),
             ("aes128-ctr", 16, 16, false),
+            ("aes192-ctr", 24, 16, false),
             ("aes256-ctr", 32, 16, false),
+            ("aes128-cbc", 16, 16, false),
+            ("aes192-cbc", 24, 16, false),
+            ("aes256-cbc", 32, 16, false),
+            ("3des-cbc", 24, 8, false),
         }));
+        Assert.That(CipherRegistry.All.Where(c => !c.IsDefault).Select(c => c.Name), Is.EqualTo(new[] { "aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc" }),
+            "CBC only on request");
         Assert.That(CipherRegistry.DefaultNames, Is.EqualTo(CipherRegistry.All.Where(c => c.IsDefault).Select(c => c.Name)));
     }
 
     [Test]
-    public void MacsAreListedInOpenSshPreferenceOrder()
+    public void MacsAreListedInOurPreferenceOrder_HmacSha2BeforeUmac_Sha1Last()
     {
         Assert.That(MacRegistry.All.Select(m => (m.Name, m.KeySize, m.Size, m.EncryptThenMac)), Is.EqualTo(new[]
         {
             ("hmac-sha2-256-etm@openssh.com", 32, 32, true),
             ("hmac-sha2-512-etm@openssh.com", 64, 64, true),
+            ("umac-128-etm@openssh.com", 16, 16, true),
+            ("umac-64-etm@openssh.com", 16, 8, true),
             ("hmac-sha2-256", 32, 32, false),
             ("hmac-sha2-512", 64, 64, false),
+            ("umac-128@openssh.com", 16, 16, false),
+            ("umac-64@openssh.com", 16, 8, false),
+            ("hmac-sha1-etm@openssh.com", 20, 20, true),
+            ("hmac-sha1", 20, 20, false),
         }));
+        Assert.That(MacRegistry.All.Where(m => !m.IsDefault).Select(m => m.Name), Is.EqualTo(new[] { "hmac-sha1-etm@openssh.com", "hmac-sha1" }),
+            "SHA-1 only on request");
         Assert.That(MacRegistry.DefaultNames, Is.EqualTo(MacRegistry.All.Where(m => m.IsDefault).Select(m => m.Name)));
     }
 
@@ -37,7 +52,7 @@ public class AlgorithmRegistryTests
     public void FindKnowsOnlyRegisteredNames()
     {
         Assert.That(CipherRegistry.Find("aes256-ctr")!.Name, Is.EqualTo("aes256-ctr"));
-        Assert.That(CipherRegistry.Find("aes192-cbc"), Is.Null);
+        Assert.That(CipherRegistry.Find("blowfish-cbc"), Is.Null);
         Assert.That(CipherRegistry.Find("AES256-CTR"), Is.Null, "algorithm names are case-sensitive (RFC 4251 §6)");
         Assert.That(MacRegistry.Find("hmac-sha2-512")!.Name, Is.EqualTo("hmac-sha2-512"));
         Assert.That(MacRegistry.Find("hmac-md5"), Is.Null);

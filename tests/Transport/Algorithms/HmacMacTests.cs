@@ -32,7 +32,7 @@ public class HmacMacTests
     public void EveryRegisteredMacIsHmacOfSequenceNumberAndData()
     {
         var rng = new Random(4231);
-        foreach (MacInfo info in MacRegistry.All)
+        foreach (MacInfo info in MacRegistry.All.Where(m => m.Name.StartsWith("hmac-", StringComparison.Ordinal)))
         {
             byte[] key = new byte[info.KeySize];
             rng.NextBytes(key);
@@ -47,7 +47,12 @@ public class HmacMacTests
                 byte[] prefixed = new byte[4 + length];
                 BinaryPrimitives.WriteUInt32BigEndian(prefixed, seq);
                 data.CopyTo(prefixed, 4);
-                byte[] expected = info.Size == 32 ? HMACSHA256.HashData(key, prefixed) : HMACSHA512.HashData(key, prefixed);
+                byte[] expected = info.Size switch
+                {
+                    20 => HMACSHA1.HashData(key, prefixed),
+                    32 => HMACSHA256.HashData(key, prefixed),
+                    _ => HMACSHA512.HashData(key, prefixed),
+                };
 
                 // Twice: the reused hash must reset between calls.
                 for (int i = 0; i < 2; i++)

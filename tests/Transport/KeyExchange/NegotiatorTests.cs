@@ -76,6 +76,7 @@ public sealed class NegotiatorTests
         var e = Assert.Throws<SshProtocolException>(() => Negotiator.Negotiate(Init(), server, IsAead));
         Assert.That(e!.Reason, Is.EqualTo(DisconnectReason.KeyExchangeFailed));
         Assert.That(e.Message, Does.Contain($"No {named} algorithm in common"));
+        Assert.That(e.Message, Does.Contain("The client offered: ").And.Contain("the server offered: "), "both sides' lists");
     }
 
     [Test]

@@ -34,11 +34,22 @@ public sealed class RsaAndPemKeyTests
     }
 
     [Test]
-    public void Sha1_ssh_rsa_signatures_are_refused()
+    public void Sha1_ssh_rsa_is_only_for_a_host_key_algorithm_negotiated_on_request()
     {
         using SshPrivateKey key = SshPrivateKey.FromFile(TestData.PathOf("rsa2048"));
         Assert.Throws<NotSupportedException>(() => key.Sign("data"u8, "ssh-rsa-sha1"));
+        // User authentication offers and accepts only what SignatureAlgorithms lists: never SHA-1.
         Assert.That(key.PublicKey.SignatureAlgorithms, Does.Not.Contain("ssh-rsa"));
+        // A host key signature with the negotiated ssh-rsa (RFC 4253 §6.6): PKCS#1 v1.5 over SHA-1.
+        byte[] signature = key.Sign("data"u8, "ssh-rsa");
+        Assert.That(SshPublicKey.SignatureAlgorithmOf(signature), Is.EqualTo("ssh-rsa"));
+        Assert.That(key.PublicKey.Verify("data"u8, signature), Is.True);
+        var r = new Ssh.Transport.Wire.SshReader(signature);
+        r.ReadString();
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportParameters(((RsaPublicKey)key.PublicKey).Key.ExportParameters(false));
+        Assert.That(rsa.VerifyData("data"u8, r.ReadStringBytes(), System.Security.Cryptography.HashAlgorithmName.SHA1,
+            System.Security.Cryptography.RSASignaturePadding.Pkcs1), Is.True);
     }
 
     [Test]

@@ -33,7 +33,7 @@ public sealed class KeyExchangeHoldTests
         await Task.Delay(100, ct);
         Assert.That(waiting.IsCompleted, Is.False, "data beyond the bound was queued");
 
-        await writer.WriteNewKeysAsync(NonePacketCipher.Instance, resetSequenceNumber: false, null, ct);
+        await writer.WriteNewKeysAsync(NonePacketCipher.Instance, "none", authenticated: false, resetSequenceNumber: false, null, ct);
         await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(2), ct);
     }
 

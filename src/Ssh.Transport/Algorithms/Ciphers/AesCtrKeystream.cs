@@ -11,7 +11,7 @@ namespace Ssh.Transport.Algorithms.Ciphers;
 /// <remarks>The keystream comes from a reused ECB transform run over a chunk of counter blocks at a time (one call
 /// into the platform's AES per chunk, so AES-NI sees long runs), then is XORed in with wide vectors. The scratch
 /// buffers are allocated once, so applying the keystream allocates nothing.</remarks>
-internal sealed class AesCtrKeystream : IDisposable
+internal sealed class AesCtrKeystream : IBlockMode
 {
     public const int BlockBytes = 16;
     private const int ChunkBytes = 8192;
@@ -24,6 +24,8 @@ internal sealed class AesCtrKeystream : IDisposable
 
     public AesCtrKeystream(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv)
     {
+        if (key.Length is not (16 or 24 or 32))
+            throw new ArgumentException($"AES takes a 16-, 24- or 32-byte key, not {key.Length} bytes.", nameof(key));
         if (iv.Length != BlockBytes)
             throw new ArgumentException($"AES-CTR takes a {BlockBytes}-byte initial counter, not {iv.Length} bytes.", nameof(iv));
         using Aes aes = Aes.Create();
@@ -40,6 +42,19 @@ internal sealed class AesCtrKeystream : IDisposable
         }
         _high = BinaryPrimitives.ReadUInt64BigEndian(iv);
         _low = BinaryPrimitives.ReadUInt64BigEndian(iv[8..]);
+    }
+
+    int IBlockMode.BlockBytes => BlockBytes;
+
+    void IBlockMode.Encrypt(Span<byte> data) => Apply(data);
+
+    void IBlockMode.Decrypt(Span<byte> data) => Apply(data);
+
+    void IBlockMode.PeekFirstBlock(ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
+    {
+        PeekBlock(plaintext[..BlockBytes]);
+        for (int i = 0; i < BlockBytes; i++)
+            plaintext[i] ^= ciphertext[i];
     }
 
     /// <summary>XORs the next <c>data.Length</c> bytes of keystream into <paramref name="data"/>, whose length is a

@@ -11,8 +11,9 @@ namespace Ssh.Transport.Algorithms.Kex;
 /// server → client   byte 31 (KEX_ECDH_REPLY) ‖ string K_S ‖ string Q_S ‖ string signature of H
 /// H = HASH(string V_C ‖ string V_S ‖ string I_C ‖ string I_S ‖ string K_S ‖ string Q_C ‖ string Q_S ‖ K)
 /// </code>
-/// A subclass supplies the arithmetic: its ephemeral key and the agreement, the lengths of Q_C and Q_S, and the
-/// encoding of K.
+/// A subclass supplies the arithmetic: its ephemeral key and the agreement, the checks of Q_C and Q_S, and the
+/// encoding of K. Classic Diffie-Hellman (RFC 4253 §8) is the same flow with e and f as mpints, which are strings
+/// of their two's-complement bytes, so it reuses this class with its own names and checks.
 /// </summary>
 internal abstract class EcdhKeyExchange : IKeyExchangeMethod
 {
@@ -29,11 +30,16 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
     /// <summary>Where the method's public values are specified, for error messages (e.g. "RFC 8731 §3").</summary>
     protected abstract string Specification { get; }
 
-    /// <summary>The exact length of Q_C; any other is refused before the agreement sees it.</summary>
-    protected abstract int ClientPublicLength { get; }
+    /// <summary>Where the message flow is specified, for error messages.</summary>
+    protected virtual string FlowSpecification => "RFC 5656 §4";
 
-    /// <summary>The exact length of Q_S.</summary>
-    protected abstract int ServerPublicLength { get; }
+    /// <summary>The names of the two messages and of the public values in them, for error messages.</summary>
+    protected virtual (string Init, string Reply, string ClientValue, string ServerValue) Names =>
+        ("KEX_ECDH_INIT", "KEX_ECDH_REPLY", "Q_C", "Q_S");
+
+    /// <summary>Refuses a public value of the peer (Q_C on the server, Q_S on the client) with an
+    /// <see cref="SshProtocolException"/> before any arithmetic sees it; <see cref="CheckLength"/> does the usual.</summary>
+    protected abstract void CheckPeerPublic(ReadOnlySpan<byte> value, bool fromClient);
 
     /// <summary>Client: makes the ephemeral key and returns Q_C.</summary>
     protected abstract byte[] CreateClientPublic();
@@ -47,14 +53,7 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
 
     /// <summary>K as it enters H and key derivation: for ECDH the secret read as an unsigned big-endian integer,
     /// in an mpint (RFC 5656 §4, RFC 8731 §3.1). Methods that hash K as a string override this.</summary>
-    protected virtual byte[] EncodeSharedSecret(ReadOnlySpan<byte> secret)
-    {
-        ReadOnlySpan<byte> magnitude = Mpint.Magnitude(secret, out bool pad);
-        var k = new byte[4 + (pad ? 1 : 0) + magnitude.Length];
-        var w = new SshWriter(k);
-        w.WriteMpint(secret);
-        return k;
-    }
+    protected virtual byte[] EncodeSharedSecret(ReadOnlySpan<byte> secret) => Mpint.Encode(secret);
 
     public KexStep Start(KexContext context)
     {
@@ -72,8 +71,8 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
         byte number = message.IsEmpty ? (byte)0 : message[0];
         if (_finished || number != expected)
             throw new SshProtocolException(DisconnectReason.ProtocolError, _finished
-                ? $"The peer sent key exchange message {number} after the ECDH exchange was complete (RFC 5656 §4)."
-                : $"The peer sent key exchange message {number} where the ECDH exchange expects {expected} (RFC 5656 §4).");
+                ? $"The peer sent key exchange message {number} after the exchange was complete ({FlowSpecification})."
+                : $"The peer sent key exchange message {number} where the exchange expects {expected} ({FlowSpecification}).");
         _finished = true;
         return context.IsClient ? OnReply(context, message) : OnInit(context, message);
     }
@@ -81,9 +80,9 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
     private KexStep OnInit(KexContext context, ReadOnlySpan<byte> message)
     {
         var r = new SshReader(message[1..]);
-        ReadOnlySpan<byte> clientPublic = ReadField(ref r, "KEX_ECDH_INIT");
-        EnsureEnd(r, "KEX_ECDH_INIT");
-        CheckLength(clientPublic, ClientPublicLength, "Q_C");
+        ReadOnlySpan<byte> clientPublic = ReadField(ref r, Names.Init);
+        EnsureEnd(r, Names.Init);
+        CheckPeerPublic(clientPublic, fromClient: true);
         byte[] k = Encode(AgreeAsServer(clientPublic, out byte[] serverPublic));
         try
         {
@@ -104,11 +103,11 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
     private KexStep OnReply(KexContext context, ReadOnlySpan<byte> message)
     {
         var r = new SshReader(message[1..]);
-        ReadOnlySpan<byte> hostKey = ReadField(ref r, "KEX_ECDH_REPLY");
-        ReadOnlySpan<byte> serverPublic = ReadField(ref r, "KEX_ECDH_REPLY");
-        ReadOnlySpan<byte> signature = ReadField(ref r, "KEX_ECDH_REPLY");
-        EnsureEnd(r, "KEX_ECDH_REPLY");
-        CheckLength(serverPublic, ServerPublicLength, "Q_S");
+        ReadOnlySpan<byte> hostKey = ReadField(ref r, Names.Reply);
+        ReadOnlySpan<byte> serverPublic = ReadField(ref r, Names.Reply);
+        ReadOnlySpan<byte> signature = ReadField(ref r, Names.Reply);
+        EnsureEnd(r, Names.Reply);
+        CheckPeerPublic(serverPublic, fromClient: false);
         byte[] k = Encode(AgreeAsClient(serverPublic));
         byte[] h = Hash(context, hostKey, _clientPublic, serverPublic, k);
         return KexStep.Done(new KexResult(k, h, hostKey.ToArray(), signature.ToArray()));
@@ -133,15 +132,16 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
         }
     }
 
-    private void CheckLength(ReadOnlySpan<byte> value, int expected, string name)
+    /// <summary>Refuses a value whose length is not <paramref name="expected"/> (RFC 8731 §3 and RFC 5656 §4 abort
+    /// the exchange on a wrong length).</summary>
+    protected void CheckLength(ReadOnlySpan<byte> value, int expected, bool fromClient)
     {
-        // Checked before any arithmetic sees the value: RFC 8731 §3 aborts the exchange on a wrong length.
         if (value.Length != expected)
             throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
-                $"The peer's {name} is {value.Length} bytes; {Specification} requires {expected}.");
+                $"The peer's {(fromClient ? Names.ClientValue : Names.ServerValue)} is {value.Length} bytes; {Specification} requires {expected}.");
     }
 
-    private static ReadOnlySpan<byte> ReadField(ref SshReader r, string messageName)
+    private ReadOnlySpan<byte> ReadField(ref SshReader r, string messageName)
     {
         try
         {
@@ -149,15 +149,15 @@ internal abstract class EcdhKeyExchange : IKeyExchangeMethod
         }
         catch (SshProtocolException e)
         {
-            throw new SshProtocolException(e.Reason, $"{messageName} is truncated (RFC 5656 §4): {e.Message}");
+            throw new SshProtocolException(e.Reason, $"{messageName} is truncated ({FlowSpecification}): {e.Message}");
         }
     }
 
-    private static void EnsureEnd(SshReader r, string messageName)
+    private void EnsureEnd(SshReader r, string messageName)
     {
         if (!r.AtEnd)
             throw new SshProtocolException(DisconnectReason.ProtocolError,
-                $"{messageName} has {r.Remaining} bytes after its last field (RFC 5656 §4).");
+                $"{messageName} has {r.Remaining} bytes after its last field ({FlowSpecification}).");
     }
 
     public abstract void Dispose();

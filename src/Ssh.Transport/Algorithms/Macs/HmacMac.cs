@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 
 namespace Ssh.Transport.Algorithms.Macs;
 
-/// <summary><c>hmac-sha2-256</c> / <c>hmac-sha2-512</c> (RFC 6668) and their <c>-etm@openssh.com</c> twins
+/// <summary><c>hmac-sha2-256</c> / <c>hmac-sha2-512</c> (RFC 6668), <c>hmac-sha1</c> (RFC 4253 §6.4, off by default) and
+/// their <c>-etm@openssh.com</c> twins
 /// (OpenSSH PROTOCOL §1.5). The HMAC is computed over <c>uint32 sequence_number ‖ data</c> (RFC 4253 §6.4).</summary>
 /// <remarks>One reused <see cref="IncrementalHash"/> keeps the keyed inner and outer states, so a call allocates
 /// nothing. Not thread-safe: one instance per direction.</remarks>
@@ -13,7 +14,8 @@ internal sealed class HmacMac : IMac
 
     public HmacMac(HashAlgorithmName hash, ReadOnlySpan<byte> key, bool encryptThenMac)
     {
-        Size = hash == HashAlgorithmName.SHA256 ? 32
+        Size = hash == HashAlgorithmName.SHA1 ? 20
+             : hash == HashAlgorithmName.SHA256 ? 32
              : hash == HashAlgorithmName.SHA512 ? 64
              : throw new ArgumentException($"HMAC over {hash.Name} is not supported.", nameof(hash));
         _hmac = IncrementalHash.CreateHMAC(hash, key);

@@ -4,7 +4,8 @@ using Ssh.Transport.Algorithms.Macs;
 
 namespace Ssh.Transport.Algorithms.Ciphers;
 
-/// <summary><c>aes128-ctr</c> / <c>aes256-ctr</c> (RFC 4344) with an HMAC, in either arrangement the MAC asks for:
+/// <summary>A block cipher mode (<c>aes128/192/256-ctr</c>, RFC 4344; <c>aes128/192/256-cbc</c> and <c>3des-cbc</c>,
+/// RFC 4253 §6.3) with a MAC, in either arrangement the MAC asks for:
 /// <list type="bullet">
 /// <item>classic encrypt-and-MAC (RFC 4253 §6): the MAC covers <c>seq ‖ plaintext packet</c> and the whole packet,
 /// length included, is encrypted;</item>
@@ -12,30 +13,32 @@ namespace Ssh.Transport.Algorithms.Ciphers;
 /// rest is encrypted, and the MAC covers <c>seq ‖ length ‖ ciphertext</c> and is checked before decrypting.</item>
 /// </list>
 /// The cipher owns the MAC and disposes it.</summary>
-internal sealed class AesCtrHmacPacketCipher : IPacketCipher
+internal sealed class BlockCipherMacPacketCipher : IPacketCipher
 {
-    public const int IvSize = 16;
     private const int MaxMacSize = 64;
+    private const int MaxBlockSize = 16;
 
-    private readonly AesCtrKeystream _ctr;
+    private readonly IBlockMode _mode;
     private readonly IMac _mac;
     private readonly bool _etm;
 
-    public AesCtrHmacPacketCipher(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, IMac mac)
+    /// <summary>Takes ownership of <paramref name="mode"/> and <paramref name="mac"/>.</summary>
+    public BlockCipherMacPacketCipher(IBlockMode mode, IMac mac)
     {
+        ArgumentNullException.ThrowIfNull(mode);
         ArgumentNullException.ThrowIfNull(mac);
-        if (key.Length is not (16 or 32))
-            throw new ArgumentException($"AES-CTR takes a 16- or 32-byte key, not {key.Length} bytes.", nameof(key));
         if (mac.Size > MaxMacSize)
             throw new ArgumentException($"MACs longer than {MaxMacSize} bytes are not supported.", nameof(mac));
-        _ctr = new AesCtrKeystream(key, iv);
+        if (mode.BlockBytes > MaxBlockSize)
+            throw new ArgumentException($"Blocks longer than {MaxBlockSize} bytes are not supported.", nameof(mode));
+        _mode = mode;
         _mac = mac;
         _etm = mac.EncryptThenMac;
     }
 
-    public int BlockSize => AesCtrKeystream.BlockBytes;
+    public int BlockSize => _mode.BlockBytes;
     public int TagSize => _mac.Size;
-    public int LengthBytesNeeded => _etm ? 4 : AesCtrKeystream.BlockBytes;
+    public int LengthBytesNeeded => _etm ? 4 : _mode.BlockBytes;
     public bool LengthExcludedFromAlignment => _etm;
 
     public uint DecryptLength(uint sequenceNumber, ReadOnlySpan<byte> firstBytes)
@@ -43,11 +46,13 @@ internal sealed class AesCtrHmacPacketCipher : IPacketCipher
         uint length = BinaryPrimitives.ReadUInt32BigEndian(firstBytes);
         if (_etm)
             return length;
-        if (firstBytes.Length < AesCtrKeystream.BlockBytes)
-            throw new ArgumentException("Decrypting the length of an aes-ctr packet needs its first 16 bytes.", nameof(firstBytes));
-        Span<byte> keystream = stackalloc byte[AesCtrKeystream.BlockBytes];
-        _ctr.PeekBlock(keystream);
-        return length ^ BinaryPrimitives.ReadUInt32BigEndian(keystream);
+        if (firstBytes.Length < _mode.BlockBytes)
+            throw new ArgumentException($"Decrypting the length of a packet needs its first {_mode.BlockBytes} bytes.", nameof(firstBytes));
+        Span<byte> first = stackalloc byte[MaxBlockSize];
+        _mode.PeekFirstBlock(firstBytes, first);
+        length = BinaryPrimitives.ReadUInt32BigEndian(first);
+        first.Clear();
+        return length;
     }
 
     public void Seal(uint sequenceNumber, Span<byte> packet, Span<byte> tag)
@@ -56,13 +61,13 @@ internal sealed class AesCtrHmacPacketCipher : IPacketCipher
             throw new ArgumentException("The packet is not padded to the cipher's block size.", nameof(packet));
         if (_etm)
         {
-            _ctr.Apply(packet[4..]);
+            _mode.Encrypt(packet[4..]);
             _mac.Compute(sequenceNumber, packet, tag);
         }
         else
         {
             _mac.Compute(sequenceNumber, packet, tag);
-            _ctr.Apply(packet);
+            _mode.Encrypt(packet);
         }
     }
 
@@ -81,11 +86,11 @@ internal sealed class AesCtrHmacPacketCipher : IPacketCipher
             _mac.Compute(sequenceNumber, packet, expected);
             if (!CryptographicOperations.FixedTimeEquals(expected, tag))
                 Fail(packet);
-            _ctr.Apply(packet[4..]);
+            _mode.Decrypt(packet[4..]);
         }
         else
         {
-            _ctr.Apply(packet);
+            _mode.Decrypt(packet);
             _mac.Compute(sequenceNumber, packet, expected);
             if (!CryptographicOperations.FixedTimeEquals(expected, tag))
                 Fail(packet);
@@ -93,8 +98,8 @@ internal sealed class AesCtrHmacPacketCipher : IPacketCipher
     }
 
     private bool IsAligned(int packetLength) =>
-        _etm ? packetLength >= 4 && (packetLength - 4) % AesCtrKeystream.BlockBytes == 0
-             : packetLength % AesCtrKeystream.BlockBytes == 0;
+        _etm ? packetLength >= 4 && (packetLength - 4) % _mode.BlockBytes == 0
+             : packetLength % _mode.BlockBytes == 0;
 
     private static void Fail(Span<byte> packet)
     {
@@ -104,7 +109,7 @@ internal sealed class AesCtrHmacPacketCipher : IPacketCipher
 
     public void Dispose()
     {
-        _ctr.Dispose();
+        _mode.Dispose();
         _mac.Dispose();
     }
 }
