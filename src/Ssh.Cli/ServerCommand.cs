@@ -21,13 +21,21 @@ internal static class ServerCommand
         options:
           --listen ADDR:PORT          where to listen (127.0.0.1:0 picks a free port)
           --host-key FILE             a private host key (repeatable); one readable by others is refused
+          --host-certificate FILE     a certificate of one of the host keys (ssh-keygen -s CA -h), served beside
+                                      it, as sshd's HostCertificate (repeatable)
           --user NAME                 a user; its password from the --password-env / --password-file after it,
                                       or key-only with --authorized-keys (repeatable)
           --password-env VAR          the password of the --user before it, from the environment
           --password-file FILE        the password of the --user before it, from a file
           --user NAME:PASSWORD        a user and password in one (for tests: every local user can read it)
           --permit-empty-passwords    allow an empty password (refused otherwise)
-          --authorized-keys FILE      keys that may log in as any user (OpenSSH's format)
+          --authorized-keys FILE      keys that may log in as any user (OpenSSH's format); their options are
+                                      enforced: command=, from=, no-pty, no-port-forwarding, permitopen=,
+                                      permitlisten=, restrict, expiry-time=, cert-authority, principals=, ...
+          --trusted-user-ca-keys FILE CAs whose user certificates log in as the users they name as principals,
+                                      with their force-command and source-address (sshd's TrustedUserCAKeys)
+          --revoked-keys FILE         public keys (user keys or CAs) that never log in (sshd's RevokedKeys)
+          --permit-user-environment   apply authorized_keys environment= options (off, as in sshd)
           --accept-env PATTERN        env names a client may set, beyond LANG and LC_* (repeatable)
           -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs (a list, or +list, -list,
                                       ^list as sshd_config), Compression=yes|no (offered by default, as sshd),

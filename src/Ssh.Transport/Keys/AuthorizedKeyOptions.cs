@@ -171,15 +171,9 @@ public sealed class AuthorizedKeyOptions
     }
 
     /// <summary>sshd's expiry-time: <c>YYYYMMDD</c> or <c>YYYYMMDDHHMM[SS]</c>, local time unless it ends in <c>Z</c>.</summary>
-    private static DateTimeOffset ParseTime(string value)
-    {
-        bool utc = value.EndsWith('Z') || value.EndsWith('z');
-        string digits = utc ? value[..^1] : value;
-        string? format = digits.Length switch { 8 => "yyyyMMdd", 12 => "yyyyMMddHHmm", 14 => "yyyyMMddHHmmss", _ => null };
-        if (format is null || !DateTime.TryParseExact(digits, format, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime time))
-            throw new FormatException($"authorized_keys expiry-time=\"{value}\" is not YYYYMMDD[HHMM[SS]][Z].");
-        return utc ? new DateTimeOffset(time, TimeSpan.Zero) : new DateTimeOffset(time, TimeZoneInfo.Local.GetUtcOffset(time));
-    }
+    private static DateTimeOffset ParseTime(string value) =>
+        OpenSshTime.TryParse(value, out DateTimeOffset time) ? time
+            : throw new FormatException($"authorized_keys expiry-time=\"{value}\" is not YYYYMMDD[HHMM[SS]][Z].");
 
     /// <summary>permitopen's <c>host:port</c> (port may be <c>*</c>; IPv6 in brackets), permitlisten's <c>[host:]port</c>.</summary>
     private static string CheckHostPort(string value, string name, bool portRequired)

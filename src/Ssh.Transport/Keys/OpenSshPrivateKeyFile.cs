@@ -20,9 +20,27 @@ public static class OpenSshPrivateKeyFile
     private const int DefaultKdfRounds = 16; // ssh-keygen's default (-a)
     private const int MaxKdfRounds = 100_000; // refuse files that would spin for hours
 
-    /// <summary>Reads a private key file; see <see cref="Parse"/>.</summary>
-    public static SshPrivateKey Load(string path, string? passphrase = null) =>
-        Parse(File.ReadAllText(path), passphrase);
+    /// <summary>Reads a private key file; see <see cref="Parse"/>. Errors name the file.</summary>
+    public static SshPrivateKey Load(string path, string? passphrase = null)
+    {
+        string text = File.ReadAllText(path);
+        try
+        {
+            return Parse(text, passphrase);
+        }
+        catch (KeyPassphraseException e)
+        {
+            throw new KeyPassphraseException($"{path}: {e.Message}", e.PassphraseGiven);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
+        }
+    }
 
     /// <summary>Parses the text of a private key file: this format, or PEM (PKCS#1, SEC1, PKCS#8, encrypted or not).</summary>
     /// <param name="text">The whole file.</param>
@@ -303,8 +321,11 @@ public static class OpenSshPrivateKeyFile
         if (begin < 0)
         {
             if (text.Contains("-----BEGIN ", StringComparison.Ordinal) && text.Contains(" PRIVATE KEY-----", StringComparison.Ordinal))
-                throw new FormatException("The key is in PEM format, which is not supported yet; convert it with 'ssh-keygen -p -f <file>' to the OpenSSH format.");
-            throw new FormatException($"No '{BeginMarker}' line found; the file is not an OpenSSH private key.");
+                throw new FormatException("The key is a PEM private key of a kind this library does not read (DSA?); convert it with 'ssh-keygen -p -f <file>' to the OpenSSH format.");
+            if (text.Contains("-----BEGIN SSH2 PUBLIC KEY-----", StringComparison.Ordinal) || text.TrimStart().StartsWith("ssh-", StringComparison.Ordinal)
+                || text.TrimStart().StartsWith("ecdsa-", StringComparison.Ordinal))
+                throw new FormatException("This is a public key, not a private key.");
+            throw new FormatException($"No '{BeginMarker}' line found; the file is not a private key.");
         }
         begin += BeginMarker.Length;
         int end = text.IndexOf(EndMarker, begin, StringComparison.Ordinal);

@@ -98,6 +98,9 @@ public sealed class SshCertificate : SshPublicKey
     /// <inheritdoc/>
     public override string KeyType => Key.KeyType + TypeSuffix;
 
+    /// <inheritdoc/>
+    public override int KeySizeInBits => Key.KeySizeInBits;
+
     /// <summary>The certified key, whose private half signs in the certificate's name.</summary>
     public SshPublicKey Key { get; }
 

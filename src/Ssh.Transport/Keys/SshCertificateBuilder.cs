@@ -54,6 +54,54 @@ public sealed class SshCertificateBuilder
     /// <summary>The end of the validity window (exclusive); null for forever.</summary>
     public DateTimeOffset? ValidBefore { get; set; }
 
+    /// <summary>Sets <see cref="ValidAfter"/> and <see cref="ValidBefore"/> from ssh-keygen's <c>-V</c> syntax:
+    /// <c>[from:]to</c>, each a time relative to <paramref name="now"/> (<c>+52w1d</c>, <c>-5m</c>; units s, m, h, d, w),
+    /// an absolute <c>YYYYMMDD[HHMM[SS]][Z]</c> (local time unless Z), <c>always</c> (from) or <c>forever</c> (to). A
+    /// single time means from now until then.</summary>
+    /// <exception cref="FormatException">Not that syntax.</exception>
+    public SshCertificateBuilder SetValidity(string interval, DateTimeOffset? now = null)
+    {
+        ArgumentNullException.ThrowIfNull(interval);
+        DateTimeOffset at = now ?? DateTimeOffset.UtcNow;
+        int colon = interval.IndexOf(':');
+        if (colon < 0)
+        {
+            ValidAfter = at;
+            ValidBefore = ParseTime(interval, at, "forever");
+        }
+        else
+        {
+            ValidAfter = ParseTime(interval[..colon], at, "always");
+            ValidBefore = ParseTime(interval[(colon + 1)..], at, "forever");
+        }
+        return this;
+    }
+
+    private static DateTimeOffset? ParseTime(string text, DateTimeOffset now, string unbounded)
+    {
+        if (text.Equals(unbounded, StringComparison.OrdinalIgnoreCase)) return null;
+        if (OpenSshTime.TryParse(text, out DateTimeOffset absolute)) return absolute;
+        if (text.Length < 2 || text[0] is not ('+' or '-'))
+            throw new FormatException($"Validity '{text}' is neither [+-]TIMESPEC, YYYYMMDD[HHMM[SS]][Z] nor {unbounded}.");
+        long seconds = 0, number = 0;
+        bool digits = false;
+        foreach (char c in text[1..])
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                number = checked(number * 10 + (c - '0'));
+                digits = true;
+                continue;
+            }
+            long unit = char.ToLowerInvariant(c) switch { 's' => 1, 'm' => 60, 'h' => 3600, 'd' => 86400, 'w' => 604800, _ => 0 };
+            if (unit == 0 || !digits) throw new FormatException($"Validity '{text}' is not a time like +52w1d or -5m.");
+            seconds = checked(seconds + number * unit);
+            (number, digits) = (0, false);
+        }
+        seconds = checked(seconds + number);
+        return now.AddSeconds(text[0] == '+' ? seconds : -seconds);
+    }
+
     /// <summary>Critical options by name with their text (<c>force-command</c>, <c>source-address</c>); an empty text
     /// writes a flag.</summary>
     public IDictionary<string, string> CriticalOptions { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal);

@@ -21,6 +21,45 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
     /// Returns false for a wrong algorithm name, a malformed blob or a bad signature; never throws for peer input.</summary>
     public abstract bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signatureBlob);
 
+    /// <summary>The key's size in bits as ssh-keygen shows it: 256 for Ed25519, the curve's for ECDSA, the modulus's
+    /// for RSA, the certified key's for a certificate; 0 when unknown.</summary>
+    public virtual int KeySizeInBits => 0;
+
+    /// <summary>The type as <c>ssh-keygen -l</c> names it: <c>ED25519</c>, <c>ECDSA</c>, <c>RSA</c>, with <c>-CERT</c>
+    /// for a certificate.</summary>
+    public string DisplayType => this switch
+    {
+        SshCertificate c => c.Key.DisplayType + "-CERT",
+        Ed25519PublicKey => "ED25519",
+        EcdsaPublicKey => "ECDSA",
+        RsaPublicKey => "RSA",
+        _ => KeyType.ToUpperInvariant(),
+    };
+
+    /// <summary>The fingerprint with <paramref name="hashAlgorithm"/>: <c>sha256</c> (<see cref="GetFingerprint()"/>) or
+    /// <c>md5</c> (<see cref="GetMd5Fingerprint"/>), as <c>ssh-keygen -E</c>.</summary>
+    /// <exception cref="ArgumentException">Another hash.</exception>
+    public string GetFingerprint(string hashAlgorithm) => hashAlgorithm.ToLowerInvariant() switch
+    {
+        "sha256" => GetFingerprint(),
+        "md5" => GetMd5Fingerprint(),
+        _ => throw new ArgumentException($"Fingerprint hash '{hashAlgorithm}' is not supported; use sha256 or md5.", nameof(hashAlgorithm)),
+    };
+
+    /// <summary>OpenSSH's "random art" of the fingerprint (<c>ssh-keygen -lv</c>, VisualHostKey): the path of a
+    /// bishop walking the hash's bits over a 17×9 board, framed with the key type and size above and the hash below.</summary>
+    public string GetRandomArt(string hashAlgorithm = "sha256")
+    {
+        string name = hashAlgorithm.ToLowerInvariant() switch
+        {
+            "sha256" => "SHA256",
+            "md5" => "MD5",
+            _ => throw new ArgumentException($"Fingerprint hash '{hashAlgorithm}' is not supported; use sha256 or md5.", nameof(hashAlgorithm)),
+        };
+        byte[] digest = name == "MD5" ? MD5.HashData(FingerprintBlob()) : SHA256.HashData(FingerprintBlob());
+        return RandomArt.Draw(digest, $"[{DisplayType} {KeySizeInBits}]", $"[{name}]");
+    }
+
     /// <summary>OpenSSH's fingerprint: <c>SHA256:</c> and unpadded base64 of the blob's SHA-256.</summary>
     public string GetFingerprint()
     {
