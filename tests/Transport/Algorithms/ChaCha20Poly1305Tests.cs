@@ -155,12 +155,26 @@ public class ChaCha20Poly1305Tests
         return (wire, tag);
     }
 
-    [TestCase(0u, 12)]
-    [TestCase(1u, 60)]
-    [TestCase(7u, 64)]
-    [TestCase(0x01020304u, 1000)]
-    [TestCase(uint.MaxValue, 32772)]
-    public void PacketMatchesOpenSshReference(uint seq, int bodyLength)
+    /// <summary>Both implementations: the managed one, and the platform's libcrypto where it is there (it is on the
+    /// machines CI runs on, which the first case checks rather than assumes).</summary>
+    private static IEnumerable<TestCaseData> Implementations()
+    {
+        (uint Seq, int Length)[] cases = [(0u, 12), (1u, 60), (7u, 64), (0x01020304u, 1000), (uint.MaxValue, 32772)];
+        foreach (string implementation in new[] { "managed", "libcrypto" })
+            foreach (var (seq, length) in cases)
+                yield return new TestCaseData(implementation, seq, length).SetArgDisplayNames(implementation, seq.ToString(), length.ToString());
+    }
+
+    private static IPacketCipher Create(string implementation, byte[] key) => implementation == "managed"
+        ? new ChaCha20Poly1305PacketCipher(key)
+        : new OpenSslChaCha20Poly1305PacketCipher(key);
+
+    [Test]
+    public void The_platforms_libcrypto_path_is_there() => Assert.That(OpenSslChaCha20Poly1305PacketCipher.IsSupported, Is.True,
+        "libcrypto's ChaCha20 and Poly1305 could not be bound: chacha20-poly1305 falls back to the slower managed path");
+
+    [TestCaseSource(nameof(Implementations))]
+    public void PacketMatchesOpenSshReference(string implementation, uint seq, int bodyLength)
     {
         var rng = new Random((int)seq ^ bodyLength);
         byte[] key = new byte[64];
@@ -170,15 +184,53 @@ public class ChaCha20Poly1305Tests
         BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)bodyLength);
         (byte[] expectedWire, byte[] expectedTag) = OpenSshReference(key, seq, packet);
 
-        using var sealer = new ChaCha20Poly1305PacketCipher(key);
+        using IPacketCipher sealer = Create(implementation, key);
         byte[] wire = (byte[])packet.Clone(), tag = new byte[16];
         sealer.Seal(seq, wire, tag);
         Assert.That(wire, Is.EqualTo(expectedWire));
         Assert.That(tag, Is.EqualTo(expectedTag));
 
-        using var opener = new ChaCha20Poly1305PacketCipher(key);
+        using IPacketCipher opener = Create(implementation, key);
         Assert.That(opener.DecryptLength(seq, wire.AsSpan(0, 4)), Is.EqualTo((uint)bodyLength));
         opener.Open(seq, wire, tag);
         Assert.That(wire, Is.EqualTo(packet));
+    }
+
+    [TestCase("managed"), TestCase("libcrypto")]
+    public void A_forged_packet_is_refused_and_wiped(string implementation)
+    {
+        byte[] key = new byte[64];
+        new Random(5).NextBytes(key);
+        byte[] packet = new byte[4 + 200];
+        BinaryPrimitives.WriteUInt32BigEndian(packet, 200);
+        using IPacketCipher cipher = Create(implementation, key);
+        byte[] tag = new byte[16];
+        cipher.Seal(9, packet, tag);
+        packet[100] ^= 1;
+        var error = Assert.Throws<Ssh.Transport.SshProtocolException>(() => cipher.Open(9, packet, tag));
+        Assert.That(error!.Reason, Is.EqualTo(Ssh.Transport.DisconnectReason.MacError));
+        Assert.That(packet, Is.All.EqualTo(0), "no plaintext of a forged packet is left behind");
+    }
+
+    [Test]
+    public void The_two_implementations_agree_on_a_run_of_packets_in_both_directions()
+    {
+        var rng = new Random(1305);
+        byte[] key = new byte[64];
+        rng.NextBytes(key);
+        using IPacketCipher managed = Create("managed", key), native = Create("libcrypto", key);
+        for (uint seq = 0; seq < 200; seq++)
+        {
+            int length = rng.Next(1, 70_000);
+            byte[] packet = new byte[4 + length];
+            rng.NextBytes(packet);
+            BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)length);
+            byte[] a = (byte[])packet.Clone(), b = (byte[])packet.Clone(), tagA = new byte[16], tagB = new byte[16];
+            managed.Seal(seq, a, tagA);
+            native.Seal(seq, b, tagB);
+            Assert.That((b, tagB), Is.EqualTo((a, tagA)), $"packet {seq}");
+            (seq % 2 == 0 ? managed : native).Open(seq, b, tagB);
+            Assert.That(b, Is.EqualTo(packet));
+        }
     }
 }

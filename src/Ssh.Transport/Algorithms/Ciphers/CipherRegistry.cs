@@ -9,7 +9,9 @@ internal static class CipherRegistry
     public static IReadOnlyList<CipherInfo> All { get; } =
     [
         new(ChaCha20Poly1305PacketCipher.Name, ChaCha20Poly1305PacketCipher.KeySize, 0, IsAead: true, Modern,
-            (key, iv, mac) => new ChaCha20Poly1305PacketCipher(Key(ChaCha20Poly1305PacketCipher.Name, key, 64))),
+            (key, iv, mac) => OpenSslChaCha20Poly1305PacketCipher.IsSupported
+                ? new OpenSslChaCha20Poly1305PacketCipher(Key(ChaCha20Poly1305PacketCipher.Name, key, 64))
+                : new ChaCha20Poly1305PacketCipher(Key(ChaCha20Poly1305PacketCipher.Name, key, 64))),
         Gcm("aes128-gcm@openssh.com", 16),
         Gcm("aes256-gcm@openssh.com", 32),
         WithMac("aes128-ctr", 16, 16, Modern, (k, iv) => new AesCtrKeystream(k, iv)),

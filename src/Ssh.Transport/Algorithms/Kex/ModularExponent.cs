@@ -40,33 +40,31 @@ internal static unsafe class ModularExponent
         private readonly delegate* unmanaged<IntPtr, void> _clearFree;
         private readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> _modExp;
 
-        private Native(IntPtr lib)
+        private Native()
         {
-            _ctxNew = (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(lib, "BN_CTX_new");
-            _ctxFree = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(lib, "BN_CTX_free");
-            _bin2bn = (delegate* unmanaged<byte*, int, IntPtr, IntPtr>)NativeLibrary.GetExport(lib, "BN_bin2bn");
-            _bn2binpad = (delegate* unmanaged<IntPtr, byte*, int, int>)NativeLibrary.GetExport(lib, "BN_bn2binpad");
-            _bnNew = (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(lib, "BN_new");
-            _clearFree = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(lib, "BN_clear_free");
-            _modExp = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int>)NativeLibrary.GetExport(lib, "BN_mod_exp_mont_consttime");
+            _ctxNew = (delegate* unmanaged<IntPtr>)Export("BN_CTX_new");
+            _ctxFree = (delegate* unmanaged<IntPtr, void>)Export("BN_CTX_free");
+            _bin2bn = (delegate* unmanaged<byte*, int, IntPtr, IntPtr>)Export("BN_bin2bn");
+            _bn2binpad = (delegate* unmanaged<IntPtr, byte*, int, int>)Export("BN_bn2binpad");
+            _bnNew = (delegate* unmanaged<IntPtr>)Export("BN_new");
+            _clearFree = (delegate* unmanaged<IntPtr, void>)Export("BN_clear_free");
+            _modExp = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int>)Export("BN_mod_exp_mont_consttime");
         }
 
+        private static IntPtr Export(string name) =>
+            Platform.LibCrypto.Export(name) is not 0 and var address ? address : throw new EntryPointNotFoundException(name);
+
+        /// <summary>OpenSSL's functions, or null where libcrypto (or one of them) is missing: the managed fallback serves.</summary>
         public static Native? TryLoad()
         {
-            if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return null;
-            foreach (string name in new[] { "libcrypto.so.3", "libcrypto.so", "libcrypto.3.dylib" })
+            try
             {
-                if (!NativeLibrary.TryLoad(name, out IntPtr lib)) continue;
-                try
-                {
-                    return new Native(lib);
-                }
-                catch (EntryPointNotFoundException)
-                {
-                    // An older or unusual libcrypto: the managed fallback serves.
-                }
+                return Platform.LibCrypto.Handle == 0 ? null : new Native();
             }
-            return null;
+            catch (EntryPointNotFoundException)
+            {
+                return null;
+            }
         }
 
         public void ModExp(ReadOnlySpan<byte> value, ReadOnlySpan<byte> exponent, ReadOnlySpan<byte> modulus, Span<byte> result)
