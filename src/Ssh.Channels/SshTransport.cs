@@ -24,6 +24,7 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     private ConnectionService? _connection;
     private UserAuthClient? _auth;
     private Keepalive? _keepalive;
+    private readonly AgentForwarding _agentForwarding = new();
 
     /// <summary>Wraps a connected stream (a socket's <see cref="System.Net.Sockets.NetworkStream"/>, or any duplex
     /// stream). Nothing is sent until <see cref="StartClientAsync"/> or <see cref="StartServerAsync"/>.</summary>
@@ -121,7 +122,7 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     public async Task StartClientAsync(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null,
         CancellationToken cancellationToken = default)
     {
-        SshSession session = CreateSession(SessionRole.Client, new ClientRequestHandler(RemoteForwardTable));
+        SshSession session = CreateSession(SessionRole.Client, new ClientRequestHandler(RemoteForwardTable, _agentForwarding));
         session.HostKeyVerifier = hostKeyVerifier;
         await session.StartAsync(cancellationToken).ConfigureAwait(false);
         _auth = new UserAuthClient(session);
@@ -274,6 +275,19 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     /// <summary>paramiko's global_request: with <paramref name="wait"/>, the reply data (null when refused).</summary>
     public Task<byte[]?> GlobalRequestAsync(string kind, ReadOnlyMemory<byte> data = default, bool wait = true, CancellationToken cancellationToken = default) =>
         Connection.GlobalRequests.SendAsync(kind, data, wait, cancellationToken);
+
+    // ---- Agent forwarding (PROTOCOL.agent) ----
+
+    /// <summary>Client: lets the server reach the local ssh-agent (<c>ssh -A</c>): from now on each
+    /// <c>auth-agent@openssh.com</c> channel the server opens is connected to the agent's socket,
+    /// <paramref name="socketPath"/> or else <c>$SSH_AUTH_SOCK</c>. Ask for it on each session with
+    /// <see cref="Channel.RequestForwardAgentAsync"/> (paramiko's <c>AgentRequestHandler</c> does both). Without this
+    /// call such channels are refused. Only forward an agent to servers you trust: their administrators can use your
+    /// keys while you are connected.</summary>
+    public void ForwardAgent(string? socketPath = null) => _agentForwarding.Enable(socketPath);
+
+    /// <summary>True once <see cref="ForwardAgent"/> has been called.</summary>
+    public bool IsAgentForwarding => _agentForwarding.Enabled;
 
     // ---- The connection ----
 

@@ -11,18 +11,22 @@ public sealed partial class SshClient
     /// <summary>paramiko's order: the given key, key files, the agent's keys, default keys in ~/.ssh, then the
     /// password. The "none" request first learns which methods the server allows, so we never offer a method it
     /// refuses.</summary>
-    private static async Task AuthenticateAsync(SshTransport transport, string username, string? password, SshPrivateKey? pkey,
-        IEnumerable<string>? keyFilenames, bool allowAgent, bool lookForKeys, string? passphrase, IReadOnlyList<SshCertificate> certificates,
-        CancellationToken cancellationToken)
+    private static async Task AuthenticateAsync(SshTransport transport, ConnectPlan plan, string? password, SshPrivateKey? pkey,
+        string? passphrase, CancellationToken cancellationToken)
     {
+        string username = plan.User;
+        IEnumerable<string>? keyFilenames = plan.KeyFiles;
+        bool lookForKeys = plan.LookForKeys;
+        IReadOnlyList<SshCertificate> certificates = plan.Certificates;
         IReadOnlyList<string> allowed = await transport.AuthNoneAsync(username, cancellationToken).ConfigureAwait(false);
         if (transport.IsAuthenticated) return;
 
         AuthenticationException? lastError = null;
-        await using SshAgentClient? agent = allowAgent && allowed.Contains("publickey")
-            ? await SshAgentClient.ConnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false)
+        await using SshAgentClient? agent = plan.AllowAgent && allowed.Contains("publickey")
+            ? await SshAgentClient.ConnectAsync(plan.AgentSocket, cancellationToken).ConfigureAwait(false)
             : null;
         IReadOnlyList<SshPrivateKey> agentKeys = agent is null ? [] : await agent.GetKeysAsync(cancellationToken).ConfigureAwait(false);
+        if (plan.IdentitiesOnly) agentKeys = OnlyIdentities(agentKeys, keyFilenames ?? [], certificates);
         if (allowed.Contains("publickey"))
         {
             foreach (SshPrivateKey key in CandidateKeys(pkey, keyFilenames, agentKeys, lookForKeys, password, passphrase, certificates))
@@ -104,6 +108,31 @@ public sealed partial class SshClient
             if (loaded is null) continue;
             foreach (SshPrivateKey key in Unique(WithCertificates(loaded, path, certificates))) yield return key;
         }
+    }
+
+    /// <summary>ssh's IdentitiesOnly: of the agent's keys, only those the configured identities name (their .pub, or
+    /// their certificates) are tried.</summary>
+    private static IReadOnlyList<SshPrivateKey> OnlyIdentities(IReadOnlyList<SshPrivateKey> agentKeys, IEnumerable<string> files,
+        IReadOnlyList<SshCertificate> certificates)
+    {
+        var wanted = new HashSet<SshPublicKey>(certificates.Select(c => c.Key));
+        foreach (string file in files)
+        {
+            foreach (string candidate in new[] { file + ".pub", file + "-cert.pub" })
+            {
+                if (!File.Exists(candidate)) continue;
+                try
+                {
+                    SshPublicKey key = PublicKeyFile.Load(candidate).Key;
+                    wanted.Add(key is SshCertificate c ? c.Key : key);
+                }
+                catch (FormatException)
+                {
+                    // Not a key: it names nothing.
+                }
+            }
+        }
+        return agentKeys.Where(k => wanted.Contains(k.PublicKey is SshCertificate c ? c.Key : k.PublicKey)).ToArray();
     }
 
     /// <summary>The key presented with each certificate of it (ssh's <c>id_ed25519-cert.pub</c> beside the key file,

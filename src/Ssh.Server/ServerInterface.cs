@@ -114,6 +114,11 @@ public class ServerInterface
     /// <c>SIG</c> prefix, e.g. <c>INT</c>. Return true when delivered. Default: false.</summary>
     public virtual bool CheckChannelSignalRequest(Channel channel, string signalName) => false;
 
+    /// <summary>Whether to forward the client's ssh-agent to what runs on <paramref name="channel"/> (an
+    /// <c>auth-agent-req@openssh.com</c> request, PROTOCOL.agent; paramiko's check_channel_forward_agent_request): on
+    /// true, open <c>auth-agent@openssh.com</c> channels to the client for programs that want the agent. Default: false.</summary>
+    public virtual bool CheckChannelForwardAgentRequest(Channel channel) => false;
+
     /// <summary>The async twin of <see cref="CheckChannelExecRequest"/>, which the server calls; the default calls that.</summary>
     public virtual ValueTask<bool> CheckChannelExecRequestAsync(Channel channel, string command, CancellationToken cancellationToken) =>
         ValueTask.FromResult(CheckChannelExecRequest(channel, command));

@@ -104,8 +104,10 @@ internal sealed class ServerInterfaceAdapter(ServerInterface server) : IServerAu
                 return server.CheckChannelWindowChangeRequest(channel, (int)r.ReadUInt32(), (int)r.ReadUInt32(), (int)r.ReadUInt32(), (int)r.ReadUInt32());
             case "signal":
                 return server.CheckChannelSignalRequest(channel, r.ReadString());
+            case ChannelTypes.AuthAgentRequest:
+                return server.CheckChannelForwardAgentRequest(channel);
             default:
-                return false; // keepalive@openssh.com, eow@openssh.com, x11-req, auth-agent-req@openssh.com...
+                return false; // keepalive@openssh.com, eow@openssh.com, x11-req...
         }
     }
 

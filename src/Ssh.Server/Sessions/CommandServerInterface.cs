@@ -164,6 +164,26 @@ public class CommandServerInterface : ServerInterface
     public override bool CheckChannelWindowChangeRequest(Channel channel, int width, int height, int widthPixels, int heightPixels) =>
         For(channel).Resize(width, height, widthPixels, heightPixels);
 
+    /// <summary>Whether clients may forward their agent (sshd's AllowAgentForwarding); true by default, and each key's
+    /// permissions (<c>no-agent-forwarding</c>, a certificate without <c>permit-agent-forwarding</c>) still apply.</summary>
+    public bool AllowAgentForwarding { get; init; } = true;
+
+    /// <summary>Forwards the client's agent to the session, as sshd: a socket (0600, in a 0700 directory) whose path
+    /// the command gets as <c>SSH_AUTH_SOCK</c>, removed when the session ends. Refused once the command started, when
+    /// <see cref="AllowAgentForwarding"/> is off or the key's permissions deny it.</summary>
+    public override bool CheckChannelForwardAgentRequest(Channel channel)
+    {
+        SessionChannel session = For(channel);
+        if (session.Started || !Permitted(AllowAgentForwarding && Permissions.AgentForwarding, "agent forwarding")) return false;
+        if (session.AgentSocket is not null) return true;
+        AgentListener? listener = AgentListener.Start(Transport ?? throw new InvalidOperationException("The server has not started."),
+            message => Log?.Invoke($"{Transport?.RemoteEndPointDescription}: {message}"));
+        if (listener is null) return false;
+        session.AgentSocket = listener.SocketPath;
+        _ = channel.Completion.ContinueWith(_ => listener.DisposeAsync().AsTask(), TaskScheduler.Default);
+        return true;
+    }
+
     /// <summary>Sends the signal to the channel's process; false when there is none or the name is unknown.</summary>
     public override bool CheckChannelSignalRequest(Channel channel, string signalName) => For(channel).Signal(signalName);
 

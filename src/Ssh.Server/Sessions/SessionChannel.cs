@@ -23,6 +23,9 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The forwarded agent's socket (<c>SSH_AUTH_SOCK</c>), when the client asked for agent forwarding.</summary>
+    public string? AgentSocket { get; set; }
+
     /// <summary>The authorized key's <c>environment=</c> options; they override what the client sent.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> KeyEnvironment { get; set; } = [];
 
@@ -148,10 +151,12 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
             ["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
         };
         if (peer is not null) env["SSH_CLIENT"] = peer;
-        if (OriginalCommand is not null) env["SSH_ORIGINAL_COMMAND"] = OriginalCommand;
         if (_pty is not null) env["TERM"] = _pty.Term;
         foreach (var (name, value) in Environment) env[name] = value;
         foreach (var (name, value) in KeyEnvironment) env[name] = value;
+        // What the server itself decided comes last, so that no variable from the client or the key replaces it.
+        if (OriginalCommand is not null) env["SSH_ORIGINAL_COMMAND"] = OriginalCommand;
+        if (AgentSocket is not null) env["SSH_AUTH_SOCK"] = AgentSocket;
         return new ChildProcessOptions
         {
             FileName = Command is null ? shell : "/bin/sh",

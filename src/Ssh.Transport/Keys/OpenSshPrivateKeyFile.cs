@@ -266,18 +266,25 @@ public static class OpenSshPrivateKeyFile
         return new EcdsaPrivateKey(curve, point, scalar);
     }
 
-    private static void WritePrivateKey(SshBuffer buffer, SshPrivateKey key)
+    /// <summary>PROTOCOL.key's private key entry, also ssh-agent's ADD_IDENTITY key (PROTOCOL.agent):
+    /// <c>string type ‖ fields</c>. A certified key writes <c>string cert-type ‖ string certificate</c> and then only
+    /// the private fields (OpenSSH's sshkey_private_serialize).</summary>
+    internal static void WritePrivateKey(SshBuffer buffer, SshPrivateKey key)
     {
+        SshCertificate? certificate = key.PublicKey as SshCertificate;
+        if (certificate is not null)
+        {
+            buffer.WriteString(certificate.KeyType).WriteString(certificate.GetBlob());
+            key = ((CertifiedPrivateKey)key).Inner;
+        }
         switch (key)
         {
             case RsaPrivateKey rsa:
             {
                 RSAParameters p = rsa.Export();
-                buffer.WriteString(RsaPublicKey.TypeName).WriteMpint(p.Modulus).WriteMpint(p.Exponent).WriteMpint(p.D)
-                    .WriteMpint(p.InverseQ).WriteMpint(p.P).WriteMpint(p.Q);
-                CryptographicOperations.ZeroMemory(p.D);
-                CryptographicOperations.ZeroMemory(p.P);
-                CryptographicOperations.ZeroMemory(p.Q);
+                if (certificate is null) buffer.WriteString(RsaPublicKey.TypeName).WriteMpint(p.Modulus).WriteMpint(p.Exponent);
+                buffer.WriteMpint(p.D).WriteMpint(p.InverseQ).WriteMpint(p.P).WriteMpint(p.Q);
+                foreach (byte[]? secret in new[] { p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ }) CryptographicOperations.ZeroMemory(secret);
                 break;
             }
             case EcdsaPrivateKey ec:
@@ -286,7 +293,8 @@ public static class OpenSshPrivateKeyFile
                 reader.ReadStringBytes();
                 reader.ReadStringBytes();
                 byte[] scalar = ec.ExportScalar();
-                buffer.WriteString(ec.Curve.KeyType).WriteString(ec.Curve.Identifier).WriteString(reader.ReadStringBytes()).WriteMpint(scalar);
+                if (certificate is null) buffer.WriteString(ec.Curve.KeyType).WriteString(ec.Curve.Identifier).WriteString(reader.ReadStringBytes());
+                buffer.WriteMpint(scalar);
                 CryptographicOperations.ZeroMemory(scalar);
                 break;
             }
@@ -296,12 +304,13 @@ public static class OpenSshPrivateKeyFile
                 Span<byte> priv = stackalloc byte[64];
                 ed.Seed.CopyTo(priv);
                 pub.CopyTo(priv[32..]);
-                buffer.WriteString(Ed25519PublicKey.TypeName).WriteString(pub).WriteString(priv);
+                if (certificate is null) buffer.WriteString(Ed25519PublicKey.TypeName);
+                buffer.WriteString(pub).WriteString(priv);
                 CryptographicOperations.ZeroMemory(priv);
                 break;
             }
             default:
-                throw new NotSupportedException($"Writing '{key.PublicKey.KeyType}' keys in OpenSSH format is not supported yet.");
+                throw new NotSupportedException($"A {key.PublicKey.KeyType} key's private part cannot be written (a key held by an agent stays there).");
         }
     }
 

@@ -1,3 +1,5 @@
+using Ssh.Transport.Wire;
+
 namespace Ssh.Transport.Keys;
 
 /// <summary>A private key that can sign for SSH (host keys, publickey authentication).</summary>
@@ -82,6 +84,19 @@ public abstract class SshPrivateKey : IDisposable
             PrivateKeyFormat.Pem or PrivateKeyFormat.Pkcs8 => PemPrivateKey.Format(this, format, passphrase),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
+    }
+
+    /// <summary>The private key in the wire form of OpenSSH's key files and of ssh-agent's ADD_IDENTITY (PROTOCOL.key,
+    /// PROTOCOL.agent): <c>string type ‖ key fields</c>, for a certified key <c>string cert-type ‖ string certificate
+    /// ‖ private fields</c>; no comment. It holds the private key: zero it once sent.</summary>
+    /// <exception cref="NotSupportedException">A key whose private part is not here (an agent's).</exception>
+    public byte[] GetPrivateKeyBlob()
+    {
+        var buffer = new SshBuffer(512);
+        OpenSshPrivateKeyFile.WritePrivateKey(buffer, this);
+        byte[] blob = buffer.ToArray();
+        buffer.Clear(zero: true);
+        return blob;
     }
 
     /// <summary>paramiko's <c>write_private_key</c>: writes <see cref="Export"/>'s text.</summary>
