@@ -149,7 +149,7 @@ internal sealed class ExecOptions
         try
         {
             file = ConfigFile is not null ? SshConfig.FromFile(ConfigFile) : SshConfig.LoadDefault();
-            Config = file.WithOverrides(_overrides);
+            Config = file.WithOverrides(_overrides, Alias);
             SshConfigEntry entry = Config.Lookup(Alias, User);
             Host = entry.HostName;
             Port = entry.Port ?? 22;

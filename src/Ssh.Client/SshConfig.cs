@@ -66,15 +66,19 @@ public sealed class SshConfig
     }
 
     /// <summary>This configuration with <paramref name="options"/> (<c>Keyword value</c> or <c>Keyword=value</c> each,
-    /// as ssh's <c>-o</c>) in front of it, where they win over anything the files say.</summary>
+    /// as ssh's <c>-o</c>) in front of it, where they win over anything the files say. With
+    /// <paramref name="forHost"/> they apply only to a lookup of that host, as ssh's command-line options apply to
+    /// its target and not to the jump hosts on the way.</summary>
     /// <exception cref="FormatException">An option is malformed, or is a <c>Host</c>, <c>Match</c> or <c>Include</c>.</exception>
-    public SshConfig WithOverrides(IEnumerable<string> options)
+    public SshConfig WithOverrides(IEnumerable<string> options, string? forHost = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         List<ConfigLine> lines = ParseLines(string.Join('\n', options), "command line", systemConfig: false, depth: 0);
         if (lines.FirstOrDefault(l => l.Keyword is "host" or "match" or "include") is { } block)
             throw new FormatException($"command line: '{block.Keyword}' cannot be given as an option.");
-        // The file's lines start unconditioned, as the overrides left them.
+        if (forHost is not null) lines.Insert(0, new ConfigLine("match", "originalhost " + forHost, ["originalhost", forHost.ToLowerInvariant()], "command line", 0, null));
+        // The files' lines start unconditioned, whatever the overrides' condition.
+        lines.Add(new ConfigLine("host", "*", ["*"], "command line", 0, null));
         return new SshConfig([.. lines, .. _lines]);
     }
 

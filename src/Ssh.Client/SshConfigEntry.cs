@@ -36,8 +36,9 @@ public sealed partial class SshConfigEntry
     /// <summary>The host as given to <see cref="SshConfig.Lookup"/>, lower-cased (ssh's <c>%n</c>).</summary>
     public string OriginalHost => _originalHost;
 
-    /// <summary>The host to connect to: <c>HostName</c> with <c>%h</c> and <c>%%</c> expanded, or the name looked up.</summary>
-    public string HostName => this["hostname"] is { } name ? ExpandPercentH(name, _originalHost) : _originalHost;
+    /// <summary>The host to connect to: <c>HostName</c> with <c>%h</c> and <c>%%</c> expanded, or the name looked up;
+    /// lower-cased, as ssh does.</summary>
+    public string HostName => this["hostname"] is { } name ? ExpandPercentH(name, _originalHost).ToLowerInvariant() : _originalHost;
 
     /// <summary>The <c>User</c> set in the configuration, or null (see <see cref="RemoteUser"/>).</summary>
     public string? User => this["user"];

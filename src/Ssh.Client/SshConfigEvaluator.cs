@@ -79,11 +79,13 @@ internal sealed class SshConfigEvaluator
         if (key is "proxycommand" or "proxyjump" && (_values.ContainsKey("proxycommand") || _values.ContainsKey("proxyjump"))) return;
         string value = RawValueKeywords.Contains(key) ? line.Value : line.Args[0];
         if (!_values.TryGetValue(key, out List<string>? list)) _values[key] = [value];
-        else if (ListKeywords.Contains(key)) list.Add(value);
+        // ssh adds a file or forward once, however often it is named (and the final pass names them again).
+        else if (ListKeywords.Contains(key) && !list.Contains(value)) list.Add(value);
     }
 
-    /// <summary>Host patterns match the host as given (lower-cased); a negated match excludes it whatever else matches.</summary>
-    private bool HostMatches(IEnumerable<string> patterns) => PatternListMatches(string.Join(',', patterns), _host);
+    /// <summary>Host patterns match the host as given (lower-cased), and in the final pass the HostName resolved by the
+    /// first (ssh re-reads its files with that name); a negated match excludes it whatever else matches.</summary>
+    private bool HostMatches(IEnumerable<string> patterns) => PatternListMatches(string.Join(',', patterns), _final ? CurrentHostName() : _host);
 
     /// <summary>OpenSSH's match_pattern_list: comma-separated patterns, <c>!</c> negating; a negated match is a refusal.</summary>
     internal static bool PatternListMatches(string list, string value)

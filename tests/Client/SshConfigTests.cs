@@ -131,6 +131,32 @@ public sealed class SshConfigTests
     }
 
     [Test]
+    public void In_the_final_pass_Host_matches_the_HostName_and_files_are_named_once()
+    {
+        var config = SshConfig.Parse("""
+            Host short
+                HostName long.example.com
+                IdentityFile /k1
+            Host long.example.com
+                User by-final-hostname
+                IdentityFile /k2
+            Match final
+                IdentityFile /k1
+            """);
+        SshConfigEntry entry = config.Lookup("short");
+        Assert.That(entry.User, Is.EqualTo("by-final-hostname"));
+        Assert.That(entry.IdentityFiles, Is.EqualTo(new[] { "/k1", "/k2" }));
+    }
+
+    [Test]
+    public void Overrides_for_one_host_leave_the_others_alone()
+    {
+        SshConfig config = SshConfig.Parse("Host *\n  Port 22\n").WithOverrides(["Port 2222"], "target");
+        Assert.That(config.Lookup("target").Port, Is.EqualTo(2222));
+        Assert.That(config.Lookup("jump").Port, Is.EqualTo(22));
+    }
+
+    [Test]
     public void Include_is_relative_to_dot_ssh_globbed_and_conditional_inside_a_block()
     {
         string home = Directory.CreateTempSubdirectory("sshcs-home-").FullName;
