@@ -75,6 +75,27 @@ public sealed class CertificateServerTests
     }
 
     [Test, CancelAfter(TimeoutMs)]
+    public async Task A_cert_authority_line_admits_certificates_naming_its_principals_and_ssh_binds_them_to_our_host_key(CancellationToken cancellationToken)
+    {
+        string deploy = await UserKeyAsync("id_deploy", "deploy");
+        string other = await UserKeyAsync("id_not_deploy", SshcsServerProcess.DefaultUser);
+        string authorized = Path.Combine(_dir, "authorized_keys_ca");
+        await File.WriteAllTextAsync(authorized, $"cert-authority,principals=\"deploy\",no-port-forwarding {_userCa.PublicKeyLine}\n", cancellationToken);
+        await using var server = await SshcsServerProcess.StartAsync(["--host-key", _hostKey, "--host-certificate", _hostCertificate, "--authorized-keys", authorized],
+            cancellationToken);
+
+        var result = await SshAsync(server, deploy, "echo via-cert-authority", cancellationToken, "-vvv");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.Describe() + server.LogTail());
+        Assert.That(result.Stdout, Is.EqualTo("via-cert-authority\n"));
+        // OpenSSH 8.9+ binds the signature to our host key when we announce publickey-hostbound@openssh.com.
+        Assert.That(result.Stderr, Does.Contain("publickey-hostbound-v00@openssh.com"));
+
+        var refused = await SshAsync(server, other, "true", cancellationToken);
+        Assert.That(refused.ExitCode, Is.EqualTo(255), "its principal is the user name, not one of principals=");
+        Assert.That(server.Log, Does.Contain("the certificate lists none of the principals deploy"));
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
     public async Task Force_command_replaces_the_command_which_goes_to_SSH_ORIGINAL_COMMAND(CancellationToken cancellationToken)
     {
         string key = await UserKeyAsync("id_forced", SshcsServerProcess.DefaultUser, "-O", "force-command=echo forced:$SSH_ORIGINAL_COMMAND");

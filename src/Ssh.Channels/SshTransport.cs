@@ -156,12 +156,15 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
         {
             await session.StartAsync(grace.Token).ConfigureAwait(false);
             var auth = new UserAuthServer(session, authenticator, options.MaxAuthTries, options.FailedAuthenticationDelay,
-                (user, method) => AuthenticationFailed?.Invoke(user, method));
-            string user = await auth.RunAsync(grace.Token).ConfigureAwait(false);
-            Username = user;
-            AuthenticationMethod = auth.SucceededMethod;
-            AuthenticatedPublicKey = auth.SucceededKey;
-            return user;
+                (user, method) => AuthenticationFailed?.Invoke(user, method),
+                (user, method, key) =>
+                {
+                    // Set before the authenticator hears of it, and before any channel can be opened.
+                    Username = user;
+                    AuthenticationMethod = method;
+                    AuthenticatedPublicKey = key;
+                });
+            return await auth.RunAsync(grace.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (grace.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -65,8 +65,10 @@ public class ServerInterface
     /// <summary>Text shown to the user before authentication (RFC 4252 §5.4), or null.</summary>
     public virtual string? GetBanner() => null;
 
-    /// <summary>Called once a user has authenticated (for logging and per-user setup); <paramref name="method"/> is
-    /// the method that completed it, e.g. <c>publickey</c>.</summary>
+    /// <summary>Called once a user has authenticated (for logging and per-user setup), before the client hears of it
+    /// and before any channel request can arrive, so what it settles holds for every request; <paramref name="method"/>
+    /// is the method that completed it, e.g. <c>publickey</c> (with <see cref="SshTransport.AuthenticatedPublicKey"/>
+    /// set).</summary>
     public virtual void OnAuthenticated(string username, string method) { }
 
     // ---- Channels (RFC 4254) ----

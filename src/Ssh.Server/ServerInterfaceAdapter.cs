@@ -38,6 +38,8 @@ internal sealed class ServerInterfaceAdapter(ServerInterface server) : IServerAu
 
     public string? GetBanner() => server.GetBanner();
 
+    public void OnAuthenticated(string username, string method, SshPublicKey? key) => server.OnAuthenticated(username, method);
+
     // ---- Channel opens (RFC 4254 §5.1, §7.2; OpenSSH PROTOCOL §2.4) ----
 
     public async ValueTask<ChannelOpenDecision> DecideChannelOpenAsync(ChannelOpenRequest open, CancellationToken cancellationToken)

@@ -171,6 +171,51 @@ public sealed class ServerAuthenticationTests
         await server.DisposeAsync();
     }
 
+    /// <summary>Records whether OnAuthenticated (with the key) came before the first channel request.</summary>
+    private sealed class OrderWatcher(SshPublicKey allowed) : ServerInterface
+    {
+        public volatile bool Authenticated;
+        public volatile bool ChannelBeforeAuthenticated;
+        public SshPublicKey? KeySeen;
+
+        public override string GetAllowedAuths(string username) => "publickey";
+
+        public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) =>
+            key.Equals(allowed) ? AuthenticationResult.Successful : AuthenticationResult.Failed;
+
+        public override void OnAuthenticated(string username, string method)
+        {
+            KeySeen = Transport!.AuthenticatedPublicKey;
+            Thread.Sleep(50); // a slow decision must still come first
+            Authenticated = true;
+        }
+
+        public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId)
+        {
+            if (!Authenticated) ChannelBeforeAuthenticated = true;
+            return null;
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task OnAuthenticated_settles_before_any_channel_request_is_decided(CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            var key = Ed25519PrivateKey.Generate();
+            var iface = new OrderWatcher(key.PublicKey);
+            var (server, started, clientStream) = StartServer(iface);
+            var transport = new SshTransport(clientStream);
+            await transport.StartClientAsync(cancellationToken: cancellationToken);
+            await transport.AuthPublicKeyAsync("alice", key, cancellationToken);
+            await transport.OpenSessionAsync(cancellationToken);
+            Assert.That(iface.ChannelBeforeAuthenticated, Is.False);
+            Assert.That(iface.KeySeen, Is.EqualTo(key.PublicKey));
+            await transport.DisposeAsync();
+            await server.DisposeAsync();
+        }
+    }
+
     private sealed class KeyOnly(SshPublicKey allowed) : ServerInterface
     {
         public override string GetAllowedAuths(string username) => "publickey";

@@ -15,6 +15,7 @@ internal sealed class UserAuthServer
     private readonly SshSession _session;
     private readonly IServerAuthenticator _authenticator;
     private readonly Action<string, string>? _onFailure;
+    private readonly Action<string, string, SshPublicKey?>? _onSuccess;
     private string? _user;
     private int _failures;
 
@@ -24,9 +25,12 @@ internal sealed class UserAuthServer
     /// <param name="failureDelay">How long after its request every refused attempt is answered, whatever the method
     /// and whether the user exists, so neither timing nor speed helps a guesser.</param>
     /// <param name="onFailure">Told of each refused attempt: the user name (sanitised) and the method.</param>
+    /// <param name="onSuccess">Told of the success (user, method, key) before the authenticator and before any
+    /// connection message can be handled.</param>
     public UserAuthServer(SshSession session, IServerAuthenticator authenticator, int maxAuthTries, TimeSpan failureDelay,
-        Action<string, string>? onFailure = null)
+        Action<string, string>? onFailure = null, Action<string, string, SshPublicKey?>? onSuccess = null)
     {
+        _onSuccess = onSuccess;
         _session = session;
         _authenticator = authenticator;
         _onFailure = onFailure;
@@ -81,6 +85,8 @@ internal sealed class UserAuthServer
             {
                 SucceededMethod = MethodForLog(request.Method);
                 SucceededKey = SucceededMethod == "publickey" ? _verifiedKey : null;
+                _onSuccess?.Invoke(request.User, SucceededMethod, SucceededKey);
+                _authenticator.OnAuthenticated(request.User, SucceededMethod, SucceededKey);
                 _session.MarkAuthenticated();
                 await _session.SendAsync(new EmptyMessage(MessageNumber.UserauthSuccess), cancellationToken).ConfigureAwait(false);
                 return request.User;
@@ -154,6 +160,7 @@ internal sealed class UserAuthServer
     private async ValueTask<AuthenticationResult> PublicKeyAsync(UserauthRequestMessage request, byte[] raw, bool hostBound,
         CancellationToken cancellationToken)
     {
+        _verifiedKey = null;
         var r = new SshReader(request.MethodFields.Span);
         bool signed = r.ReadBoolean();
         string algorithm = r.ReadString();
