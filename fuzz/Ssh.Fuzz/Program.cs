@@ -60,8 +60,11 @@ internal static class Program
     }
 
     /// <summary>Runs each file through the target as afl-fuzz would, and says which are findings (exit code 1).</summary>
-    private static int Replay(FuzzTarget target, string[] files)
+    private static unsafe int Replay(FuzzTarget target, string[] files)
     {
+        // Instrumented assemblies (fuzz/.out/bin) record every branch in afl's shared memory; outside afl-fuzz they
+        // get a private map instead (SharpFuzz's own map is 64 KiB).
+        SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
         int findings = 0;
         foreach (string file in files)
         {

@@ -35,13 +35,36 @@ internal static class ConnectionTargets
                 ValueTask<bool> handled = connection.HandleMessageAsync(payload, CancellationToken.None);
                 // The read loop awaits each message before the next; nothing here waits on the application.
                 handled.AsTask().WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                Quiesce(); // what it started off the loop (decisions, replies) ends before the next: steadier coverage
             }
         }
         finally
         {
             transport.Close();
             connection.OnSessionClosed(null);
-            open.ContinueWith(t => t.Exception, TaskScheduler.Default);
+            // Decisions and replies run off the read loop, on the thread pool: let them finish, so that none of this
+            // input's work lands in the next input's coverage (afl-fuzz reads that as instability).
+            // Our open must have ended by now, confirmed or failed with the connection: still waiting is a hang.
+            if (!((IAsyncResult)open).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)))
+                throw new TimeoutException("OpenChannelAsync still waits after the connection closed.");
+            _ = open.Exception;
+            Quiesce();
+        }
+    }
+
+    /// <summary>Waits until the thread pool has had no queued work and finished no item for a moment.</summary>
+    private static void Quiesce()
+    {
+        for (int round = 0; round < 1000; round++)
+        {
+            long completed = ThreadPool.CompletedWorkItemCount;
+            if (ThreadPool.PendingWorkItemCount == 0)
+            {
+                Thread.Sleep(0);
+                Thread.SpinWait(200);
+                if (ThreadPool.PendingWorkItemCount == 0 && ThreadPool.CompletedWorkItemCount == completed) return;
+            }
+            Thread.Yield();
         }
     }
 

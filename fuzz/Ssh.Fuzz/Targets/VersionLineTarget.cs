@@ -36,9 +36,8 @@ internal static class VersionLineTarget
             pipe.Writer.FlushAsync().AsTask().GetAwaiter().GetResult();
         }
         pipe.Writer.Complete();
-        if (!line.Wait(TimeSpan.FromSeconds(5)))
-            throw new TimeoutException("The version line read did not finish after the input ended.");
-        string version = line.GetAwaiter().GetResult();
+        // A read still pending once the input ended is a hang: WaitAsync's TimeoutException is a finding.
+        string version = line.WaitAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
         if (!version.StartsWith("SSH-", StringComparison.Ordinal))
             throw new InvalidOperationException($"ReceiveAsync returned '{version}', which is no version line.");
     }
