@@ -27,14 +27,30 @@ internal sealed record FuzzTarget(string Name, string Description, Action<byte[]
     /// happens to reach it first is not charged for it.</summary>
     public Action? WarmUp { get; init; }
 
+    private static bool _prepared;
+
+    /// <summary>Runs <see cref="WarmUp"/> once per process. Call it before SharpFuzz's fork server starts, so its cost
+    /// counts against afl-fuzz's start-up timeout, not against the first input's.</summary>
+    public unsafe void Prepare()
+    {
+        if (_prepared) return;
+        _prepared = true;
+        // Instrumented assemblies (fuzz/.out/bin) record every branch in afl's shared memory, which SharpFuzz maps
+        // only once its fork server starts: until then (and in replays, outside afl-fuzz) they get a private map of
+        // the same 64 KiB, or the first branch they take writes through a null pointer.
+        if (SharpFuzz.Common.Trace.SharedMem is null)
+            SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
+        WarmUp?.Invoke();
+    }
+
     /// <summary>Runs one input: documented exceptions are swallowed, anything else propagates (SharpFuzz reports it
     /// to afl-fuzz as a crash), and so does an allocation beyond <see cref="AllocationBudget"/>.</summary>
     public void Execute(byte[] input)
     {
+        Prepare();
         if (!_warmedUp)
         {
             _warmedUp = true;
-            WarmUp?.Invoke();
             try
             {
                 Run(input);

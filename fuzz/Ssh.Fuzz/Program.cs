@@ -50,6 +50,7 @@ internal static class Program
         }
         if (args.Length > 1) return Replay(target, args[1..]);
 
+        target.Prepare();
         Fuzzer.Run(stream =>
         {
             using var memory = new MemoryStream();
@@ -60,11 +61,8 @@ internal static class Program
     }
 
     /// <summary>Runs each file through the target as afl-fuzz would, and says which are findings (exit code 1).</summary>
-    private static unsafe int Replay(FuzzTarget target, string[] files)
+    private static int Replay(FuzzTarget target, string[] files)
     {
-        // Instrumented assemblies (fuzz/.out/bin) record every branch in afl's shared memory; outside afl-fuzz they
-        // get a private map instead (SharpFuzz's own map is 64 KiB).
-        SharpFuzz.Common.Trace.SharedMem = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(1 << 16);
         int findings = 0;
         foreach (string file in files)
         {
