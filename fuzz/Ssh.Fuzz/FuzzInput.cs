@@ -4,7 +4,9 @@ namespace Ssh.Fuzz;
 
 /// <summary>A cursor over one fuzz input, for harnesses that take several values from it (a mode byte, a sequence
 /// of messages). Reading past the end yields zeros and empty chunks, never an exception: every byte string is a
-/// valid input to the harness itself.</summary>
+/// valid input to the harness itself. Harnesses call into the code under test even for an empty input: SharpFuzz
+/// may hand the very first run an empty one (it reads stdin before afl-fuzz has written the first seed there), and
+/// afl-fuzz gives up on a seed that reaches no instrumented code.</summary>
 internal ref struct FuzzInput(ReadOnlySpan<byte> data)
 {
     private ReadOnlySpan<byte> _rest = data;

@@ -36,12 +36,11 @@ internal static class ClientTargets
     /// first byte picks the request: the key list, or a signature by one of the test keys.</summary>
     private static void AgentReplies(byte[] input)
     {
-        if (input.Length == 0) return;
         Socket listener = FakeAgent.Value;
         using SshAgentClient? agent = SshAgentClient.ConnectAsync(SocketPath).GetAwaiter().GetResult();
         if (agent is null) throw new InvalidOperationException("The fake agent's socket cannot be reached.");
         using Socket server = listener.Accept();
-        Task request = (input[0] % 3) switch
+        Task request = (input.Length == 0 ? 0 : input[0] % 3) switch
         {
             0 => agent.GetKeysAsync(),
             1 => agent.SignAsync(TestKeys.Ed25519.PublicKey, "data"u8.ToArray(), null, CancellationToken.None).AsTask(),
@@ -49,7 +48,7 @@ internal static class ClientTargets
         };
         try
         {
-            server.Send(input.AsSpan(1));
+            server.Send(input.Length == 0 ? default : input.AsSpan(1));
             server.Shutdown(SocketShutdown.Send);
         }
         catch (SocketException)

@@ -48,10 +48,10 @@ internal static class KeyTargets
 
     private static void SignatureVerify(byte[] input)
     {
-        if (input.Length == 0) return;
-        SshPublicKey key = TestKeys.All[input[0] % TestKeys.All.Count].PublicKey;
-        key.Verify(SignedData, input.AsSpan(1));
-        SshPublicKey.SignatureAlgorithmOf(input.AsSpan(1));
+        var fuzz = new FuzzInput(input);
+        SshPublicKey key = TestKeys.All[fuzz.Byte() % TestKeys.All.Count].PublicKey;
+        key.Verify(SignedData, fuzz.Rest);
+        SshPublicKey.SignatureAlgorithmOf(fuzz.Rest);
     }
 
     /// <summary>The first byte says whether to give a passphrase. bcrypt_pbkdf costs what the file asks (up to
@@ -59,9 +59,10 @@ internal static class KeyTargets
     /// <see cref="MaxRoundsWithPassphrase"/>; the others are parsed without one.</summary>
     private static void OpenSshPrivateKey(byte[] input)
     {
-        if (input.Length == 0) return;
-        ReadOnlySpan<byte> blob = input.AsSpan(1);
-        string? passphrase = (input[0] & 1) != 0 && KdfRounds(blob) <= MaxRoundsWithPassphrase ? "correct horse" : null;
+        var fuzz = new FuzzInput(input);
+        bool withPassphrase = (fuzz.Byte() & 1) != 0;
+        ReadOnlySpan<byte> blob = fuzz.Rest;
+        string? passphrase = withPassphrase && KdfRounds(blob) <= MaxRoundsWithPassphrase ? "correct horse" : null;
         using SshPrivateKey key = OpenSshPrivateKeyFile.ParseBlob(blob, passphrase);
         key.Sign(SignedData);
     }
@@ -92,9 +93,9 @@ internal static class KeyTargets
     /// count; the OpenSSH body's is capped as in <see cref="OpenSshPrivateKey"/>).</summary>
     private static void PrivateKeyText(byte[] input)
     {
-        if (input.Length == 0) return;
-        string text = Text(input[1..]);
-        bool withPassphrase = (input[0] & 1) != 0;
+        var fuzz = new FuzzInput(input);
+        bool withPassphrase = (fuzz.Byte() & 1) != 0;
+        string text = Text(fuzz.Rest.ToArray());
         if (withPassphrase && !PemPrivateKey.IsPem(text))
         {
             try

@@ -34,8 +34,8 @@ internal static class MessageTargets
 
     private static void Run(byte[] payload)
     {
-        if (payload.Length == 0) return; // the packet reader never hands out an empty payload
-        switch ((MessageNumber)payload[0])
+        var reader = new SshReader(payload);
+        switch ((MessageNumber)reader.ReadByte()) // an empty payload (the packet reader hands out none) fails here
         {
             case MessageNumber.Disconnect:
                 DisconnectMessage.Read(payload);
