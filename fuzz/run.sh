@@ -19,7 +19,7 @@ readonly TOOLS=$FUZZ_DIR/.tools
 readonly SHARPFUZZ_VERSION=2.3.0
 # Our assemblies: the only code instrumented (BouncyCastle and the runtime are not; their paths would only blur
 # what the fuzzer learns about ours).
-readonly INSTRUMENTED=(Ssh.Transport.dll Ssh.Channels.dll Ssh.Client.dll Ssh.Server.dll)
+readonly INSTRUMENTED=(Ssh.Transport.dll Ssh.Channels.dll Ssh.Client.dll Ssh.Server.dll Ssh.Sftp.dll)
 
 seconds=600
 build=1

@@ -122,6 +122,7 @@ internal static class SeedCorpus
 
         foreach ((string name, byte[] data) in ConnectionSeeds()) Add("connection", name, data);
         foreach ((string name, byte[] data) in ServerSeeds()) Add("server-requests", name, data);
+        foreach ((string target, string name, byte[] data) in SftpTargets.Seeds()) Add(target, name, data);
 
         foreach (FuzzTarget target in Registry.All)
         {
