@@ -117,6 +117,11 @@ internal static class PemPrivateKey
         {
             throw new FormatException("The PEM key is not a readable ECDSA key: " + e.Message, e);
         }
+        catch (PlatformNotSupportedException e)
+        {
+            // The platform names it so when the key's curve is one it does not know (an unknown OID in the file).
+            throw new FormatException("The PEM key is on a curve this platform cannot use; SSH uses NIST P-256, P-384 and P-521.", e);
+        }
         ECParameters p = ec.ExportParameters(true);
         EcdsaCurve curve = ec.KeySize switch
         {
