@@ -19,9 +19,19 @@ public sealed class SshConfig
     /// <summary>Includes deeper than this are refused, as OpenSSH's READCONF_MAX_DEPTH.</summary>
     public const int MaxIncludeDepth = 16;
 
+    /// <summary>The largest configuration file read (an Include of a device must not read forever).</summary>
+    public const int MaxFileSize = 1 << 20;
+
     private readonly List<ConfigLine> _lines;
 
-    private SshConfig(List<ConfigLine> lines) => _lines = lines;
+    private SshConfig(List<ConfigLine> lines, bool untrusted = false)
+    {
+        _lines = lines;
+        Untrusted = untrusted;
+    }
+
+    /// <summary>True for <see cref="ParseUntrusted"/>'s configurations: <c>Match exec</c> never runs its command.</summary>
+    public bool Untrusted { get; }
 
     internal IReadOnlyList<ConfigLine> Lines => _lines;
 
@@ -37,6 +47,15 @@ public sealed class SshConfig
     /// <exception cref="FormatException">A line has a keyword and no value, a quote is unterminated, or an included
     /// file cannot be read; the message names the file and line.</exception>
     public static SshConfig Parse(string text) => new(ParseLines(text, null, systemConfig: false, depth: 0));
+
+    /// <summary>Reads configuration text from a source that must not run commands or read files here: an
+    /// <c>Include</c> is a <see cref="FormatException"/>, and a <c>Match exec</c> criterion is false without running
+    /// anything.</summary>
+    public static SshConfig ParseUntrusted(string text)
+    {
+        var config = new SshConfig(ParseLines(text, null, systemConfig: false, depth: 0, allowIncludes: false), untrusted: true);
+        return config;
+    }
 
     /// <summary>Reads an ssh_config file (paramiko's <c>SSHConfig.from_path</c>); see <see cref="Parse"/>. A file
     /// under <c>/etc/ssh</c> includes relative to <c>/etc/ssh</c>, any other relative to <c>~/.ssh</c>.</summary>
@@ -79,7 +98,7 @@ public sealed class SshConfig
         if (forHost is not null) lines.Insert(0, new ConfigLine("match", "originalhost " + forHost, ["originalhost", forHost.ToLowerInvariant()], "command line", 0, null));
         // The files' lines start unconditioned, whatever the overrides' condition.
         lines.Add(new ConfigLine("host", "*", ["*"], "command line", 0, null));
-        return new SshConfig([.. lines, .. _lines]);
+        return new SshConfig([.. lines, .. _lines], Untrusted);
     }
 
     /// <summary>The options for <paramref name="host"/> (the name as given to ssh, an alias maybe), evaluated as ssh
@@ -129,7 +148,7 @@ public sealed class SshConfig
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536
             ? port : throw new FormatException($"ProxyJump hop '{hop}' has a bad port '{text}'.");
 
-    private static List<ConfigLine> ParseLines(string text, string? path, bool systemConfig, int depth)
+    private static List<ConfigLine> ParseLines(string text, string? path, bool systemConfig, int depth, bool allowIncludes = true)
     {
         var lines = new List<ConfigLine>();
         int number = 0;
@@ -142,6 +161,7 @@ public sealed class SshConfig
             (string keyword, string value) = SplitKeyword(line, where, number);
             IReadOnlyList<string> args = Tokenize(value, where, number);
             if (args.Count == 0) throw new FormatException($"{where} line {number}: '{keyword}' has no value.");
+            if (keyword == "include" && !allowIncludes) throw new FormatException($"{where} line {number}: Include is not allowed here.");
             List<SshConfig>? included = keyword == "include" ? Include(args, where, number, systemConfig, depth) : null;
             lines.Add(new ConfigLine(keyword, value, args, where, number, included));
         }
@@ -162,7 +182,7 @@ public sealed class SshConfig
             {
                 try
                 {
-                    configs.Add(new SshConfig(ParseLines(File.ReadAllText(file), file, systemConfig, depth + 1)));
+                    configs.Add(new SshConfig(ParseLines(ReadLimited(file), file, systemConfig, depth + 1)));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -171,6 +191,16 @@ public sealed class SshConfig
             }
         }
         return configs;
+    }
+
+    private static string ReadLimited(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
+        byte[] buffer = new byte[MaxFileSize + 1];
+        int total = 0, n;
+        while (total < buffer.Length && (n = stream.Read(buffer, total, buffer.Length - total)) > 0) total += n;
+        if (total > MaxFileSize) throw new IOException($"it is larger than {MaxFileSize} bytes");
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, total);
     }
 
     /// <summary>Files matching a path whose components may hold <c>*</c> and <c>?</c>, sorted as glob(3) returns them.</summary>

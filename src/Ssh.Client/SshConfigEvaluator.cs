@@ -26,6 +26,7 @@ internal sealed class SshConfigEvaluator
     private readonly string _host;
     private readonly string? _user;
     private bool _final;
+    private bool _untrusted;
     private bool _wantFinal;
 
     private SshConfigEvaluator(string host, string? user)
@@ -37,7 +38,7 @@ internal sealed class SshConfigEvaluator
 
     public static SshConfigEntry Evaluate(SshConfig config, string host, string? user)
     {
-        var evaluator = new SshConfigEvaluator(host, user);
+        var evaluator = new SshConfigEvaluator(host, user) { _untrusted = config.Untrusted };
         evaluator.Apply(config.Lines, neverMatch: false);
         if (evaluator._wantFinal)
         {
@@ -132,7 +133,7 @@ internal sealed class SshConfigEvaluator
                         "originalhost" => PatternListMatches(args[i], _host),
                         "user" => PatternListMatches(args[i], CurrentUser()),
                         "localuser" => PatternListMatches(args[i], Environment.UserName),
-                        _ => !neverMatch && result && Exec(args[i]),
+                        _ => !neverMatch && !_untrusted && result && Exec(args[i]),
                     };
                     break;
                 default:

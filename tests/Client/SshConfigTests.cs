@@ -149,6 +149,16 @@ public sealed class SshConfigTests
     }
 
     [Test]
+    public void Untrusted_text_runs_no_command_and_reads_no_file()
+    {
+        string marker = Path.Combine(Path.GetTempPath(), "sshcs-untrusted-" + Guid.NewGuid().ToString("N"));
+        SshConfig config = SshConfig.ParseUntrusted($"Match exec \"touch {marker}\"\n  User ran\n");
+        Assert.That(config.WithOverrides(["Port 1"]).Lookup("h").User, Is.Null);
+        Assert.That(File.Exists(marker), Is.False);
+        Assert.Throws<FormatException>(() => SshConfig.ParseUntrusted("Include /etc/passwd"));
+    }
+
+    [Test]
     public void Overrides_for_one_host_leave_the_others_alone()
     {
         SshConfig config = SshConfig.Parse("Host *\n  Port 22\n").WithOverrides(["Port 2222"], "target");

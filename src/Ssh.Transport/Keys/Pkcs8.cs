@@ -22,7 +22,7 @@ internal static class Pkcs8
     public const int WriteIterations = 100_000;
 
     /// <summary>Files asking for more are refused: a hostile file must not spin for hours.</summary>
-    private const int MaxIterations = 10_000_000;
+    private const int MaxIterations = 1_000_000;
 
     private static readonly Dictionary<string, HashAlgorithmName> Prfs = new()
     {
