@@ -42,17 +42,30 @@ public sealed class TestAgent : IAsyncDisposable
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
         _ = process.StandardError.ReadToEndAsync(cancellationToken);
         var agent = new TestAgent(process, directory, socket);
-        for (int i = 0; i < 100 && !File.Exists(socket); i++)
+        // The socket file appears at bind(), a moment before listen(): wait until a connection is accepted.
+        for (int i = 0; i < 100; i++)
         {
             if (process.HasExited) break;
+            if (File.Exists(socket) && await AcceptsAsync(socket, cancellationToken)) return agent;
             await Task.Delay(50, cancellationToken);
         }
-        if (!File.Exists(socket))
+        await agent.DisposeAsync();
+        throw new InvalidOperationException("ssh-agent did not listen on its socket within 5 s.");
+    }
+
+    private static async Task<bool> AcceptsAsync(string socket, CancellationToken cancellationToken)
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Unspecified);
+        try
         {
-            await agent.DisposeAsync();
-            throw new InvalidOperationException("ssh-agent did not create its socket within 5 s.");
+            await probe.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket), cancellationToken);
+            return true;
         }
-        return agent;
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary><c>ssh-add [options] FILE...</c> against this agent; fails the test on a non-zero exit.</summary>

@@ -61,15 +61,15 @@ internal sealed class ExecOptions
                 case "-p":
                     string port = Next(a);
                     o.AddOverride("Port", int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int p) && p is > 0 and < 65536
-                        ? port : throw new ArgumentException("-p needs a port number."));
+                        ? port : throw new ArgumentException("-p needs a port number."), lastWins: true);
                     break;
                 case "-F": o.ConfigFile = Next(a); break;
                 case "-l": o.User = Next(a); break;
                 case "-i": o.KeyFiles.Add(Next(a)); break;
-                case "-A": o.AddOverride("ForwardAgent", "yes"); break;
-                case "-a": o.AddOverride("ForwardAgent", "no"); break;
-                case "-C": o.AddOverride("Compression", "yes"); break;
-                case "-J": o.AddOverride("ProxyJump", Next(a)); break;
+                case "-A": o.AddOverride("ForwardAgent", "yes", lastWins: true); break;
+                case "-a": o.AddOverride("ForwardAgent", "no", lastWins: true); break;
+                case "-C": o.AddOverride("Compression", "yes", lastWins: true); break;
+                case "-J": o.AddOverride("ProxyJump", Next(a), lastWins: true); break;
                 case "--password-env":
                     string variable = Next(a);
                     o.Password = Environment.GetEnvironmentVariable(variable)
@@ -85,7 +85,7 @@ internal sealed class ExecOptions
                         string policy => throw new ArgumentException($"Unknown host key policy '{policy}': use reject, auto-add or warn."),
                     };
                     break;
-                case "--connect-timeout": o.AddOverride("ConnectTimeout", Next(a)); break;
+                case "--connect-timeout": o.AddOverride("ConnectTimeout", Next(a), lastWins: true); break;
                 case "-o":
                     string option = Next(a);
                     int eq = option.IndexOf('=');
@@ -124,8 +124,9 @@ internal sealed class ExecOptions
         return o;
     }
 
-    /// <summary>An option that is an ssh_config keyword: checked now, so a typo is a usage error before connecting.</summary>
-    private void AddOverride(string name, string value)
+    /// <summary>An option that is an ssh_config keyword: checked now, so a typo is a usage error before connecting.
+    /// As in ssh, a flag (-p, -A, -C, -J) replaces what came before it, while of several -o the first wins.</summary>
+    private void AddOverride(string name, string value, bool lastWins = false)
     {
         if (value.Length == 0) throw new ArgumentException($"{name} needs a value.");
         string line = $"{name} {value}";
@@ -140,6 +141,7 @@ internal sealed class ExecOptions
         {
             throw new ArgumentException(e.Message.Replace("ssh config: ", "", StringComparison.Ordinal), e);
         }
+        if (lastWins) _overrides.RemoveAll(o => o.StartsWith(name + " ", StringComparison.OrdinalIgnoreCase));
         _overrides.Add(line);
     }
 

@@ -175,10 +175,16 @@ public sealed class KnownHostsFile
         return text.ToString();
     }
 
-    /// <summary>Writes the file through a temporary file and a rename, so a crash never leaves half a file.</summary>
+    /// <summary>Writes the file through a temporary file and a rename, so a crash never leaves half a file. A path
+    /// under <c>/dev</c> (<c>UserKnownHostsFile /dev/null</c>) is written in place: a rename would replace the device.</summary>
     public void Save(string path)
     {
         string full = Path.GetFullPath(path);
+        if (full.StartsWith("/dev/", StringComparison.Ordinal))
+        {
+            File.WriteAllText(full, ToString(), new UTF8Encoding(false));
+            return;
+        }
         string temp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         File.WriteAllText(temp, ToString(), new UTF8Encoding(false));
         File.Move(temp, full, overwrite: true);
