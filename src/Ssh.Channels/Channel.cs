@@ -53,6 +53,9 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         _spill = new UnreadOutputSpill(_inbound);
     }
 
+    /// <summary>The connection's log (<see cref="Diagnostics.ChannelLog"/>).</summary>
+    internal Microsoft.Extensions.Logging.ILogger Log => _connection.Log;
+
     /// <summary>Our channel number.</summary>
     public uint LocalId { get; }
 

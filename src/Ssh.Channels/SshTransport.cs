@@ -103,7 +103,8 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     {
         if (_session is not null) throw new InvalidOperationException("The transport has already been started.");
         _session = new SshSession(_stream, role, Settings) { HostKeys = _serverKeys.ToArray() };
-        _connection = new ConnectionService(_session) { RequestHandler = requestHandler };
+        _connection = new ConnectionService(_session, Ssh.Transport.Diagnostics.TransportLog.Create(Settings, Diagnostics.ChannelLog.Category))
+            { RequestHandler = requestHandler };
         _session.ConnectionHandler = _connection;
         return _session;
     }

@@ -25,6 +25,9 @@ internal static class ExecCommand
           --known-hosts FILE          known_hosts to check and save to (~/.ssh/known_hosts)
           --host-key-policy POLICY    for a host not in known_hosts: reject (default), auto-add or warn
           -C                          compression (zlib@openssh.com, then zlib), as ssh -C
+          -v, -vv, -vvv               what the protocol does, on stderr as ssh's debug1:/debug2: lines (-v: versions,
+                                      negotiated algorithms, host key, authentication, channels; -vv adds the
+                                      KEXINIT proposals and the channel requests)
           -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms
                                       (a list, or +list to append to the default, -list to remove, patterns
                                       allowed, ^list to put first), Compression=yes|no,

@@ -26,6 +26,10 @@ internal sealed class ExecOptions
     private bool _serverAliveCountMaxGiven;
     public string Command { get; private set; } = "";
 
+    /// <summary>How many <c>-v</c> were given: 1 prints the library's Debug events as ssh's <c>debug1:</c> lines, 2 or
+    /// more adds the Trace ones (the KEXINIT proposals, channel and global requests) as <c>debug2:</c>.</summary>
+    public int Verbosity { get; private set; }
+
     /// <summary>The ssh_config file (-F); ~/.ssh/config when not given.</summary>
     public string? ConfigFile { get; private set; }
     private bool _portGiven;
@@ -98,6 +102,9 @@ internal sealed class ExecOptions
                 case "-C":
                     o.Settings.UseCompression();
                     break;
+                case "-v" or "-vv" or "-vvv":
+                    o.Verbosity += a.Length - 1;
+                    break;
                 default:
                     throw new ArgumentException($"Unknown option '{a}'.");
             }
@@ -121,6 +128,8 @@ internal sealed class ExecOptions
         o.Host = target;
         rest = args[i..];
         o.ApplyConfig();
+        if (o.Verbosity > 0)
+            o.Settings.LoggerFactory = new StderrLogger(o.Verbosity >= 2 ? Microsoft.Extensions.Logging.LogLevel.Trace : Microsoft.Extensions.Logging.LogLevel.Debug, timestamps: false);
         return o;
     }
 

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Ssh.Channels;
+using Ssh.Client.Diagnostics;
 using Ssh.Transport;
 using Ssh.Transport.Keys;
 
@@ -115,8 +118,10 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
             if (compress) settings.UseCompression();
             if (disabledAlgorithms is not null) settings.DisableAlgorithms(disabledAlgorithms);
         }
+        ILogger log = settings.LoggerFactory?.CreateLogger(ClientLog.Category) ?? NullLogger.Instance;
         try
         {
+            ClientLog.Connecting(log, hostname, port);
             SshTransport transport = sock is not null
                 ? new SshTransport(sock, settings)
                 : await SshTransport.ConnectAsync(hostname, port, settings, timeout, token).ConfigureAwait(false);
@@ -124,11 +129,12 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
             string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
             await transport.StartClientAsync((key, _) =>
             {
-                CheckHostKey(hostKeyName, key);
+                CheckHostKey(hostKeyName, key, log);
                 return ValueTask.CompletedTask;
             }, token).ConfigureAwait(false);
             if (KeepaliveInterval > TimeSpan.Zero) transport.SetKeepalive(KeepaliveInterval, KeepaliveCountMax);
             await AuthenticateAsync(transport, username, password, pkey, keyFilename, allowAgent, lookForKeys, passphrase, token).ConfigureAwait(false);
+            ClientLog.Authenticated(log, hostname, port, transport.AuthenticationMethod);
         }
         catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
         {
@@ -150,7 +156,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase,
             compress, disabledAlgorithms).GetAwaiter().GetResult();
 
-    private void CheckHostKey(string hostKeyName, SshPublicKey key)
+    private void CheckHostKey(string hostKeyName, SshPublicKey key, ILogger log)
     {
         foreach (HostKeys store in new[] { _systemHostKeys, _hostKeys })
         {
@@ -158,6 +164,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
             switch (match.Status)
             {
                 case KnownHostsStatus.Match:
+                    ClientLog.HostKeyKnown(log, hostKeyName, key.KeyType);
                     return;
                 case KnownHostsStatus.Revoked:
                     throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());
@@ -166,7 +173,16 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
                     throw new BadHostKeyException(hostKeyName, expected.GetFingerprint(), key.GetFingerprint());
             }
         }
-        _policy.MissingHostKey(this, hostKeyName, key);
+        ClientLog.HostKeyUnknown(log, hostKeyName, _policy.GetType().Name);
+        try
+        {
+            _policy.MissingHostKey(this, hostKeyName, key);
+        }
+        catch (Exception e)
+        {
+            ClientLog.HostKeyRefused(log, hostKeyName, e.Message);
+            throw;
+        }
     }
 
     /// <summary>Closes the transport and every channel on it (paramiko's <c>close</c>); nothing happens when not

@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Ssh.Transport.Diagnostics;
 using Ssh.Transport.Algorithms.Ciphers;
 using Ssh.Transport.KeyExchange;
 using Ssh.Transport.Keys;
@@ -35,6 +37,8 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         _stream = stream;
         Role = role;
         Settings = settings;
+        Log = TransportLog.Create(settings, TransportLog.Category);
+        AuthLog = TransportLog.Create(settings, Diagnostics.AuthLog.Category);
         // Zero-byte reads: wait for data before renting a read buffer, so an idle connection holds none.
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true, useZeroByteReads: true));
         _reader = new PacketReader(_input);
@@ -48,6 +52,12 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     }
 
     public SessionRole Role { get; }
+
+    /// <summary>The transport's events (<see cref="TransportLog"/>); the null logger when none was given.</summary>
+    internal ILogger Log { get; }
+
+    /// <summary>User authentication's events (<see cref="Diagnostics.AuthLog"/>).</summary>
+    internal ILogger AuthLog { get; }
     public TransportSettings Settings { get; }
     public string LocalVersion { get; } = VersionExchange.OurVersion;
     public string RemoteVersion { get; private set; } = "";
@@ -113,8 +123,10 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             versionDeadline.CancelAfter(Settings.VersionExchangeTimeout);
             try
             {
+                TransportLog.LocalVersion(Log, LocalVersion);
                 await VersionExchange.SendAsync(_stream, LocalVersion, versionDeadline.Token).ConfigureAwait(false);
                 RemoteVersion = await VersionExchange.ReceiveAsync(_input, allowPreamble: Role == SessionRole.Client, versionDeadline.Token).ConfigureAwait(false);
+                TransportLog.RemoteVersion(Log, RemoteVersion);
             }
             catch (OperationCanceledException) when (versionDeadline.IsCancellationRequested && !linked.IsCancellationRequested)
             {
@@ -131,7 +143,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         }
         Task firstKex = _kex.FirstCompletion;
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
-        await _kex.StartAsync().ConfigureAwait(false);
+        await _kex.StartAsync("initial").ConfigureAwait(false);
         try
         {
             await firstKex.WaitAsync(Settings.KeyExchangeTimeout, linked.Token).ConfigureAwait(false);
@@ -163,7 +175,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
                 ReadOnlyMemory<byte> payload = await _reader.ReadPacketAsync(_lifetime.Token).ConfigureAwait(false);
                 LastReceivedTimestamp = Environment.TickCount64;
                 await _router.RouteAsync(payload, _reader.SequenceNumber - 1, _lifetime.Token).ConfigureAwait(false);
-                if (_kex.IsRekeyDue()) await _kex.StartAsync().ConfigureAwait(false);
+                if (_kex.IsRekeyDue()) await _kex.StartAsync(KeyExchanger.LimitReached).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
@@ -203,7 +215,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             _ = FailAsync(error);
             throw error;
         }
-        if (!_writer.HoldingForKex && _kex.IsRekeyDue()) _ = _kex.StartAsync();
+        if (!_writer.HoldingForKex && _kex.IsRekeyDue()) _ = _kex.StartAsync(KeyExchanger.LimitReached);
     }
 
     /// <summary>Sends our KEXINIT and holds other outbound messages until our NEWKEYS.</summary>
@@ -245,7 +257,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     public async Task RekeyAsync(CancellationToken cancellationToken = default)
     {
         if (ClosedError() is { } closed) throw closed;
-        Task done = await _kex.StartAsync().ConfigureAwait(false);
+        Task done = await _kex.StartAsync("requested by the application").ConfigureAwait(false);
         await done.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -261,6 +273,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _closing, 1, 0) == 0)
         {
+            TransportLog.DisconnectSent(Log, reason, description);
             await _writer.TryWriteDisconnectAsync(reason, description).ConfigureAwait(false);
             Close(null);
         }
@@ -282,7 +295,14 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _closing, 1, 0) != 0) return;
         if (error is SshProtocolException { SentByPeer: false } protocolError)
+        {
+            TransportLog.DisconnectSent(Log, protocolError.Reason, protocolError.Message);
             await _writer.TryWriteDisconnectAsync(protocolError.Reason, protocolError.Message).ConfigureAwait(false);
+        }
+        else if (error is not null and not SshProtocolException { SentByPeer: true } && Log.IsEnabled(LogLevel.Information))
+        {
+            TransportLog.ConnectionFailed(Log, Wrap(error).Message);
+        }
         Close(error);
     }
 
@@ -302,6 +322,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         _writer.OnClosed(_closeReason);
         _kex.OnClosed(_closeReason);
         ConnectionHandler?.OnSessionClosed(error is null ? null : _closeReason);
+        TransportLog.ConnectionClosed(Log);
         if (error is null) _closed.TrySetResult();
         else _closed.TrySetException(_closeReason);
     }
