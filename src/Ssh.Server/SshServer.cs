@@ -25,8 +25,9 @@ public sealed class SshServer : IAsyncDisposable
     private readonly Func<ServerInterface> _serverFactory;
     private readonly ConnectionHandler? _handler;
     private readonly ConcurrentDictionary<SshTransport, Task> _connections = new();
-    // Unauthenticated connections, oldest first: the one dropped when a new one arrives and they are at their limit.
-    private readonly LinkedList<CancellationTokenSource> _unauthenticated = new();
+    // Unauthenticated connections, oldest first: when a new one arrives and they are at their limit, one of them is
+    // dropped — the oldest that has not finished its key exchange, else the oldest.
+    private readonly LinkedList<Unauthenticated> _unauthenticated = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ThrottledLog _throttled;
     private readonly ILogger _logger;
@@ -72,6 +73,9 @@ public sealed class SshServer : IAsyncDisposable
         Log?.Invoke(message);
         ServerLog.Line(_logger, message);
     }
+
+    /// <summary>A connection still authenticating, and how to drop it.</summary>
+    private sealed record Unauthenticated(SshTransport Transport, CancellationTokenSource Drop);
 
     /// <summary>Binds and starts accepting.</summary>
     public void Start()
@@ -139,25 +143,35 @@ public sealed class SshServer : IAsyncDisposable
             return;
         }
         bool descriptorsShort = !FileDescriptorBudget.HasRoomForConnection(8);
-        var drop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        LinkedListNode<CancellationTokenSource>? slot = null;
-        CancellationTokenSource? evicted = null;
+        var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
+        var pending = new Unauthenticated(transport, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+        LinkedListNode<Unauthenticated>? slot = null;
+        Unauthenticated? evicted = null;
         lock (_unauthenticated)
         {
-            // Full, or short of descriptors: the oldest connection still authenticating makes room. Holding a slot
-            // gets an attacker nothing, because the next arrival takes it back.
+            // Full, or short of descriptors: a connection still authenticating makes room. Holding a slot gets an
+            // attacker nothing, because the next arrival takes it back; and a connection that has finished its key
+            // exchange (a real client, authenticating) goes only when none that has not is left, so a flood of new
+            // connections cannot push out the logins in progress.
             if ((_unauthenticated.Count >= _options.MaxUnauthenticatedConnections || descriptorsShort) && _unauthenticated.Count > 0)
             {
-                evicted = _unauthenticated.First!.Value;
-                _unauthenticated.RemoveFirst();
+                LinkedListNode<Unauthenticated> victim = _unauthenticated.First!;
+                for (var node = victim; node is not null; node = node.Next)
+                {
+                    if (node.Value.Transport.IsActive) continue;
+                    victim = node;
+                    break;
+                }
+                evicted = victim.Value;
+                _unauthenticated.Remove(victim);
             }
-            if (evicted is not null || !descriptorsShort) slot = _unauthenticated.AddLast(drop);
+            if (evicted is not null || !descriptorsShort) slot = _unauthenticated.AddLast(pending);
         }
         if (slot is null)
         {
             _throttled.Write("fds", $"{peer}: refused, the process is close to its limit of {FileDescriptorBudget.Limit} open files");
-            drop.Dispose();
-            socket.Dispose();
+            pending.Drop.Dispose();
+            transport.Dispose();
             return;
         }
         if (evicted is not null)
@@ -167,14 +181,13 @@ public sealed class SshServer : IAsyncDisposable
                 : $"{_options.MaxUnauthenticatedConnections} connections were still authenticating: dropped the oldest for {peer}");
             try
             {
-                evicted.Cancel();
+                evicted.Drop.Cancel();
             }
             catch (ObjectDisposedException)
             {
                 // It ended on its own meanwhile.
             }
         }
-        var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
         foreach (var key in _options.HostKeys) transport.AddServerKey(key);
         transport.AuthenticationFailed += (user, method) =>
             Write($"Failed {method} for {user} from {remote?.Address.ToString() ?? "?"} port {remote?.Port ?? 0} ssh2");
@@ -188,7 +201,7 @@ public sealed class SshServer : IAsyncDisposable
         started.SetResult();
     }
 
-    private void Authenticated(LinkedListNode<CancellationTokenSource> slot)
+    private void Authenticated(LinkedListNode<Unauthenticated> slot)
     {
         lock (_unauthenticated)
         {
@@ -196,9 +209,9 @@ public sealed class SshServer : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(SshTransport transport, string peer, IPEndPoint? remote, LinkedListNode<CancellationTokenSource> slot)
+    private async Task ServeAsync(SshTransport transport, string peer, IPEndPoint? remote, LinkedListNode<Unauthenticated> slot)
     {
-        CancellationTokenSource drop = slot.Value;
+        CancellationTokenSource drop = slot.Value.Drop;
         // Every event of this connection, the transport's included, carries the peer (a scope flows with the async
         // calls made inside it, the connection's read loop among them).
         using IDisposable? scope = _logger.BeginScope("Connection {Peer}", peer);
