@@ -69,9 +69,10 @@ internal static class ExecCommand
             channel = await client.GetTransport()!.OpenSessionAsync(cancel.Token).ConfigureAwait(false);
             await channel.ExecCommandAsync(options.Command, cancel.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException)
+        catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException
+                                       or TimeoutException)
         {
-            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {options.Describe(e)}");
             if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             return ConnectionFailed;
         }
@@ -93,9 +94,9 @@ internal static class ExecCommand
             _ = stdin; // a command that ends without reading its input is normal: stdin is abandoned
             return status < 0 ? ConnectionFailed : status;
         }
-        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SshException or IOException or OperationCanceledException or TimeoutException)
         {
-            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {options.Describe(e)}");
             return ConnectionFailed;
         }
     }

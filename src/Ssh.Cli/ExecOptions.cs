@@ -13,7 +13,7 @@ internal sealed class ExecOptions
     public List<string> KeyFiles { get; } = [];
     public string KnownHostsFile { get; private set; } =
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
-    public IMissingHostKeyPolicy Policy { get; private set; } = new RejectPolicy();
+    public IMissingHostKeyPolicy Policy { get; private set; } = new CliRejectPolicy();
     public TransportSettings Settings { get; } = new();
     public TimeSpan ConnectTimeout { get; private set; } = TimeSpan.FromSeconds(30);
 
@@ -85,7 +85,7 @@ internal sealed class ExecOptions
                 case "--host-key-policy":
                     o.Policy = Next(a) switch
                     {
-                        "reject" => new RejectPolicy(),
+                        "reject" => new CliRejectPolicy(),
                         "auto-add" => new AutoAddPolicy(),
                         "warn" => new WarningPolicy(),
                         string p => throw new ArgumentException($"Unknown host key policy '{p}': use reject, auto-add or warn."),
@@ -181,6 +181,17 @@ internal sealed class ExecOptions
                 : knownHosts;
     }
 
+    /// <summary>What to print for an error of the connection: the library's message, with what to do said in this
+    /// command's own flags.</summary>
+    public string Describe(Exception e) => e switch
+    {
+        BadHostKeyException bad =>
+            $"Host key for {bad.Host} has changed: expected {bad.ExpectedFingerprint}, received {bad.ReceivedFingerprint}. If the " +
+            $"server was legitimately re-keyed, remove the old key with: ssh-keygen -R '{bad.Host}' -f {KnownHostsFile}; " +
+            "otherwise someone may be intercepting the connection.",
+        _ => e.Message,
+    };
+
     /// <summary>Connects and authenticates as these options say (host keys, policy, keys, password).</summary>
     public async Task<SshClient> ConnectAsync(CancellationToken cancellationToken)
     {
@@ -194,10 +205,26 @@ internal sealed class ExecOptions
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             return client;
         }
+        catch (TimeoutException e)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"{e.Message} -o ConnectTimeout=SECONDS changes the limit.", e);
+        }
         catch
         {
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
+}
+
+/// <summary><c>--host-key-policy reject</c>: the library's <see cref="RejectPolicy"/>, with a message that speaks of
+/// this tool's flags.</summary>
+internal sealed class CliRejectPolicy : IMissingHostKeyPolicy
+{
+    public void MissingHostKey(SshClient client, string hostname, Ssh.Transport.Keys.SshPublicKey key) =>
+        throw new SshException(
+            $"Host {hostname} is not in {client.HostKeysFilename ?? "known_hosts"} (its {key.KeyType} key is {key.GetFingerprint()}). " +
+            "Add it with ssh-keyscan, point --known-hosts at a file that has it, or connect once with --host-key-policy auto-add " +
+            "to record the key if you trust this host.");
 }

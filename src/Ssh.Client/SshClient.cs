@@ -96,7 +96,10 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <exception cref="BadHostKeyException">The server's key differs from the one on record, or is revoked.</exception>
     /// <exception cref="AuthenticationException">Every method tried failed (<see cref="BadAuthenticationTypeException"/>
     /// when none could be tried); <see cref="AuthenticationException.AllowedMethods"/> says what the server allows.</exception>
-    /// <exception cref="SshConnectionException">The connection failed, closed, or <paramref name="timeout"/> passed.</exception>
+    /// <exception cref="TimeoutException"><paramref name="timeout"/> passed, or the server sent no version line or did
+    /// not finish the key exchange within <see cref="TransportSettings.VersionExchangeTimeout"/> /
+    /// <see cref="TransportSettings.KeyExchangeTimeout"/> (15 s each).</exception>
+    /// <exception cref="SshConnectionException">The connection failed or closed.</exception>
     /// <exception cref="SshProtocolException">The server broke the protocol or disconnected.</exception>
     /// <exception cref="SshException">The missing host key policy refused the server (<see cref="RejectPolicy"/>).</exception>
     /// <exception cref="InvalidOperationException">This client has already connected.</exception>
@@ -139,7 +142,8 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
         {
             await CloseAsync().ConfigureAwait(false);
-            throw new SshConnectionException($"Connecting to {hostname}:{port} timed out after {timeout.Value.TotalSeconds:0.#} s.");
+            throw new TimeoutException($"Connecting to {hostname}:{port} timed out after {timeout.Value.TotalSeconds:0.#} s " +
+                "(TCP, key exchange and authentication together).");
         }
         catch
         {

@@ -229,7 +229,7 @@ public sealed class SshServer : IAsyncDisposable
         {
             Write($"{peer}: dropped before authenticating, to make room");
         }
-        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SshException or IOException or OperationCanceledException or TimeoutException)
         {
             Write($"{peer}: {e.Message}");
         }

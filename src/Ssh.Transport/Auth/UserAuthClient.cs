@@ -128,7 +128,7 @@ internal sealed class UserAuthClient
         string[] candidates = [.. key.SignatureAlgorithms.Where(allowed.Contains), .. sha1Rsa ? [RsaPublicKey.TypeName] : Array.Empty<string>()];
         if (candidates.Length == 0)
             throw new SshException($"Public key authentication with the {key.KeyType} key is disabled: none of its signature algorithms " +
-                $"({string.Join(",", key.SignatureAlgorithms)}) is in PublicKeyAlgorithms.");
+                $"({string.Join(",", key.SignatureAlgorithms)}) is among the accepted public key algorithms (PubkeyAcceptedAlgorithms).");
         IReadOnlyList<string>? serverAlgorithms = _session.ServerSignatureAlgorithms;
         if (serverAlgorithms is not null)
         {

@@ -130,7 +130,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             }
             catch (OperationCanceledException) when (versionDeadline.IsCancellationRequested && !linked.IsCancellationRequested)
             {
-                var error = new SshConnectionException(
+                var error = new TimeoutException(
                     $"The peer sent no SSH version line within {Settings.VersionExchangeTimeout.TotalSeconds:0.#} s of connecting (RFC 4253 §4.2); is it an SSH {(Role == SessionRole.Client ? "server" : "client")}?");
                 await FailAsync(error).ConfigureAwait(false);
                 throw error;
@@ -150,7 +150,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            var error = new SshConnectionException($"The key exchange did not finish within {Settings.KeyExchangeTimeout.TotalSeconds:0} s.");
+            var error = new TimeoutException($"The key exchange did not finish within {Settings.KeyExchangeTimeout.TotalSeconds:0} s.");
             await FailAsync(error).ConfigureAwait(false);
             throw error;
         }
@@ -333,6 +333,8 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         IOException or System.Net.Sockets.SocketException or ObjectDisposedException =>
             new SshConnectionException("The connection was lost: " + e.Message, e),
         OperationCanceledException => new SshConnectionException("The connection was closed.", e),
+        // A handshake deadline: the call that waited got the TimeoutException itself; later calls find the connection closed.
+        TimeoutException => new SshConnectionException("The connection was closed: " + e.Message, e),
         _ => new SshException("The connection failed: " + e.Message, e),
     };
 
