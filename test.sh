@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests (tests/) and interop tests against real peers (interop-tests/).
-# On a fresh Debian machine with the .NET 10 SDK it installs the peers (OpenSSH, dropbear, PuTTY,
-# paramiko) and the interop test user first. Ends with exactly one line `Tests: N passed, N failed`
-# and a non-zero exit when anything failed, a run errored, or a test project ran zero tests.
+# Runs every test: unit tests (tests/), interop tests against real peers (interop-tests/) and a short
+# fuzzing pass over every fuzz target (fuzz/). On a fresh Debian machine with the .NET 10 SDK it installs
+# the peers (OpenSSH, dropbear, PuTTY, paramiko), AFL++ and the interop test user first. Ends with exactly
+# one line `Tests: N passed, N failed` and a non-zero exit when anything failed, a run errored, or a test
+# project ran zero tests. Each fuzz target that ran without a crash or hang counts as one passed test.
 #
 #   ./test.sh                     everything
 #   ./test.sh --unit              unit tests only
 #   ./test.sh --interop           interop tests only
+#   ./test.sh --fuzz              the fuzz targets only, SSH_FUZZ_SECONDS (default 8) each
 #   ./test.sh --interop -- --filter 'FullyQualifiedName~Harness'    extra args go to `dotnet test`
 #   ./test.sh --openssh10         only build (or find) the cached OpenSSH 10 and print where it is
 set -euo pipefail
@@ -22,28 +24,33 @@ readonly TEST_HOME=/home/sshcs-test
 readonly HANG_TIMEOUT=${SSH_TEST_HANG_TIMEOUT:-20m}
 
 usage() {
-    sed -n '2,10s/^# \{0,1\}//p' "$0"
+    sed -n '2,12s/^# \{0,1\}//p' "$0"
 }
 
 want_unit=0
 want_interop=0
 want_openssh10_only=0
+want_fuzz=0
 extra_args=()
 while (($#)); do
     case "$1" in
         --unit) want_unit=1 ;;
         --interop) want_interop=1 ;;
         --openssh10) want_openssh10_only=1 ;;
+        --fuzz) want_fuzz=1 ;;
         --) shift; extra_args=("$@"); break ;;
         -h|--help) usage; exit 0 ;;
         *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
 done
-if ((want_unit == 0 && want_interop == 0)); then
+if ((want_unit == 0 && want_interop == 0 && want_fuzz == 0)); then
     want_unit=1
     want_interop=1
+    want_fuzz=1
 fi
+# The short fuzzing pass: seconds per target (fuzz/run.sh runs longer ones by hand).
+readonly FUZZ_SECONDS=${SSH_FUZZ_SECONDS:-8}
 
 as_root() {
     if ((EUID == 0)); then "$@"; else sudo "$@"; fi
@@ -151,6 +158,20 @@ build_openssh10() {
     log "OpenSSH 10: built $version in $((SECONDS - started)) s into $prefix"
 }
 
+# AFL++ for the fuzz targets (SharpFuzz's tool comes from NuGet: fuzz/run.sh installs it under fuzz/.tools).
+install_afl() {
+    if command -v afl-fuzz >/dev/null 2>&1; then
+        return
+    fi
+    log "installing AFL++ (afl-fuzz is missing)"
+    local rc=0
+    as_root apt-get update || rc=$?
+    if ((rc == 0)); then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends afl++ || rc=$?
+    fi
+    return "$rc"
+}
+
 # --- the interop test user ---------------------------------------------------------------------
 setup_test_user() {
     if ! id -u "$TEST_USER" >/dev/null 2>&1; then
@@ -226,6 +247,28 @@ run_tests() {
     fi
 }
 
+# Runs every fuzz target for FUZZ_SECONDS through fuzz/run.sh; each `fuzz: TARGET ok` line is one passed
+# test, each CRASH, HANG or ERROR line one failed test (with the input to reproduce it, see fuzz/README.md).
+run_fuzz() {
+    log "fuzz/run.sh --seconds $FUZZ_SECONDS (every target)"
+    local output="$RESULTS_DIR/fuzz.log" rc=0
+    fuzz/run.sh --seconds "$FUZZ_SECONDS" 2>&1 | tee "$output" || rc=${PIPESTATUS[0]}
+    local ok bad
+    ok=$(grep -c '^fuzz: [^ ]* ok ' "$output" || true)
+    bad=$(grep -E '^fuzz: [^ ]* (CRASH|HANG|ERROR) ' "$output" || true)
+    passed=$((passed + ok))
+    if [[ -n "$bad" ]]; then
+        failed=$((failed + $(wc -l <<<"$bad")))
+        echo "test.sh: fuzz targets that failed (reproduce with: dotnet fuzz/.out/bin/Ssh.Fuzz.dll TARGET INPUT):" >&2
+        printf '%s\n' "$bad" >&2
+    fi
+    if ((ok == 0)) && [[ -z "$bad" ]]; then
+        run_failed "fuzz: no target ran (fuzz/run.sh exited with $rc); see $output"
+    elif ((rc != 0)) && [[ -z "$bad" ]]; then
+        run_failed "fuzz: fuzz/run.sh exited with $rc but reported no failed target; see $output"
+    fi
+}
+
 summary_printed=0
 summary() {
     summary_printed=1
@@ -291,15 +334,21 @@ if ((want_interop)); then
     setup_test_user
     build_openssh10
 fi
+if ((want_fuzz)); then
+    install_afl
+fi
 
 rm -rf "$RESULTS_DIR"
 mkdir -p "$RESULTS_DIR"
 
-log "dotnet build Ssh.sln -c Release"
-if ! dotnet build Ssh.sln -c Release; then
-    run_failed "the build failed"
-    summary
-    exit 1
+# fuzz/run.sh builds what it fuzzes itself; the solution is built for the test projects.
+if ((want_unit || want_interop)); then
+    log "dotnet build Ssh.sln -c Release"
+    if ! dotnet build Ssh.sln -c Release; then
+        run_failed "the build failed"
+        summary
+        exit 1
+    fi
 fi
 
 if ((want_unit)); then
@@ -319,6 +368,7 @@ if ((want_interop)); then
     run_tests interop interop-tests/Ssh.InteropTests.csproj
     cleanup_interop_tmp
 fi
+if ((want_fuzz)); then run_fuzz; fi
 
 summary
 if ((failed > 0 || run_error)); then

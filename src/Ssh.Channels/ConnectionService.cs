@@ -129,26 +129,26 @@ internal sealed class ConnectionService : IConnectionHandler
             case MessageNumber.ChannelWindowAdjust:
                 {
                     var r = new SshReader(span[1..]);
-                    Channel c = Find(r.ReadUInt32());
+                    Channel c = FindOpen(r.ReadUInt32());
                     c.OnWindowAdjust(r.ReadUInt32());
                     return true;
                 }
             case MessageNumber.ChannelEof:
-                Find(ReadRecipient(span)).OnEof();
+                FindOpen(ReadRecipient(span)).OnEof();
                 return true;
             case MessageNumber.ChannelClose:
-                await Find(ReadRecipient(span)).OnCloseAsync().ConfigureAwait(false);
+                await FindOpen(ReadRecipient(span)).OnCloseAsync().ConfigureAwait(false);
                 return true;
             case MessageNumber.ChannelRequest:
                 {
                     ChannelRequestMessage m = ChannelRequestMessage.Read(span);
                     if (Log.IsEnabled(LogLevel.Trace)) ChannelLog.RequestReceived(Log, m.RecipientChannel, PeerText.Sanitize(m.RequestType), m.WantReply);
-                    await Find(m.RecipientChannel).OnRequestAsync(new ChannelRequest(m.RequestType, m.WantReply, m.Data)).ConfigureAwait(false);
+                    await FindOpen(m.RecipientChannel).OnRequestAsync(new ChannelRequest(m.RequestType, m.WantReply, m.Data)).ConfigureAwait(false);
                     return true;
                 }
             case MessageNumber.ChannelSuccess:
             case MessageNumber.ChannelFailure:
-                Find(ReadRecipient(span)).OnRequestReply(span[0] == (byte)MessageNumber.ChannelSuccess);
+                FindOpen(ReadRecipient(span)).OnRequestReply(span[0] == (byte)MessageNumber.ChannelSuccess);
                 return true;
             case MessageNumber.ChannelOpenConfirmation:
                 {
@@ -197,7 +197,7 @@ internal sealed class ConnectionService : IConnectionHandler
             throw new SshProtocolException(DisconnectReason.ProtocolError, "A channel data message is truncated (RFC 4254 §5.2).");
         uint recipient = BinaryPrimitives.ReadUInt32BigEndian(span[1..]);
         CheckLength(span, header);
-        Find(recipient).OnData(span[header..], stderr: false);
+        FindOpen(recipient).OnData(span[header..], stderr: false);
     }
 
     private ValueTask OnExtendedData(ReadOnlySpan<byte> span)
@@ -208,7 +208,7 @@ internal sealed class ConnectionService : IConnectionHandler
         uint recipient = BinaryPrimitives.ReadUInt32BigEndian(span[1..]);
         uint dataType = BinaryPrimitives.ReadUInt32BigEndian(span[5..]);
         CheckLength(span, header);
-        Channel channel = Find(recipient);
+        Channel channel = FindOpen(recipient);
         // RFC 4254 §5.2: only SSH_EXTENDED_DATA_STDERR (1) is defined. Other types are dropped, and the window they
         // used is credited back so the peer is not left waiting for an adjust that reading would have sent.
         if (dataType == 1)
@@ -235,6 +235,18 @@ internal sealed class ConnectionService : IConnectionHandler
             if (_channels.TryGetValue(localId, out Channel? channel)) return channel;
         }
         throw new SshProtocolException(DisconnectReason.ProtocolError, $"The peer referred to channel {localId}, which is not open.");
+    }
+
+    /// <summary>A channel the peer has confirmed. Only the answer to our CHANNEL_OPEN may name a channel still being
+    /// opened (RFC 4254 §5.1): data, requests, EOF or CLOSE before it mean a broken peer (OpenSSH disconnects too), and
+    /// a CLOSE taken then would drop the channel from the table with its open still waiting, never to fail.</summary>
+    private Channel FindOpen(uint localId)
+    {
+        Channel channel = Find(localId);
+        if (!channel.OpenTask.IsCompletedSuccessfully)
+            throw new SshProtocolException(DisconnectReason.ProtocolError,
+                $"The peer sent a message for channel {localId} before confirming it (RFC 4254 §5.1).");
+        return channel;
     }
 
     /// <summary>Read loop: the peer opens a channel. Refused at once without a handler or over the limit; otherwise

@@ -58,6 +58,11 @@ internal static class PemPrivateKey
             {
                 failure = e;
             }
+            catch (PlatformNotSupportedException e)
+            {
+                // The platform names it so when the key's curve is one it does not know (an unknown OID in the file).
+                throw new FormatException("The PEM key is on a curve this platform cannot use; SSH uses NIST P-256, P-384 and P-521.", e);
+            }
             catch (ArgumentException e)
             {
                 throw new FormatException("The PEM key cannot be read: " + e.Message, e);

@@ -118,7 +118,8 @@ public sealed class RsaPrivateKey : SshPrivateKey
         var bigD = new BigInteger(d, isUnsigned: true, isBigEndian: true);
         var bigP = new BigInteger(p, isUnsigned: true, isBigEndian: true);
         var bigQ = new BigInteger(q, isUnsigned: true, isBigEndian: true);
-        if (bigP.IsZero || bigQ.IsZero) throw new FormatException("The RSA private key has a zero prime.");
+        // Checked before d mod (p-1) and d mod (q-1): a "prime" of 1 would divide by zero.
+        if (bigP <= BigInteger.One || bigQ <= BigInteger.One) throw new FormatException("The RSA private key has a prime below 2; the file is corrupt.");
         int half = (n.Length + 1) / 2;
         var parameters = new RSAParameters
         {

@@ -33,6 +33,34 @@ public sealed class RsaAndPemKeyTests
         Assert.That(key.PublicKey.Verify("data"u8, signature), Is.True);
     }
 
+    /// <summary>An openssh-key-v1 RSA key whose p is 1: the CRT value d mod (p-1) divided by zero, and a
+    /// DivideByZeroException came out of a parser that documents FormatException. Found reading the code the
+    /// openssh-private-key fuzz target drives (the fuzzer itself did not reach it in 90 s).</summary>
+    [Test]
+    public void An_openssh_rsa_key_with_a_prime_of_one_is_a_format_error()
+    {
+        byte[] blob = Convert.FromHexString(
+            "6f70656e7373682d6b65792d763100000000046e6f6e65000000046e6f6e6500000000000000010000000178000000400000000700000007" +
+            "000000077373682d727361000000044301020300000003010001000000010500000001010000000101000000010300000001630102030405");
+        var error = Assert.Throws<FormatException>(() => OpenSshPrivateKeyFile.ParseBlob(blob));
+        Assert.That(error!.Message, Does.Contain("prime below 2"));
+    }
+
+    /// <summary>Found by fuzzing (target private-key-text): tests/TestData/ecdsa_pem with two base64 characters
+    /// changed, so the SEC1 key names the curve OID 1.2.2888.10045.3.1.7. The platform's PlatformNotSupportedException
+    /// came out of a parser that documents FormatException.</summary>
+    [Test]
+    public void A_pem_ec_key_on_a_curve_the_platform_does_not_know_is_a_format_error()
+    {
+        const string text = "-----BEGIN EC PRIVATE KEY-----\n" +
+            "MHcCAQEEICGM20j+yO4fmt0aGSjxbVvfaAUYuVZ7esvWX5I9Hn4woAoGCCqWSM49\n" +
+            "AwEHoUQDQgAEmY5RzN98FoTFOZDzPcO07346HoPtoxEC+zIBw9XRp09dHM2f+5Ji\n" +
+            "DrS5VVHtHxN35vf5f4JUhc+z9tGYxx3bag==\n" +
+            "-----END EC PRIVATE KEY-----\n";
+        var error = Assert.Throws<FormatException>(() => SshPrivateKey.FromString(text));
+        Assert.That(error!.Message, Does.Contain("curve"));
+    }
+
     [Test]
     public void Sha1_ssh_rsa_is_only_for_a_host_key_algorithm_negotiated_on_request()
     {
