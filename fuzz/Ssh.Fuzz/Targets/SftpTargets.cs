@@ -18,7 +18,7 @@ internal static class SftpTargets
         yield return new("sftp-server-requests", "SftpServer: a client's requests after INIT, against an in-memory file system",
             ServerRequests, typeof(SftpException));
         yield return new("sftp-client-replies", "SftpClient: a server's VERSION and replies to stat, realpath, listdir and open/read",
-            ClientReplies, typeof(IOException));
+            ClientReplies, typeof(IOException), typeof(UnauthorizedAccessException));
     }
 
     /// <summary>SSH_FXP_INIT, version 3.</summary>
@@ -64,9 +64,10 @@ internal static class SftpTargets
             // surfaces as OperationCanceledException, a finding.
             call().WaitAsync(TimeSpan.FromSeconds(11)).GetAwaiter().GetResult();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The documented failures (SftpException and its kinds, a lost connection): the next call goes on.
+            // The documented failures (SftpException and its kinds: FileNotFoundException, UnauthorizedAccessException
+            // for PERMISSION_DENIED; a lost connection): the next call goes on.
         }
     }
 
