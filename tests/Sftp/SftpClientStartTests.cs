@@ -35,8 +35,8 @@ public sealed class SftpClientStartTests
     {
         byte[] version = Packet(2, UInt32(3), String("limits@openssh.com"), String("1"));
         byte[] refusal = Packet(101, UInt32(1), UInt32(3), String("Permission denied"), String("en"));
-        await using var stream = new MemoryStream([.. version, .. refusal]);
-        await using var scripted = new ReadOnlyThenEnd(stream);
+        // Each answer comes only once its request was written: VERSION after INIT, the refusal after the request.
+        await using var scripted = new ScriptedPeer((1, version), (2, refusal));
 
         await using SftpClient client = await SftpClient.FromStreamAsync(scripted, ct);
         Assert.That(client.Extensions.ContainsKey("limits@openssh.com"), Is.True);
@@ -44,13 +44,36 @@ public sealed class SftpClientStartTests
         Assert.CatchAsync<IOException>(() => client.StatAsync("/x", ct));
     }
 
-    /// <summary>Reads from a fixed script, then end of stream; writes go nowhere.</summary>
-    private sealed class ReadOnlyThenEnd(MemoryStream script) : Stream
+    /// <summary>A peer that answers from a script: each chunk becomes readable once that many writes (requests) have
+    /// arrived, as a real server's answer cannot come before its request; after the script, end of stream.</summary>
+    private sealed class ScriptedPeer(params (int AfterWrites, byte[] Bytes)[] script) : Stream
     {
-        public override int Read(byte[] buffer, int offset, int count) => script.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => script.ReadAsync(buffer, cancellationToken);
-        public override void Write(byte[] buffer, int offset, int count) { }
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+        private readonly SemaphoreSlim _written = new(0);
+        private int _writes;
+        private int _chunk;
+        private int _offset;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_chunk == script.Length) return 0;
+            while (Volatile.Read(ref _writes) < script[_chunk].AfterWrites) await _written.WaitAsync(cancellationToken);
+            byte[] bytes = script[_chunk].Bytes;
+            int n = Math.Min(buffer.Length, bytes.Length - _offset);
+            bytes.AsMemory(_offset, n).CopyTo(buffer);
+            _offset += n;
+            if (_offset == bytes.Length) (_chunk, _offset) = (_chunk + 1, 0);
+            return n;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _writes);
+            _written.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
         public override void Flush() { }
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public override bool CanRead => true;
