@@ -351,7 +351,15 @@ if ((want_unit || want_interop)); then
     fi
 fi
 
-if ((want_unit)); then run_tests unit tests/Ssh.Tests.csproj; fi
+if ((want_unit)); then
+    run_tests unit tests/Ssh.Tests.csproj
+    # The README's testing examples (examples/), an NUnit and an xUnit suite against TestSshServer; not under a
+    # filter meant for the unit tests.
+    if ((${#extra_args[@]} == 0)); then
+        run_tests examples-nunit examples/NUnitTesting/NUnitTesting.csproj
+        run_tests examples-xunit examples/XunitTesting/XunitTesting.csproj
+    fi
+fi
 if ((want_interop)); then
     # 0711: sshd reads each fixture's authorized_keys as the test user, who must traverse every parent.
     interop_tmp=$(mktemp -d /tmp/sshcs-interop.XXXXXX)

@@ -170,4 +170,46 @@ public sealed class SshcsExecTests
             File.Delete(config);
         }
     }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task Dash_v_prints_what_the_protocol_does_as_ssh_debug_lines(CancellationToken cancellationToken)
+    {
+        var v = await ExecAsync("true", cancellationToken: cancellationToken, extra: "-v");
+        Assert.That(v.ExitCode, Is.EqualTo(0), v.Describe());
+        Assert.That(v.Stderr, Does.Contain("debug1: Remote version string SSH-2.0-OpenSSH_"), v.Describe());
+        Assert.That(v.Stderr, Does.Contain("debug1: kex: algorithm: "), v.Describe());
+        Assert.That(v.Stderr, Does.Contain("debug1: Server host key: ssh-ed25519 SHA256:"), v.Describe());
+        Assert.That(v.Stderr, Does.Contain("debug1: Offering public key: "), v.Describe());
+        Assert.That(v.Stderr, Does.Contain($"debug1: Authenticated to {_target.Host} port {_target.Port} using \"publickey\""), v.Describe());
+        Assert.That(v.Stderr, Does.Contain("debug1: channel 0: exit status 0"), v.Describe());
+        Assert.That(v.Stderr, Does.Not.Contain("debug2:"), "-v shows no Trace events");
+
+        var vv = await ExecAsync("true", cancellationToken: cancellationToken, extra: "-vv");
+        Assert.That(vv.Stderr, Does.Contain("debug2: local client KEXINIT proposal: KEX algorithms: "), vv.Describe());
+        Assert.That(vv.Stderr, Does.Contain("debug2: peer server KEXINIT proposal: "), vv.Describe());
+        Assert.That(vv.Stderr, Does.Contain("debug2: channel 0: request exec sent"), vv.Describe());
+
+        var quiet = await ExecAsync("true", cancellationToken: cancellationToken);
+        Assert.That(quiet.Stderr, Does.Not.Contain("debug1:"), quiet.Describe());
+    }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task An_unknown_host_is_refused_in_the_tools_own_words(CancellationToken cancellationToken)
+    {
+        string empty = Path.Combine(Path.GetTempPath(), $"sshcs-exec-empty-known-hosts-{Guid.NewGuid():N}");
+        try
+        {
+            var args = new List<string> { SshcsServerProcess.CliPath(), "exec", "-p", _target.Port.ToString(), "-i", _target.KeyPath,
+                "--known-hosts", empty, $"{_target.UserName}@{_target.Host}", "true" };
+            var result = await ProcessRunner.RunAsync(SshcsServerProcess.DotnetPath(), args, timeout: TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+            Assert.That(result.ExitCode, Is.EqualTo(255), result.Describe());
+            Assert.That(result.Stderr, Does.Contain("--host-key-policy auto-add").And.Contain("--known-hosts").And.Contain(empty), result.Describe());
+            Assert.That(result.Stderr, Does.Not.Contain("Policy"), "no library type names in the tool's messages");
+            Assert.That(result.Stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1), result.Describe());
+        }
+        finally
+        {
+            File.Delete(empty);
+        }
+    }
 }

@@ -5,7 +5,7 @@ using Ssh.InteropTests.Server.Infrastructure;
 namespace Ssh.InteropTests.Packaging;
 
 /// <summary>The packages work as a user consumes them: <c>dotnet pack</c> into a local folder, a fresh project that
-/// references Sshcs.Client and Sshcs.Server from that folder only, built with warnings as errors (so no CA1416 or other
+/// references Sshcs.Client, Sshcs.Server and Sshcs.Testing from that folder only, built with warnings as errors (so no CA1416 or other
 /// warning reaches a consumer), and a connect + exec against a <c>TestSshServer</c>.</summary>
 [TestFixture]
 public sealed class PackageConsumerTests
@@ -35,7 +35,7 @@ public sealed class PackageConsumerTests
                 ["pack", Path.Combine(RepositoryRoot(), "Ssh.sln"), "-c", "Release", "--no-build", "-o", packages, $"-p:PackageVersion={version}"],
                 timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken);
             Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Describe());
-            foreach (string id in new[] { "Sshcs.Transport", "Sshcs.Channels", "Sshcs.Sftp", "Sshcs.Client", "Sshcs.Server", "sshcs" })
+            foreach (string id in new[] { "Sshcs.Transport", "Sshcs.Channels", "Sshcs.Sftp", "Sshcs.Client", "Sshcs.Server", "Sshcs.Testing", "sshcs" })
                 Assert.That(File.Exists(Path.Combine(packages, $"{id}.{version}.nupkg")), Is.True, $"{id} was not packed\n{pack.Describe()}");
 
             string consumer = Path.Combine(work, "consumer");
@@ -53,6 +53,7 @@ public sealed class PackageConsumerTests
                   <ItemGroup>
                     <PackageReference Include="Sshcs.Client" Version="{version}" />
                     <PackageReference Include="Sshcs.Server" Version="{version}" />
+                    <PackageReference Include="Sshcs.Testing" Version="{version}" />
                   </ItemGroup>
                 </Project>
                 """, cancellationToken);
@@ -74,11 +75,12 @@ public sealed class PackageConsumerTests
             await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), """
                 using Ssh.Client;
                 using Ssh.Server;
+                using Ssh.Testing;
 
-                await using TestSshServer server = TestSshServer.Start();
-                await using var client = new SshClient();
-                client.GetHostKeys().Add($"[{server.Host}]:{server.Port}", server.HostKey.KeyType, server.HostKey);
-                await client.ConnectAsync(server.Host, server.Port, server.User, pkey: server.ClientKey, lookForKeys: false, allowAgent: false);
+                await using TestSshServer server = TestSshServer.Start(new TestSshServerOptions { Users = { ["consumer"] = "pw" } });
+                await using (var byKey = new SshClient().TrustHost(server))
+                    await byKey.ConnectAsync(server.Host, server.Port, server.User, pkey: server.ClientKey, lookForKeys: false, allowAgent: false);
+                await using SshClient client = await server.CreateClientAsync();
                 var (_, stdout, _) = await client.ExecCommandAsync("echo from-the-packages");
                 Console.Write(await stdout.ReadToEndAsync());
                 return await stdout.Channel.RecvExitStatusAsync();

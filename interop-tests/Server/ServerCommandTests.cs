@@ -97,4 +97,28 @@ public sealed class ServerCommandTests
             await server.DisposeAsync();
         }
     }
+
+    [Test, CancelAfter(TimeoutMs)]
+    public async Task Log_level_debug_prints_what_sshd_d_shows_and_no_password(CancellationToken cancellationToken)
+    {
+        await using var server = await SshcsServerProcess.StartAsync(["--log-level", "debug"], cancellationToken);
+        using (var client = new Ssh.Client.SshClient())
+        {
+            client.LoadHostKeys(server.KnownHostsPath);
+            await client.ConnectAsync(server.Host, server.Port, server.User, server.Password, allowAgent: false, lookForKeys: false,
+                cancellationToken: cancellationToken);
+            var (_, stdout, _) = await client.ExecCommandAsync("echo logged", cancellationToken: cancellationToken);
+            Assert.That((await stdout.ReadToEndAsync(cancellationToken)).Trim(), Is.EqualTo("logged"));
+        }
+        for (int i = 0; i < 100 && !server.Log.Contains("debug1: [Connection 127.0.0.1:", StringComparison.Ordinal)
+                                  || !server.Log.Contains("Connection closed", StringComparison.Ordinal); i++)
+            await Task.Delay(50, cancellationToken);
+        string log = server.Log;
+        Assert.That(log, Does.Contain("debug1: [Connection 127.0.0.1:"), log);
+        Assert.That(log, Does.Contain("Remote version string SSH-2.0-SshCs_"), log);
+        Assert.That(log, Does.Contain("kex: algorithm: "), log);
+        Assert.That(log, Does.Contain($"Accepted password for {server.User}"), log);
+        Assert.That(log, Does.Contain("Peer opens a session channel"), log);
+        Assert.That(log, Does.Not.Contain(server.Password), log);
+    }
 }

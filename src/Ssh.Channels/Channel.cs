@@ -53,6 +53,9 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         _spill = new UnreadOutputSpill(_inbound);
     }
 
+    /// <summary>The connection's log (<see cref="Diagnostics.ChannelLog"/>).</summary>
+    internal Microsoft.Extensions.Logging.ILogger Log => _connection.Log;
+
     /// <summary>Our channel number.</summary>
     public uint LocalId { get; }
 
@@ -254,10 +257,12 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     public bool RecvStderrReady() => ChannelInbound.IsReady(_inbound.Stderr);
 
     /// <summary>Reads up to <paramref name="buffer"/>.Length bytes of stdout; 0 at end of stream.</summary>
+    /// <exception cref="TimeoutException">Nothing arrived within the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ReadFromAsync(_inbound.Stdout, UnreadOutputSpill.StdoutWaiter, buffer, cancellationToken);
 
     /// <summary>Reads up to <paramref name="buffer"/>.Length bytes of stderr (extended data type 1); 0 at end.</summary>
+    /// <exception cref="TimeoutException">Nothing arrived within the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public ValueTask<int> ReadStderrAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ReadFromAsync(_inbound.Stderr, UnreadOutputSpill.StderrWaiter, buffer, cancellationToken);
 
@@ -268,6 +273,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     }
 
     /// <summary>paramiko's recv: up to <paramref name="count"/> bytes; empty at end of stream.</summary>
+    /// <exception cref="TimeoutException">Nothing arrived within the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public async Task<byte[]> RecvAsync(int count, CancellationToken cancellationToken = default)
     {
         byte[] buffer = new byte[count];
@@ -276,6 +282,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     }
 
     /// <summary>paramiko's recv_stderr: up to <paramref name="count"/> bytes of stderr; empty at end of stream.</summary>
+    /// <exception cref="TimeoutException">Nothing arrived within the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public async Task<byte[]> RecvStderrAsync(int count, CancellationToken cancellationToken = default)
     {
         byte[] buffer = new byte[count];
@@ -284,9 +291,11 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The blocking twin of <see cref="RecvAsync"/>.</summary>
+    /// <exception cref="TimeoutException">Nothing arrived within the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public byte[] Recv(int count) => RecvAsync(count).GetAwaiter().GetResult();
 
     /// <summary>The blocking twin of <see cref="RecvStderrAsync"/>.</summary>
+    /// <exception cref="TimeoutException">Nothing arrived within the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public byte[] RecvStderr(int count) => RecvStderrAsync(count).GetAwaiter().GetResult();
 
     /// <summary>Stops reading: reads return end of stream from now on.</summary>
@@ -296,18 +305,22 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
 
     /// <summary>paramiko's send: sends as much as the window allows right now (waiting for at least one byte);
     /// returns how many bytes went.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         _outbound.SendChunkAsync(data, 0, _timeout, cancellationToken);
 
     /// <summary>Sends some of <paramref name="data"/> on stderr (extended data type 1), as <see cref="SendAsync"/>.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public ValueTask<int> SendStderrAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         _outbound.SendChunkAsync(data, 1, _timeout, cancellationToken);
 
     /// <summary>paramiko's sendall: sends all of <paramref name="data"/>, waiting for window as needed.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         SendAllAsync(data, 0, cancellationToken);
 
     /// <summary>Sends all of <paramref name="data"/> on stderr (extended data type 1); a server's session uses it.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public ValueTask SendAllStderrAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         SendAllAsync(data, 1, cancellationToken);
 
@@ -322,15 +335,19 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The blocking twin of <see cref="SendAsync"/>.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public int Send(ReadOnlySpan<byte> data) => SendAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
 
     /// <summary>The blocking twin of <see cref="SendAllAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public void SendAll(ReadOnlySpan<byte> data) => SendAllAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
 
     /// <summary>The blocking twin of <see cref="SendStderrAsync"/>.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public int SendStderr(ReadOnlySpan<byte> data) => SendStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
 
     /// <summary>The blocking twin of <see cref="SendAllStderrAsync"/>.</summary>
+    /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
     public void SendAllStderr(ReadOnlySpan<byte> data) => SendAllStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
 
     /// <summary>True when a send would not block (the peer's window is open).</summary>

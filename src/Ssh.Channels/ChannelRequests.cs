@@ -44,6 +44,7 @@ internal sealed class ChannelRequests
     public async Task<bool> SendAsync(string requestType, bool wantReply, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         TaskCompletionSource<bool>? reply = null;
+        Diagnostics.ChannelLog.RequestSent(_channel.Log, _channel.LocalId, requestType, wantReply);
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -151,10 +152,13 @@ internal sealed class ChannelRequests
         switch (request.RequestType)
         {
             case "exit-status":
-                _exitStatus.TrySetResult((int)r.ReadUInt32());
+                int status = (int)r.ReadUInt32();
+                Diagnostics.ChannelLog.ExitStatus(_channel.Log, _channel.LocalId, status);
+                _exitStatus.TrySetResult(status);
                 return true;
             case "exit-signal":
-                ExitSignal = new ExitSignal(r.ReadString(), r.ReadBoolean(), PeerText.Sanitize(r.ReadString()));
+                ExitSignal = new ExitSignal(PeerText.Sanitize(r.ReadString()), r.ReadBoolean(), PeerText.Sanitize(r.ReadString()));
+                Diagnostics.ChannelLog.ExitSignal(_channel.Log, _channel.LocalId, ExitSignal.SignalName, ExitSignal.CoreDumped);
                 _exitStatus.TrySetResult(-1);
                 return true;
             default:

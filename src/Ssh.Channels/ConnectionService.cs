@@ -4,6 +4,9 @@ using Ssh.Transport;
 using Ssh.Transport.Messages;
 using Ssh.Transport.Session;
 using Ssh.Transport.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Ssh.Channels.Diagnostics;
 
 namespace Ssh.Channels;
 
@@ -25,11 +28,15 @@ internal sealed class ConnectionService : IConnectionHandler
     private int _pendingOpens;
     private Exception? _closedReason;
 
-    public ConnectionService(IMessageTransport transport)
+    public ConnectionService(IMessageTransport transport, ILogger? log = null)
     {
         Transport = transport;
-        GlobalRequests = new GlobalRequests(transport);
+        Log = log ?? NullLogger.Instance;
+        GlobalRequests = new GlobalRequests(transport) { Log = Log };
     }
+
+    /// <summary>The connection protocol's events (<see cref="ChannelLog"/>).</summary>
+    public ILogger Log { get; }
 
     public IMessageTransport Transport { get; }
 
@@ -60,6 +67,7 @@ internal sealed class ConnectionService : IConnectionHandler
         int windowSize = Channel.DefaultWindowSize, int maxPacketSize = Channel.DefaultMaxPacketSize)
     {
         Channel channel = Register(channelType, windowSize, maxPacketSize);
+        ChannelLog.Opening(Log, channel.LocalId, channelType);
         bool sent = false;
         try
         {
@@ -100,9 +108,10 @@ internal sealed class ConnectionService : IConnectionHandler
     {
         lock (_lock)
         {
-            if (_channels.TryGetValue(channel.LocalId, out Channel? current) && ReferenceEquals(current, channel))
-                _channels.Remove(channel.LocalId);
+            if (!_channels.TryGetValue(channel.LocalId, out Channel? current) || !ReferenceEquals(current, channel)) return;
+            _channels.Remove(channel.LocalId);
         }
+        ChannelLog.Closed(Log, channel.LocalId, channel.ChannelType);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -133,6 +142,7 @@ internal sealed class ConnectionService : IConnectionHandler
             case MessageNumber.ChannelRequest:
                 {
                     ChannelRequestMessage m = ChannelRequestMessage.Read(span);
+                    if (Log.IsEnabled(LogLevel.Trace)) ChannelLog.RequestReceived(Log, m.RecipientChannel, PeerText.Sanitize(m.RequestType), m.WantReply);
                     await FindOpen(m.RecipientChannel).OnRequestAsync(new ChannelRequest(m.RequestType, m.WantReply, m.Data)).ConfigureAwait(false);
                     return true;
                 }
@@ -146,6 +156,7 @@ internal sealed class ConnectionService : IConnectionHandler
                     Channel c = Find(m.RecipientChannel);
                     if (c.OpenTask.IsCompleted)
                         throw new SshProtocolException(DisconnectReason.ProtocolError, $"Channel {m.RecipientChannel} was confirmed twice (RFC 4254 §5.1).");
+                    ChannelLog.OpenConfirmed(Log, c.LocalId, m.SenderChannel, m.InitialWindowSize, m.MaximumPacketSize);
                     c.OnOpenConfirmed(m.SenderChannel, m.InitialWindowSize, m.MaximumPacketSize);
                     return true;
                 }
@@ -155,6 +166,7 @@ internal sealed class ConnectionService : IConnectionHandler
                     Channel c = Find(m.RecipientChannel);
                     if (c.OpenTask.IsCompleted)
                         throw new SshProtocolException(DisconnectReason.ProtocolError, $"Open failure for channel {m.RecipientChannel}, which is already open (RFC 4254 §5.1).");
+                    if (Log.IsEnabled(LogLevel.Debug)) ChannelLog.OpenFailed(Log, c.LocalId, m.Reason, PeerText.Sanitize(m.Description));
                     c.OnOpenFailed(m.Reason, m.Description);
                     return true;
                 }
@@ -164,6 +176,7 @@ internal sealed class ConnectionService : IConnectionHandler
             case MessageNumber.GlobalRequest:
                 {
                     GlobalRequestMessage m = GlobalRequestMessage.Read(span);
+                    if (Log.IsEnabled(LogLevel.Trace)) ChannelLog.GlobalRequestReceived(Log, PeerText.Sanitize(m.Name), m.WantReply);
                     await GlobalRequests.OnRequestAsync(new GlobalRequest(m.Name, m.WantReply, m.Data)).ConfigureAwait(false);
                     return true;
                 }
@@ -241,6 +254,7 @@ internal sealed class ConnectionService : IConnectionHandler
     /// nothing arrives for the channel before its confirmation).</summary>
     private ValueTask OnChannelOpenAsync(ChannelOpenMessage open)
     {
+        if (Log.IsEnabled(LogLevel.Debug)) ChannelLog.PeerOpening(Log, PeerText.Sanitize(open.ChannelType), open.SenderChannel);
         if (RequestHandler is not { } handler)
             return RefuseAsync(open, ChannelOpenFailureReason.AdministrativelyProhibited, $"{open.ChannelType} channels are not accepted here.");
         // Opens still being decided count against the channel limit too: a peer must not queue up unbounded work.
@@ -254,8 +268,11 @@ internal sealed class ConnectionService : IConnectionHandler
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask RefuseAsync(ChannelOpenMessage open, ChannelOpenFailureReason reason, string description) =>
-        Transport.SendAsync(new ChannelOpenFailureMessage(open.SenderChannel, reason, description));
+    private ValueTask RefuseAsync(ChannelOpenMessage open, ChannelOpenFailureReason reason, string description)
+    {
+        if (Log.IsEnabled(LogLevel.Debug)) ChannelLog.PeerOpenRefused(Log, PeerText.Sanitize(open.ChannelType), reason, description);
+        return Transport.SendAsync(new ChannelOpenFailureMessage(open.SenderChannel, reason, description));
+    }
 
     private async Task DecideAndAnswerAsync(IConnectionRequestHandler handler, ChannelOpenRequest request)
     {
@@ -287,6 +304,8 @@ internal sealed class ConnectionService : IConnectionHandler
     {
         if (decision.FailureReason is { } reason)
         {
+            if (Log.IsEnabled(LogLevel.Debug))
+                ChannelLog.PeerOpenRefused(Log, PeerText.Sanitize(request.ChannelType), reason, decision.FailureDescription);
             await Transport.SendAsync(new ChannelOpenFailureMessage(request.SenderChannel, reason, decision.FailureDescription)).ConfigureAwait(false);
             return;
         }
@@ -301,6 +320,7 @@ internal sealed class ConnectionService : IConnectionHandler
             return;
         }
         channel.OnOpenConfirmed(request.SenderChannel, request.InitialWindowSize, request.MaximumPacketSize);
+        if (Log.IsEnabled(LogLevel.Debug)) ChannelLog.PeerOpenAccepted(Log, channel.LocalId, PeerText.Sanitize(request.ChannelType), request.SenderChannel);
         await Transport.SendAsync(new ChannelOpenConfirmationMessage(request.SenderChannel, channel.LocalId, (uint)decision.WindowSize, (uint)decision.MaxPacketSize)).ConfigureAwait(false);
         bool served;
         try

@@ -1,6 +1,7 @@
 using Ssh.Transport;
 using Ssh.Transport.Messages;
 using Ssh.Transport.Session;
+using Ssh.Channels.Diagnostics;
 
 namespace Ssh.Channels;
 
@@ -31,10 +32,14 @@ internal sealed class GlobalRequests
     /// <summary>Decides the peer's requests; null: all refused.</summary>
     public IConnectionRequestHandler? Handler { get; set; }
 
+    /// <summary>Where our requests are logged (<see cref="ChannelLog"/>).</summary>
+    public Microsoft.Extensions.Logging.ILogger Log { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     /// <summary>Sends a request. With <paramref name="wantReply"/>, returns the reply data on success and null on
     /// failure; without, an empty array once it is sent.</summary>
     public async Task<byte[]?> SendAsync(string name, ReadOnlyMemory<byte> data, bool wantReply, CancellationToken cancellationToken)
     {
+        ChannelLog.GlobalRequestSent(Log, name, wantReply);
         TaskCompletionSource<byte[]?>? reply = null;
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -6,8 +6,9 @@ namespace Ssh.Channels;
 /// <summary>Opens the TCP connection an SSH client runs over.</summary>
 internal static class SocketConnector
 {
-    /// <summary>Connects with TCP_NODELAY (SSH is latency-bound on small packets); failures and a passed
-    /// <paramref name="timeout"/> are <see cref="SshConnectionException"/>s that name the host.</summary>
+    /// <summary>Connects with TCP_NODELAY (SSH is latency-bound on small packets); a failure is an
+    /// <see cref="SshConnectionException"/> and a passed <paramref name="timeout"/> a <see cref="TimeoutException"/>,
+    /// both naming the host.</summary>
     public static async Task<Stream> ConnectAsync(string host, int port, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -21,7 +22,7 @@ internal static class SocketConnector
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new SshConnectionException($"Connecting to {host}:{port} timed out after {timeout!.Value.TotalSeconds:0.#} s.");
+            throw new TimeoutException($"Connecting to {host}:{port} timed out after {timeout!.Value.TotalSeconds:0.#} s.");
         }
         catch (SocketException e)
         {

@@ -35,7 +35,8 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Opens a TCP connection (with TCP_NODELAY: SSH is latency-bound on small packets) and wraps it.</summary>
-    /// <exception cref="SshConnectionException">The host cannot be reached, or <paramref name="timeout"/> passed.</exception>
+    /// <exception cref="SshConnectionException">The host cannot be reached.</exception>
+    /// <exception cref="TimeoutException"><paramref name="timeout"/> passed before the TCP connection was made.</exception>
     public static async Task<SshTransport> ConnectAsync(string host, int port = 22, TransportSettings? settings = null,
         TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -112,13 +113,19 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     {
         if (_session is not null) throw new InvalidOperationException("The transport has already been started.");
         _session = new SshSession(_stream, role, Settings) { HostKeys = _serverKeys.ToArray() };
-        _connection = new ConnectionService(_session) { RequestHandler = requestHandler };
+        _connection = new ConnectionService(_session, Ssh.Transport.Diagnostics.TransportLog.Create(Settings, Diagnostics.ChannelLog.Category))
+            { RequestHandler = requestHandler };
         _session.ConnectionHandler = _connection;
         return _session;
     }
 
     /// <summary>paramiko's start_client: exchanges versions and negotiates keys. <paramref name="hostKeyVerifier"/>
     /// sees the server's key (already proven by its signature) and throws to refuse it.</summary>
+    /// <exception cref="TimeoutException">The server sent no version line within
+    /// <see cref="TransportSettings.VersionExchangeTimeout"/>, or did not finish the key exchange within
+    /// <see cref="TransportSettings.KeyExchangeTimeout"/>; the connection is closed.</exception>
+    /// <exception cref="SshException">The handshake failed (<see cref="SshProtocolException"/> when the server broke the
+    /// protocol, <see cref="SshConnectionException"/> when the connection was lost).</exception>
     public async Task StartClientAsync(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null,
         CancellationToken cancellationToken = default)
     {
@@ -129,6 +136,8 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The blocking twin of <see cref="StartClientAsync"/>.</summary>
+    /// <exception cref="TimeoutException"><paramref name="timeout"/> passed, or a handshake deadline did (see
+    /// <see cref="StartClientAsync"/>).</exception>
     public void StartClient(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null, TimeSpan? timeout = null) =>
         Sync(ct => StartClientAsync(hostKeyVerifier, ct), timeout);
 
@@ -140,8 +149,10 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     /// serving them arrive through <see cref="AcceptAsync"/>. Nothing of the connection protocol is reachable
     /// before authentication succeeds.
     /// </summary>
-    /// <exception cref="SshException">The handshake or authentication failed, or did not finish within
-    /// <see cref="ServerConnectionOptions.LoginGraceTime"/>; the connection is closed.</exception>
+    /// <exception cref="TimeoutException">The client sent no version line or did not finish the key exchange in time
+    /// (<see cref="TransportSettings.VersionExchangeTimeout"/>, <see cref="TransportSettings.KeyExchangeTimeout"/>), or
+    /// did not authenticate within <see cref="ServerConnectionOptions.LoginGraceTime"/>; the connection is closed.</exception>
+    /// <exception cref="SshException">The handshake or authentication failed; the connection is closed.</exception>
     public async Task<string> StartServerAsync(IServerAuthenticator authenticator, IConnectionRequestHandler? requests = null,
         ServerConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -168,10 +179,9 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
         }
         catch (OperationCanceledException) when (grace.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var error = new SshProtocolException(DisconnectReason.ByApplication,
-                $"Authentication did not complete within the login grace time ({options.LoginGraceTime.TotalSeconds:0} s).");
-            await session.FailAsync(error).ConfigureAwait(false);
-            throw error;
+            string message = $"Authentication did not complete within the login grace time ({options.LoginGraceTime.TotalSeconds:0} s).";
+            await session.FailAsync(new SshProtocolException(DisconnectReason.ByApplication, message)).ConfigureAwait(false);
+            throw new TimeoutException(message);
         }
         catch (SshException e)
         {
@@ -258,6 +268,7 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
         OpenChannelAsync(ChannelTypes.Session, ReadOnlyMemory<byte>.Empty, cancellationToken);
 
     /// <summary>The blocking twin of <see cref="OpenSessionAsync"/>.</summary>
+    /// <exception cref="TimeoutException">The server did not answer within <paramref name="timeout"/>.</exception>
     public Channel OpenSession(TimeSpan? timeout = null) => Sync(ct => OpenSessionAsync(ct), timeout);
 
     /// <summary>paramiko's open_channel for a raw channel type and its type-specific data.</summary>

@@ -31,6 +31,9 @@ internal static class ExecCommand
           --host-key-policy POLICY    for a host not in known_hosts: reject (default), auto-add or warn
                                       (StrictHostKeyChecking yes, accept-new, no decide it when this is not given)
           -C                          compression (zlib@openssh.com, then zlib), as ssh -C
+          -v, -vv, -vvv               what the protocol does, on stderr as ssh's debug1:/debug2: lines (-v: versions,
+                                      negotiated algorithms, host key, authentication, channels; -vv adds the
+                                      KEXINIT proposals and the channel requests)
           -o Name=value               any ssh_config option, winning over the file: KexAlgorithms,
                                       HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms (a list, or
                                       +list, -list, ^list), Compression, ConnectTimeout (default 30),
@@ -76,9 +79,10 @@ internal static class ExecCommand
                 Console.Error.WriteLine("sshcs: the server refused agent forwarding.");
             await channel.ExecCommandAsync(options.Command, cancel.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException)
+        catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException
+                                       or TimeoutException)
         {
-            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {options.Describe(e)}");
             if (client is not null) await client.DisposeAsync().ConfigureAwait(false);
             return ConnectionFailed;
         }
@@ -100,9 +104,9 @@ internal static class ExecCommand
             _ = stdin; // a command that ends without reading its input is normal: stdin is abandoned
             return status < 0 ? ConnectionFailed : status;
         }
-        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SshException or IOException or OperationCanceledException or TimeoutException)
         {
-            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {options.Describe(e)}");
             return ConnectionFailed;
         }
     }

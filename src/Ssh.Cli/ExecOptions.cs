@@ -14,6 +14,7 @@ internal sealed class ExecOptions
     private readonly List<string> _overrides = [];
     private IMissingHostKeyPolicy? _policy;
     private string? _knownHostsFile;
+    private string? _knownHostsUsed;
 
     /// <summary>The host as given: a name, an address or a configuration alias.</summary>
     public string Alias { get; private set; } = "";
@@ -26,6 +27,10 @@ internal sealed class ExecOptions
     public List<string> KeyFiles { get; } = [];
     public TransportSettings Settings { get; } = new();
     public string Command { get; private set; } = "";
+
+    /// <summary>How many <c>-v</c> were given: 1 prints the library's Debug events as ssh's <c>debug1:</c> lines, 2 or
+    /// more adds the Trace ones (the KEXINIT proposals, channel and global requests) as <c>debug2:</c>.</summary>
+    public int Verbosity { get; private set; }
 
     /// <summary>The ssh_config file (-F); ~/.ssh/config then /etc/ssh/ssh_config when not given.</summary>
     public string? ConfigFile { get; private set; }
@@ -79,7 +84,7 @@ internal sealed class ExecOptions
                 case "--host-key-policy":
                     o._policy = Next(a) switch
                     {
-                        "reject" => new RejectPolicy(),
+                        "reject" => new CliRejectPolicy(),
                         "auto-add" => new AutoAddPolicy(),
                         "warn" => new WarningPolicy(),
                         string policy => throw new ArgumentException($"Unknown host key policy '{policy}': use reject, auto-add or warn."),
@@ -97,6 +102,9 @@ internal sealed class ExecOptions
                     // Profile is ours, not ssh_config's: it resets the algorithm lists the configuration then edits.
                     if (name.Equals("Profile", StringComparison.OrdinalIgnoreCase)) o.Settings.ApplyOption($"{name}={value}");
                     else o.AddOverride(name, value);
+                    break;
+                case "-v" or "-vv" or "-vvv":
+                    o.Verbosity += a.Length - 1;
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{a}'.");
@@ -121,6 +129,8 @@ internal sealed class ExecOptions
         o.Alias = target;
         rest = args[i..];
         o.LoadConfig();
+        if (o.Verbosity > 0)
+            o.Settings.LoggerFactory = new StderrLogger(o.Verbosity >= 2 ? Microsoft.Extensions.Logging.LogLevel.Trace : Microsoft.Extensions.Logging.LogLevel.Debug, timestamps: false);
         return o;
     }
 
@@ -162,6 +172,17 @@ internal sealed class ExecOptions
         }
     }
 
+    /// <summary>What to print for an error of the connection: the library's message, with what to do said in this
+    /// command's own flags.</summary>
+    public string Describe(Exception e) => e switch
+    {
+        BadHostKeyException bad =>
+            $"Host key for {bad.Host} has changed: expected {bad.ExpectedFingerprint}, received {bad.ReceivedFingerprint}. If the " +
+            $"server was legitimately re-keyed, remove the old key with: ssh-keygen -R '{bad.Host}' -f {_knownHostsUsed ?? DefaultKnownHosts}; " +
+            "otherwise someone may be intercepting the connection.",
+        _ => e.Message,
+    };
+
     /// <summary>Connects and authenticates as these options say: the configuration for the host, the known hosts
     /// (--known-hosts, else the configuration's UserKnownHostsFile, else ~/.ssh/known_hosts), the policy (--host-key-policy,
     /// else StrictHostKeyChecking, else reject), the keys and the password.</summary>
@@ -174,18 +195,38 @@ internal sealed class ExecOptions
             client.LoadSystemHostKeys(null);
             string? knownHosts = _knownHostsFile ?? (entry.UserKnownHostsFiles.Count == 0 ? DefaultKnownHosts : null);
             if (knownHosts is not null) client.LoadHostKeys(knownHosts);
-            if (_policy is not null) client.SetMissingHostKeyPolicy(_policy);
+            // As the library would from StrictHostKeyChecking, but a refusal speaks of this command's flags.
+            client.SetMissingHostKeyPolicy(_policy ?? (entry.StrictHostKeyChecking is "no" or "accept-new" ? new AutoAddPolicy() : new CliRejectPolicy()));
             await client.ConnectAsync(Alias, 22, User, Password, keyFilename: KeyFiles.Count > 0 ? KeyFiles : null,
                 timeout: entry.ConnectTimeout ?? DefaultConnectTimeout, lookForKeys: KeyFiles.Count == 0, config: Config,
                 cancellationToken: cancellationToken).ConfigureAwait(false);
             return client;
         }
+        catch (TimeoutException e)
+        {
+            _knownHostsUsed = client.HostKeysFilename;
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"{e.Message} -o ConnectTimeout=SECONDS changes the limit.", e);
+        }
         catch
         {
+            // Where the host's keys were looked up (the configuration's UserKnownHostsFile is read while connecting).
+            _knownHostsUsed = client.HostKeysFilename;
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
     private static string DefaultKnownHosts => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", "known_hosts");
+}
+
+/// <summary><c>--host-key-policy reject</c>: the library's <see cref="RejectPolicy"/>, with a message that speaks of
+/// this tool's flags.</summary>
+internal sealed class CliRejectPolicy : IMissingHostKeyPolicy
+{
+    public void MissingHostKey(SshClient client, string hostname, Ssh.Transport.Keys.SshPublicKey key) =>
+        throw new SshException(
+            $"Host {hostname} is not in {client.HostKeysFilename ?? "known_hosts"} (its {key.KeyType} key is {key.GetFingerprint()}). " +
+            "Add it with ssh-keyscan, point --known-hosts at a file that has it, or connect once with --host-key-policy auto-add " +
+            "to record the key if you trust this host.");
 }

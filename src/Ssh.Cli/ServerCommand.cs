@@ -44,7 +44,10 @@ internal static class ServerCommand
                                       them makes room for the newcomer
           --subsystem NAME=COMMAND    run COMMAND for a subsystem (repeatable); sftp is served by our own server
           --sftp-root DIR             serve DIR as "/" over SFTP, with no way out of it
-          --log-level info|error      what to log on stderr (info: connections, logins, refusals, commands)
+          --log-level LEVEL           what to log on stderr: error, info (connections, logins, refusals, commands;
+                                      the default), debug (also what sshd -d shows: versions, key exchange,
+                                      authentication, channels, as debug1: lines) or trace (also the KEXINIT
+                                      proposals and channel requests, as debug2: lines)
         """;
 
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -67,6 +70,14 @@ internal static class ServerCommand
         serverOptions.HostKeys.AddRange(options.HostKeys);
         serverOptions.HostKeys.AddRange(options.HostCertificates);
         var logger = new Logger(options.LogLevel);
+        // debug and trace: the library's events through its ILogger, the server's own lines among them.
+        StderrLogger? diagnostics = options.LogLevel switch
+        {
+            "debug" => new StderrLogger(Microsoft.Extensions.Logging.LogLevel.Debug, timestamps: true, plainCategory: "Ssh.Server"),
+            "trace" => new StderrLogger(Microsoft.Extensions.Logging.LogLevel.Trace, timestamps: true, plainCategory: "Ssh.Server"),
+            _ => null,
+        };
+        if (diagnostics is not null) serverOptions.Settings.LoggerFactory = diagnostics;
         await using var server = new SshServer(serverOptions, () =>
         {
             var handler = new CommandServerInterface(options.Accounts) { Log = logger.Info, SftpRoot = options.SftpRoot };
@@ -74,7 +85,7 @@ internal static class ServerCommand
             foreach (string pattern in options.AcceptEnv) handler.AcceptEnv.Add(pattern);
             return handler;
         });
-        server.Log += logger.Info;
+        if (diagnostics is null) server.Log += logger.Info;
         try
         {
             server.Start();
@@ -282,7 +293,14 @@ internal sealed class ServerOptions
                     if (!Directory.Exists(o.SftpRoot)) throw new ArgumentException($"--sftp-root {o.SftpRoot}: no such directory.");
                     break;
                 case "--log-level":
-                    o.LogLevel = Next().ToLowerInvariant();
+                    o.LogLevel = Next().ToLowerInvariant() switch
+                    {
+                        "error" or "quiet" => "error",
+                        "info" or "verbose" => "info",
+                        "debug" or "debug1" => "debug",
+                        "trace" or "debug2" or "debug3" => "trace",
+                        string level => throw new ArgumentException($"--log-level {level}: use error, info, debug or trace."),
+                    };
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{args[i]}'.");

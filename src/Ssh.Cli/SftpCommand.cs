@@ -61,9 +61,10 @@ internal static class SftpCommand
             client = await options.ConnectAsync(cancel.Token).ConfigureAwait(false);
             sftp = await client.OpenSftpAsync(cancel.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException)
+        catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException
+                                       or TimeoutException)
         {
-            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {e.Message}");
+            Console.Error.WriteLine($"sshcs: {options.Host}:{options.Port}: {options.Describe(e)}");
             return ConnectionFailed;
         }
         await using (client)
@@ -75,7 +76,7 @@ internal static class SftpCommand
                 await RunVerbAsync(sftp, verb, remote, rest, recursive, cancel.Token).ConfigureAwait(false);
                 return 0;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or TimeoutException)
             {
                 Console.Error.WriteLine($"sshcs sftp: {e.Message}");
                 return e is SftpException { Code: Ssh.Sftp.Protocol.SftpStatusCode.ConnectionLost } ? ConnectionFailed : Failed;

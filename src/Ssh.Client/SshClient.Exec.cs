@@ -15,6 +15,8 @@ public sealed partial class SshClient
     /// <param name="environment">Variables to set with <c>env</c> requests first; servers usually accept only a few.</param>
     /// <param name="cancellationToken">Cancels the setup; the channel is closed.</param>
     /// <exception cref="Ssh.Transport.SshException">Not connected, or the server refused the command.</exception>
+    /// <remarks>With a <paramref name="timeout"/>, a read or write on the three files that waits longer raises
+    /// <see cref="TimeoutException"/> (paramiko's <c>socket.timeout</c>) and leaves the channel usable.</remarks>
     public async Task<(ChannelFile Stdin, ChannelFile Stdout, ChannelFile Stderr)> ExecCommandAsync(string command,
         int bufsize = -1, TimeSpan? timeout = null, bool getPty = false, IReadOnlyDictionary<string, string>? environment = null,
         CancellationToken cancellationToken = default)

@@ -73,7 +73,10 @@ public sealed partial class SshClient
             ForwardAgent = forwardAgent || entry.ForwardAgent,
             ForwardAgentSocket = entry.ForwardAgentSocket,
             ProxyJump = entry.ProxyJump,
-            ProxyCommand = entry.ProxyCommand,
+            // ParseUntrusted's text runs no command here, and a ProxyCommand is one.
+            ProxyCommand = config.Untrusted && entry.ProxyCommand is not null
+                ? throw new FormatException($"ssh config: ProxyCommand for {hostname} is not run: the configuration was read with SshConfig.ParseUntrusted.")
+                : entry.ProxyCommand,
             Entry = entry,
             Config = config,
         };

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Ssh.Channels;
+using Ssh.Client.Diagnostics;
 using Ssh.Transport;
 using Ssh.Transport.Keys;
 
@@ -111,7 +114,10 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <exception cref="BadHostKeyException">The server's key differs from the one on record, or is revoked.</exception>
     /// <exception cref="AuthenticationException">Every method tried failed (<see cref="BadAuthenticationTypeException"/>
     /// when none could be tried); <see cref="AuthenticationException.AllowedMethods"/> says what the server allows.</exception>
-    /// <exception cref="SshConnectionException">The connection failed, closed, or <paramref name="timeout"/> passed.</exception>
+    /// <exception cref="TimeoutException"><paramref name="timeout"/> passed, or the server sent no version line or did
+    /// not finish the key exchange within <see cref="TransportSettings.VersionExchangeTimeout"/> /
+    /// <see cref="TransportSettings.KeyExchangeTimeout"/> (15 s each).</exception>
+    /// <exception cref="SshConnectionException">The connection failed or closed.</exception>
     /// <exception cref="SshProtocolException">The server broke the protocol or disconnected.</exception>
     /// <exception cref="SshException">The missing host key policy refused the server (<see cref="RejectPolicy"/>).</exception>
     /// <exception cref="FormatException">The configuration has a malformed value, or a key file cannot be read.</exception>
@@ -138,8 +144,10 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         if (plan.Compress) settings.UseCompression();
         plan.Entry?.ApplyAlgorithms(settings);
         if (disabledAlgorithms is not null) settings.DisableAlgorithms(disabledAlgorithms);
+        ILogger log = settings.LoggerFactory?.CreateLogger(ClientLog.Category) ?? NullLogger.Instance;
         try
         {
+            ClientLog.Connecting(log, plan.Host, plan.Port);
             Stream? stream = sock ?? (direct ? null : await OpenRouteAsync(plan, pkey, passphrase, token).ConfigureAwait(false));
             SshTransport transport = stream is not null
                 ? new SshTransport(stream, settings)
@@ -149,11 +157,12 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
             PreferKnownHostKeyAlgorithms(transport.Settings, hostKeyName);
             await transport.StartClientAsync((key, _) =>
             {
-                CheckHostKey(hostKeyName, key);
+                CheckHostKey(hostKeyName, key, log);
                 return ValueTask.CompletedTask;
             }, token).ConfigureAwait(false);
             if (KeepaliveInterval > TimeSpan.Zero) transport.SetKeepalive(KeepaliveInterval, KeepaliveCountMax);
             await AuthenticateAsync(transport, plan, password, pkey, passphrase, token).ConfigureAwait(false);
+            ClientLog.Authenticated(log, plan.Host, plan.Port, transport.AuthenticationMethod);
             if (plan.ForwardAgent)
             {
                 transport.ForwardAgent(plan.ForwardAgentSocket);
@@ -163,7 +172,8 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         catch (OperationCanceledException) when (plan.Timeout is not null && !cancellationToken.IsCancellationRequested)
         {
             await CloseAsync().ConfigureAwait(false);
-            throw new SshConnectionException($"Connecting to {plan.Host}:{plan.Port} timed out after {plan.Timeout.Value.TotalSeconds:0.#} s.");
+            throw new TimeoutException($"Connecting to {plan.Host}:{plan.Port} timed out after {plan.Timeout.Value.TotalSeconds:0.#} s " +
+                "(TCP, key exchange and authentication together).");
         }
         catch
         {
@@ -184,19 +194,32 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <summary>ssh's host key check over both sets: a key (or certificate, or its CA) revoked in either is refused,
     /// then a match in either accepts, then a different key of the same type on record is a changed key; an unknown
     /// host goes to the policy, with the certified key when a host certificate could not be checked (no CA on record).</summary>
-    private void CheckHostKey(string hostKeyName, SshPublicKey key)
+    private void CheckHostKey(string hostKeyName, SshPublicKey key, ILogger log)
     {
         KnownHostsMatch[] verdicts = [_systemHostKeys.CheckDetailed(hostKeyName, key), _hostKeys.CheckDetailed(hostKeyName, key)];
         if (verdicts.Any(v => v.Status == KnownHostsStatus.Revoked))
             throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());
-        if (verdicts.Any(v => v.Status == KnownHostsStatus.Match)) return;
+        if (verdicts.Any(v => v.Status == KnownHostsStatus.Match))
+        {
+            ClientLog.HostKeyKnown(log, hostKeyName, key.KeyType);
+            return;
+        }
         if (verdicts.FirstOrDefault(v => v.Status == KnownHostsStatus.Mismatch) is { } mismatch)
         {
             string type = key is SshCertificate c ? c.Key.KeyType : key.KeyType;
             SshPublicKey expected = mismatch.KnownKeys.FirstOrDefault(k => k.KeyType == type) ?? mismatch.KnownKeys[0];
             throw new BadHostKeyException(hostKeyName, expected.GetFingerprint(), key.GetFingerprint());
         }
-        _policy.MissingHostKey(this, hostKeyName, key is SshCertificate certificate ? certificate.Key : key);
+        ClientLog.HostKeyUnknown(log, hostKeyName, _policy.GetType().Name);
+        try
+        {
+            _policy.MissingHostKey(this, hostKeyName, key is SshCertificate certificate ? certificate.Key : key);
+        }
+        catch (Exception e)
+        {
+            ClientLog.HostKeyRefused(log, hostKeyName, e.Message);
+            throw;
+        }
     }
 
     /// <summary>ssh's <c>order_hostkeyalgs</c>: offer first the host key algorithms of the keys on record for the host

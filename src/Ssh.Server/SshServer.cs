@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Ssh.Channels;
+using Ssh.Server.Diagnostics;
 using Ssh.Transport;
 
 namespace Ssh.Server;
@@ -27,6 +30,7 @@ public sealed class SshServer : IAsyncDisposable
     private readonly LinkedList<Unauthenticated> _unauthenticated = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ThrottledLog _throttled;
+    private readonly ILogger _logger;
     private Socket? _listener;
     private Task? _acceptLoop;
 
@@ -42,7 +46,8 @@ public sealed class SshServer : IAsyncDisposable
         _options = options;
         _serverFactory = serverFactory;
         _handler = handler;
-        _throttled = new ThrottledLog(message => Log?.Invoke(message));
+        _logger = options.Settings.LoggerFactory?.CreateLogger(ServerLog.Category) ?? NullLogger.Instance;
+        _throttled = new ThrottledLog(Write);
     }
 
     /// <summary>The bound endpoint (with the real port when 0 was asked).</summary>
@@ -61,6 +66,13 @@ public sealed class SshServer : IAsyncDisposable
     /// <c>Failed METHOD for USER from ADDRESS port PORT ssh2</c>, the line fail2ban's sshd filter matches), what failed.
     /// Text from the peer is stripped of control characters.</summary>
     public event Action<string>? Log;
+
+    /// <summary>A line for <see cref="Log"/>, and for the logger of <see cref="TransportSettings.LoggerFactory"/>.</summary>
+    private void Write(string message)
+    {
+        Log?.Invoke(message);
+        ServerLog.Line(_logger, message);
+    }
 
     /// <summary>A connection still authenticating, and how to drop it.</summary>
     private sealed record Unauthenticated(SshTransport Transport, CancellationTokenSource Drop);
@@ -178,12 +190,12 @@ public sealed class SshServer : IAsyncDisposable
         }
         foreach (var key in _options.HostKeys) transport.AddServerKey(key);
         transport.AuthenticationFailed += (user, method) =>
-            Log?.Invoke($"Failed {method} for {user} from {remote?.Address.ToString() ?? "?"} port {remote?.Port ?? 0} ssh2");
+            Write($"Failed {method} for {user} from {remote?.Address.ToString() ?? "?"} port {remote?.Port ?? 0} ssh2");
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task connection = Task.Run(async () =>
         {
             await started.Task.ConfigureAwait(false);
-            await ServeAsync(transport, peer, slot).ConfigureAwait(false);
+            await ServeAsync(transport, peer, remote, slot).ConfigureAwait(false);
         });
         _connections[transport] = connection;
         started.SetResult();
@@ -197,30 +209,34 @@ public sealed class SshServer : IAsyncDisposable
         }
     }
 
-    private async Task ServeAsync(SshTransport transport, string peer, LinkedListNode<Unauthenticated> slot)
+    private async Task ServeAsync(SshTransport transport, string peer, IPEndPoint? remote, LinkedListNode<Unauthenticated> slot)
     {
         CancellationTokenSource drop = slot.Value.Drop;
+        // Every event of this connection, the transport's included, carries the peer (a scope flows with the async
+        // calls made inside it, the connection's read loop among them).
+        using IDisposable? scope = _logger.BeginScope("Connection {Peer}", peer);
+        if (remote is not null) ServerLog.Connection(_logger, remote.Address.ToString(), remote.Port);
         try
         {
             ServerInterface server = _serverFactory();
             string user = await transport.StartServerAsync(server, _options.Connection, drop.Token).ConfigureAwait(false);
             Authenticated(slot);
-            Log?.Invoke($"{peer}: {PeerText.Sanitize(user)} authenticated with {transport.AuthenticationMethod}");
+            Write($"{peer}: {PeerText.Sanitize(user)} authenticated with {transport.AuthenticationMethod}");
             if (_handler is not null) await _handler(transport, server, user, _stopping.Token).ConfigureAwait(false);
             await transport.Completion.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (drop.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
-            Log?.Invoke($"{peer}: dropped before authenticating, to make room");
+            Write($"{peer}: dropped before authenticating, to make room");
         }
-        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SshException or IOException or OperationCanceledException or TimeoutException)
         {
-            Log?.Invoke($"{peer}: {e.Message}");
+            Write($"{peer}: {e.Message}");
         }
         catch (Exception e)
         {
             // A bug in a handler must not take the server down with it.
-            Log?.Invoke($"{peer}: unexpected error: {e}");
+            Write($"{peer}: unexpected error: {e}");
         }
         finally
         {
@@ -228,7 +244,7 @@ public sealed class SshServer : IAsyncDisposable
             _connections.TryRemove(transport, out _);
             await transport.DisposeAsync().ConfigureAwait(false);
             drop.Dispose();
-            Log?.Invoke($"{peer}: closed");
+            Write($"{peer}: closed");
         }
     }
 
@@ -256,7 +272,7 @@ public sealed class SshServer : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            Log?.Invoke("some connections did not close within 10 s");
+            Write("some connections did not close within 10 s");
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Ssh.Transport.Algorithms.Ciphers;
 using Ssh.Transport.Algorithms.Compression;
 using Ssh.Transport.Algorithms.HostKeys;
@@ -73,6 +74,15 @@ public sealed class TransportSettings
 
     /// <summary>The longest the first key exchange may take after the version lines (15 s by default).</summary>
     public TimeSpan KeyExchangeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Where the connection's diagnostics go: the version exchange, the KEXINIT offers and what was negotiated,
+    /// the server's host key fingerprint, each authentication method tried and its result, channel opens and closes,
+    /// re-keying and why the connection ended, as structured events under the categories <c>Ssh.Transport</c>,
+    /// <c>Ssh.Auth</c>, <c>Ssh.Channels</c>, <c>Ssh.Client</c> and <c>Ssh.Server</c> (Information for what an
+    /// operator wants by default, Debug for what <c>ssh -v</c> shows, Trace for the KEXINIT proposals and channel
+    /// requests). Never a password, a private key, a session key or channel data. Null (the default) logs nothing and
+    /// costs nothing; nothing is logged per packet, so even a logger that is on leaves the data path alone.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>Turns compression on or off (paramiko's <c>use_compression</c>). On, a client asks for
     /// <c>zlib@openssh.com,zlib,none</c> (as <c>ssh -C</c>); a server offers <c>none,zlib@openssh.com,zlib</c> and

@@ -159,6 +159,17 @@ public sealed class SshConfigTests
     }
 
     [Test]
+    public void Connect_refuses_the_ProxyCommand_of_untrusted_text()
+    {
+        string marker = Path.Combine(Path.GetTempPath(), "sshcs-untrusted-" + Guid.NewGuid().ToString("N"));
+        SshConfig config = SshConfig.ParseUntrusted($"Host h\n  ProxyCommand touch {marker}\n");
+        using var client = new SshClient();
+        var e = Assert.Throws<FormatException>(() => client.Connect("h", username: "u", config: config, allowAgent: false, lookForKeys: false));
+        Assert.That(e!.Message, Does.Contain("ProxyCommand"));
+        Assert.That(File.Exists(marker), Is.False);
+    }
+
+    [Test]
     public void Overrides_for_one_host_leave_the_others_alone()
     {
         SshConfig config = SshConfig.Parse("Host *\n  Port 22\n").WithOverrides(["Port 2222"], "target");

@@ -105,8 +105,11 @@ public sealed class ServerAuthenticationTests
         var (server, started, clientStream) = StartServer(new PasswordOnly(), new ServerConnectionOptions { LoginGraceTime = TimeSpan.FromMilliseconds(500) });
         var transport = new SshTransport(clientStream);
         await transport.StartClientAsync(cancellationToken: cancellationToken);
-        var serverError = Assert.CatchAsync<SshProtocolException>(() => started.WaitAsync(cancellationToken));
+        var serverError = Assert.ThrowsAsync<TimeoutException>(() => started.WaitAsync(cancellationToken));
         Assert.That(serverError!.Message, Does.Contain("grace"));
+        // The client is still told why, with a DISCONNECT.
+        var clientError = Assert.CatchAsync<SshProtocolException>(() => transport.Completion.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken));
+        Assert.That(clientError!.SentByPeer, Is.True);
         await transport.DisposeAsync();
         await server.DisposeAsync();
     }

@@ -18,7 +18,7 @@ internal static class SftpTargets
         yield return new("sftp-server-requests", "SftpServer: a client's requests after INIT, against an in-memory file system",
             ServerRequests, typeof(SftpException));
         yield return new("sftp-client-replies", "SftpClient: a server's VERSION and replies to stat, realpath, listdir and open/read",
-            ClientReplies, typeof(IOException));
+            ClientReplies, typeof(IOException), typeof(UnauthorizedAccessException));
     }
 
     /// <summary>SSH_FXP_INIT, version 3.</summary>
@@ -31,13 +31,13 @@ internal static class SftpTargets
     private static void ServerRequests(byte[] input)
     {
         var fileSystem = new MemoryFileSystem();
-        var stream = new ScriptedStream([.. Init, .. input]);
+        var stream = new ScriptedStream((0, [.. Init, .. input]));
         SftpServer.RunAsync(stream, fileSystem).WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
     }
 
     private static void ClientReplies(byte[] input)
     {
-        var stream = new ScriptedStream([.. Version, .. input]);
+        var stream = new ScriptedStream((1, Version), (2, input)); // VERSION after INIT; the rest after the first request
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         SftpClient client = SftpClient.FromStreamAsync(stream, deadline.Token).WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         using (client)
@@ -64,9 +64,10 @@ internal static class SftpTargets
             // surfaces as OperationCanceledException, a finding.
             call().WaitAsync(TimeSpan.FromSeconds(11)).GetAwaiter().GetResult();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The documented failures (SftpException and its kinds, a lost connection): the next call goes on.
+            // The documented failures (SftpException and its kinds: FileNotFoundException, UnauthorizedAccessException
+            // for PERMISSION_DENIED; a lost connection): the next call goes on.
         }
     }
 
@@ -141,31 +142,44 @@ internal static class SftpTargets
         ]);
     }
 
-    /// <summary>The peer's bytes, then end of stream; what we write goes nowhere.</summary>
-    private sealed class ScriptedStream(byte[] input) : Stream
+    /// <summary>The peer's bytes in chunks, then end of stream; what we write goes nowhere. Each chunk is readable only
+    /// once that many writes have come, as a real peer's answer cannot come before its request: without that, a
+    /// reply read before its request was registered would be a protocol error of the harness's making.</summary>
+    private sealed class ScriptedStream(params (int AfterWrites, byte[] Bytes)[] script) : Stream
     {
-        private int _position;
+        private readonly SemaphoreSlim _written = new(0);
+        private int _writes;
+        private int _chunk;
+        private int _offset;
 
-        public override int Read(Span<byte> buffer)
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            int n = Math.Min(buffer.Length, input.Length - _position);
-            input.AsSpan(_position, n).CopyTo(buffer);
-            _position += n;
+            while (_chunk < script.Length && _offset == script[_chunk].Bytes.Length) (_chunk, _offset) = (_chunk + 1, 0);
+            if (_chunk == script.Length) return 0;
+            while (Volatile.Read(ref _writes) < script[_chunk].AfterWrites) await _written.WaitAsync(cancellationToken);
+            byte[] bytes = script[_chunk].Bytes;
+            int n = Math.Min(buffer.Length, bytes.Length - _offset);
+            bytes.AsMemory(_offset, n).CopyTo(buffer);
+            _offset += n;
             return n;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override void Write(byte[] buffer, int offset, int count) { }
-        public override void Write(ReadOnlySpan<byte> buffer) { }
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.CompletedTask;
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _writes);
+            _written.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
         public override void Flush() { }
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public override bool CanRead => true;

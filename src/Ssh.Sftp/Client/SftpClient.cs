@@ -111,14 +111,16 @@ public sealed partial class SftpClient : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Sizes requests from limits@openssh.com (PROTOCOL §4.8) when the server offers it.</summary>
+    /// <summary>Sizes requests from limits@openssh.com (PROTOCOL §4.8) when the server offers it and answers.</summary>
     private async Task ApplyLimitsAsync(CancellationToken cancellationToken)
     {
         if (!HasExtension(SftpExtensionNames.Limits)) return;
         ReceivedPacket reply = await ExtendedAsync(SftpExtensionNames.Limits, 0, static (ref SftpPacketWriter _, int _) => { }, cancellationToken).ConfigureAwait(false);
         try
         {
-            SftpReplies.ThrowIfStatus(reply, null);
+            // A server that announces the extension and then refuses it (any status) costs us nothing: the default
+            // sizes serve, as they do for a server without it.
+            if (reply.Type == SftpPacketType.Status) return;
             if (reply.Type != SftpPacketType.ExtendedReply) throw new SftpProtocolException("limits@openssh.com was answered with a packet other than SSH_FXP_EXTENDED_REPLY.");
             SftpReader reader = reply.Reader();
             Limits = new SftpLimits(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());

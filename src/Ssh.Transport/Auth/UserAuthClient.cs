@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Ssh.Transport.Diagnostics;
 using Ssh.Transport.Keys;
 using Ssh.Transport.Messages;
 using Ssh.Transport.Session;
@@ -28,23 +30,34 @@ internal sealed class UserAuthClient
         if (reply[0] != (byte)MessageNumber.ServiceAccept || ServiceMessage.Read(reply).ServiceName != UserAuthService)
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected SERVICE_ACCEPT for {UserAuthService}, got message {reply[0]}.");
         _serviceAccepted = true;
+        AuthLog.ServiceAccepted(_session.AuthLog, UserAuthService);
+    }
+
+    /// <summary>Logs the server's answer to one method and passes it on.</summary>
+    private AuthResult Logged(AuthResult result, string user, string method)
+    {
+        if (result.Success) AuthLog.Succeeded(_session.AuthLog, user, method);
+        else AuthLog.CanContinue(_session.AuthLog, result.AllowedMethods, result.PartialSuccess);
+        return result;
     }
 
     public async Task<AuthResult> AuthNoneAsync(string user, CancellationToken cancellationToken)
     {
         await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
+        AuthLog.Trying(_session.AuthLog, "none", user);
         await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "none", ReadOnlyMemory<byte>.Empty), cancellationToken).ConfigureAwait(false);
-        return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;
+        return Logged((await ReadResultAsync(cancellationToken).ConfigureAwait(false))!, user, "none");
     }
 
     public async Task<AuthResult> AuthPasswordAsync(string user, string password, CancellationToken cancellationToken)
     {
         await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
+        AuthLog.Trying(_session.AuthLog, "password", user);
         // RFC 4252 §8: boolean FALSE ‖ string password
         var fields = new SshBuffer(64 + password.Length * 3).WriteBoolean(false).WriteString(password);
         await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "password", fields.ToArray()), cancellationToken).ConfigureAwait(false);
         fields.Clear(zero: true);
-        return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;
+        return Logged((await ReadResultAsync(cancellationToken).ConfigureAwait(false))!, user, "password");
     }
 
     /// <summary>RFC 4256 keyboard-interactive: answers each round of prompts with <paramref name="respond"/> until the
@@ -53,16 +66,18 @@ internal sealed class UserAuthClient
         string submethods, CancellationToken cancellationToken)
     {
         await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
+        AuthLog.Trying(_session.AuthLog, "keyboard-interactive", user);
         // RFC 4256 §3.1: string language tag (deprecated, empty) ‖ string submethods
         byte[] fields = new SshBuffer().WriteString("").WriteString(submethods).ToArray();
         await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "keyboard-interactive", fields), cancellationToken).ConfigureAwait(false);
         for (int round = 0; ; round++)
         {
             (AuthResult? result, byte[]? message) = await NextAsync(cancellationToken).ConfigureAwait(false);
-            if (result is not null) return result;
+            if (result is not null) return Logged(result, user, "keyboard-interactive");
             if (round >= 32)
                 throw new SshProtocolException(DisconnectReason.ProtocolError, "The server asked more than 32 rounds of keyboard-interactive questions.");
             InteractiveQuery query = Clean(UserauthInfoRequestMessage.Read(message!).Query);
+            AuthLog.InteractivePrompts(_session.AuthLog, query.Prompts.Count);
             IReadOnlyList<string> answers = respond(query);
             if (answers.Count != query.Prompts.Count)
                 throw new ArgumentException($"The keyboard-interactive handler gave {answers.Count} answers to {query.Prompts.Count} prompts.");
@@ -84,12 +99,17 @@ internal sealed class UserAuthClient
         byte[] blob = key.PublicKey.GetBlob();
         byte[]? hostKey = _session.ServerSupportsHostBoundPublicKey ? _session.HostKeyBlob : null;
         string method = hostKey is null ? "publickey" : HostBoundPublicKey.Method;
+        AuthLog.Trying(_session.AuthLog, method, user);
+        if (_session.AuthLog.IsEnabled(LogLevel.Debug))
+            AuthLog.OfferingKey(_session.AuthLog, key.PublicKey.KeyType, key.PublicKey.GetFingerprint(), algorithm);
 
         var query = new SshBuffer().WriteBoolean(false).WriteString(algorithm).WriteString(blob);
         if (hostKey is not null) query.WriteString(hostKey);
         await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, method, query.ToArray()), cancellationToken).ConfigureAwait(false);
         AuthResult? queryResult = await ReadResultAsync(cancellationToken, expectPkOk: true).ConfigureAwait(false);
-        if (queryResult is not null) return queryResult;
+        if (queryResult is not null) return Logged(queryResult, user, "publickey");
+        if (_session.AuthLog.IsEnabled(LogLevel.Debug))
+            AuthLog.KeyAccepted(_session.AuthLog, key.PublicKey.KeyType, key.PublicKey.GetFingerprint());
 
         // RFC 4252 §7: the signature covers session id ‖ the request up to the key blob (and the host key, when bound).
         var signedData = new SshBuffer(512)
@@ -103,7 +123,7 @@ internal sealed class UserAuthClient
         if (hostKey is not null) signed.WriteString(hostKey);
         signed.WriteString(signature);
         await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, method, signed.ToArray()), cancellationToken).ConfigureAwait(false);
-        return (await ReadResultAsync(cancellationToken).ConfigureAwait(false))!;
+        return Logged((await ReadResultAsync(cancellationToken).ConfigureAwait(false))!, user, "publickey");
     }
 
     private string ChooseSignatureAlgorithm(SshPublicKey key)
@@ -114,7 +134,7 @@ internal sealed class UserAuthClient
         string[] candidates = [.. key.SignatureAlgorithms.Where(allowed.Contains), .. sha1Rsa ? [RsaPublicKey.TypeName] : Array.Empty<string>()];
         if (candidates.Length == 0)
             throw new SshException($"Public key authentication with the {key.KeyType} key is disabled: none of its signature algorithms " +
-                $"({string.Join(",", key.SignatureAlgorithms)}) is in PublicKeyAlgorithms.");
+                $"({string.Join(",", key.SignatureAlgorithms)}) is among the accepted public key algorithms (PubkeyAcceptedAlgorithms).");
         IReadOnlyList<string>? serverAlgorithms = _session.ServerSignatureAlgorithms;
         if (serverAlgorithms is not null)
         {
@@ -149,6 +169,7 @@ internal sealed class UserAuthClient
             {
                 case MessageNumber.UserauthBanner:
                     Banners.Add(PeerText.Sanitize(UserauthBannerMessage.Read(message).Text));
+                    AuthLog.Banner(_session.AuthLog, Banners[^1].Length);
                     continue;
                 case MessageNumber.UserauthSuccess:
                     return (AuthResult.Succeeded, null);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Ssh.Transport.Diagnostics;
 using Ssh.Transport.Keys;
 using Ssh.Transport.Messages;
 using Ssh.Transport.Session;
@@ -80,11 +82,15 @@ internal sealed class UserAuthServer
             long started = Environment.TickCount64;
             UserauthRequestMessage request = UserauthRequestMessage.Read(message);
             CheckConsistent(request);
+            if (_session.AuthLog.IsEnabled(LogLevel.Debug))
+                AuthLog.Request(_session.AuthLog, PeerText.Sanitize(request.User), PeerText.Sanitize(request.Method));
             AuthenticationResult result = await DispatchAsync(request, message, cancellationToken).ConfigureAwait(false);
             if (result == AuthenticationResult.Successful)
             {
                 SucceededMethod = MethodForLog(request.Method);
                 SucceededKey = SucceededMethod == "publickey" ? _verifiedKey : null;
+                if (_session.AuthLog.IsEnabled(LogLevel.Information))
+                    AuthLog.Accepted(_session.AuthLog, PeerText.Sanitize(SucceededMethod), PeerText.Sanitize(request.User));
                 _onSuccess?.Invoke(request.User, SucceededMethod, SucceededKey);
                 _authenticator.OnAuthenticated(request.User, SucceededMethod, SucceededKey);
                 _session.MarkAuthenticated();
@@ -92,11 +98,15 @@ internal sealed class UserAuthServer
                 return request.User;
             }
             if (result == PkOkSent) continue;
+            if (result == AuthenticationResult.PartiallySuccessful && _session.AuthLog.IsEnabled(LogLevel.Debug))
+                AuthLog.Partial(_session.AuthLog, PeerText.Sanitize(request.User), PeerText.Sanitize(request.Method));
             if (result == AuthenticationResult.Failed && request.Method != "none")
             {
                 // Every refused attempt counts, a refused publickey query included (as OpenSSH counts them): probing
                 // which keys a server takes costs the prober a connection every MaxAuthTries keys.
                 _onFailure?.Invoke(PeerText.Sanitize(request.User), PeerText.Sanitize(MethodForLog(request.Method)));
+                if (_session.AuthLog.IsEnabled(LogLevel.Information))
+                    AuthLog.Failed(_session.AuthLog, PeerText.Sanitize(MethodForLog(request.Method)), PeerText.Sanitize(request.User));
                 await DelayAsync(started, cancellationToken).ConfigureAwait(false);
                 if (++_failures >= MaxAuthTries)
                     throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable,
@@ -186,6 +196,9 @@ internal sealed class UserAuthServer
         {
             r.EnsureEnd("The publickey query");
             AuthenticationResult acceptable = await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
+            if (_session.AuthLog.IsEnabled(LogLevel.Debug))
+                AuthLog.KeyQuery(_session.AuthLog, PeerText.Sanitize(request.User), key.KeyType, key.GetFingerprint(),
+                    acceptable == AuthenticationResult.Successful ? "acceptable" : "not acceptable");
             if (acceptable != AuthenticationResult.Successful) return AuthenticationResult.Failed;
             await _session.SendAsync(new UserauthPkOkMessage(algorithm, blob), cancellationToken).ConfigureAwait(false);
             return PkOkSent;

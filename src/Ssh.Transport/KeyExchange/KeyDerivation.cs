@@ -7,11 +7,16 @@ namespace Ssh.Transport.KeyExchange;
 /// <summary>RFC 4253 §7.2: deriving the IVs and keys from K, H and the session identifier.</summary>
 internal static class KeyDerivation
 {
+    /// <summary>Tests only: sees a copy of K and of every IV and key derived, to prove that none of them reaches a
+    /// log. Null in production, where nothing is copied.</summary>
+    internal static Action<byte[]>? KeyMaterialObserver;
+
     /// <summary>The negotiated ciphers of both directions, keyed with letters A–F. The ciphers and MACs copy what
     /// they keep, so the derived bytes are wiped here.</summary>
     public static (IPacketCipher ClientToServer, IPacketCipher ServerToClient) CreateCiphers(HashAlgorithmName hash,
         byte[] encodedSharedSecret, byte[] exchangeHash, byte[] sessionId, NegotiatedAlgorithms n)
     {
+        KeyMaterialObserver?.Invoke(encodedSharedSecret.ToArray());
         IPacketCipher clientToServer = CreateCipher(n.CipherClientToServer, n.MacClientToServer, 'A', 'C', 'E');
         try
         {
@@ -31,11 +36,17 @@ internal static class KeyDerivation
             byte[]? macKey = null;
             try
             {
+                if (KeyMaterialObserver is { } observe)
+                {
+                    observe(iv.ToArray());
+                    observe(key.ToArray());
+                }
                 IMac? mac = null;
                 if (!cipher.IsAead)
                 {
                     MacInfo macInfo = MacRegistry.Find(macName!)!;
                     macKey = Derive(hash, encodedSharedSecret, exchangeHash, macLetter, sessionId, macInfo.KeySize);
+                    KeyMaterialObserver?.Invoke(macKey.ToArray());
                     mac = macInfo.Create(macKey);
                 }
                 return cipher.Create(key, iv, mac);

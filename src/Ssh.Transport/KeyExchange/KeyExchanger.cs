@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Ssh.Transport.Diagnostics;
 using Ssh.Transport.Algorithms.Ciphers;
 using Ssh.Transport.Auth;
 using Ssh.Transport.Algorithms.HostKeys;
@@ -44,8 +45,13 @@ internal sealed class KeyExchanger : IDisposable
 
     private bool IsClient => _session.Role == SessionRole.Client;
 
-    /// <summary>Sends our KEXINIT unless an exchange is already under way; returns a task for its end.</summary>
-    public async ValueTask<Task> StartAsync()
+    /// <summary>Why a re-exchange started on its own: <see cref="TransportSettings.RekeyBytesLimit"/> or
+    /// <see cref="TransportSettings.RekeyTimeLimit"/> was reached.</summary>
+    public const string LimitReached = "the data or time limit was reached (RekeyBytesLimit, RekeyTimeLimit)";
+
+    /// <summary>Sends our KEXINIT unless an exchange is already under way; returns a task for its end.
+    /// <paramref name="reason"/> is for the log.</summary>
+    public async ValueTask<Task> StartAsync(string reason)
     {
         await _startLock.WaitAsync(_session.Lifetime).ConfigureAwait(false);
         try
@@ -55,7 +61,10 @@ internal sealed class KeyExchanger : IDisposable
             _newKeysSent = false;
             _ourInit = BuildKexInit();
             _ourInitPayload = _ourInit.ToPayload();
+            if (_firstDone) TransportLog.Rekeying(_session.Log, reason);
             await _session.SendKexInitAsync(_ourInitPayload).ConfigureAwait(false);
+            TransportLog.KexInitSent(_session.Log, CompletedCount + 1, reason);
+            TransportLog.Proposal(_session.Log, IsClient ? "local client" : "local server", _ourInit);
             return _current.Task;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -126,8 +135,10 @@ internal sealed class KeyExchanger : IDisposable
         bool wasFirstPacket = _session.Reader.SequenceNumber == 1;
         _peerInit = KexInitMessage.Read(payload.Span);
         byte[] peerInitPayload = payload.ToArray();
+        TransportLog.KexInitReceived(_session.Log);
+        TransportLog.Proposal(_session.Log, IsClient ? "peer server" : "peer client", _peerInit);
 
-        if (!_inProgress) await StartAsync().ConfigureAwait(false);
+        if (!_inProgress) await StartAsync("requested by the peer").ConfigureAwait(false);
         await _startLock.WaitAsync(_session.Lifetime).ConfigureAwait(false); // our KEXINIT is out
         _startLock.Release();
 
@@ -143,9 +154,11 @@ internal sealed class KeyExchanger : IDisposable
                 throw new SshProtocolException(DisconnectReason.ProtocolError,
                     "Strict KEX (OpenSSH PROTOCOL §1.10): KEXINIT was not the peer's first packet.");
             if (!IsClient) _session.PeerWantsExtInfo = client.KexAlgorithms.Contains(KexRegistry.ExtInfoClient);
+            TransportLog.StrictKex(_session.Log, _strict);
         }
 
         _negotiated = Negotiator.Negotiate(client, server, name => CipherRegistry.Find(name)?.IsAead ?? false);
+        TransportLog.Negotiated(_session.Log, _negotiated);
         if (_peerInit.FirstKexPacketFollows && !Negotiator.GuessWasRight(client, server))
             _ignoreNextKexPacket = true;
 
@@ -163,6 +176,8 @@ internal sealed class KeyExchanger : IDisposable
         if (IsClient) return KexContext.ForClient(local, remote, _ourInitPayload!, peerInitPayload);
         HostKeyRegistry.HostKeyAlgorithmInfo algorithm = HostKeyRegistry.Find(_negotiated!.HostKey)!;
         SshPrivateKey hostKey = _session.HostKeys.First(k => k.PublicKey.KeyType == algorithm.KeyType);
+        if (_session.Log.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+            TransportLog.HostKeyUsed(_session.Log, hostKey.PublicKey.KeyType, hostKey.PublicKey.GetFingerprint(), algorithm.Name);
         byte[] hostKeyBlob = hostKey.PublicKey.GetBlob();
         _session.HostKeyBlob ??= hostKeyBlob; // K_S of the first exchange, which publickey-hostbound requests must name
         return KexContext.ForServer(remote, local, peerInitPayload, _ourInitPayload!, hostKeyBlob,
@@ -192,6 +207,8 @@ internal sealed class KeyExchanger : IDisposable
     {
         if (_session.RemoteHostKey is null)
         {
+            if (_session.Log.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+                TransportLog.ServerHostKey(_session.Log, hostKey.KeyType, hostKey.GetFingerprint());
             if (_session.HostKeyVerifier is not null)
                 await _session.HostKeyVerifier(hostKey, _session.Lifetime).ConfigureAwait(false);
             _session.RemoteHostKey = hostKey;
@@ -216,6 +233,7 @@ internal sealed class KeyExchanger : IDisposable
         string outboundCompression = IsClient ? _negotiated!.CompressionClientToServer : _negotiated!.CompressionServerToClient;
         await _session.SendNewKeysAsync(IsClient ? clientToServer : serverToClient, outboundCompression, _strict, extInfo).ConfigureAwait(false);
         _newKeysSent = true;
+        TransportLog.NewKeysSent(_session.Log);
     }
 
     private void OnNewKeys()
@@ -223,6 +241,7 @@ internal sealed class KeyExchanger : IDisposable
         if (_pendingInbound is null)
             throw new SshProtocolException(DisconnectReason.ProtocolError, "The peer sent NEWKEYS before the key exchange reached it.");
         // RFC 4253 §7.3: keys change right after NEWKEYS. Strict KEX also restarts the sequence numbers.
+        TransportLog.NewKeysReceived(_session.Log);
         _session.Reader.SetCipher(_pendingInbound, _strict);
         _session.Reader.SetCompression(IsClient ? _negotiated!.CompressionServerToClient : _negotiated!.CompressionClientToServer,
             _session.IsAuthenticated);
@@ -243,6 +262,7 @@ internal sealed class KeyExchanger : IDisposable
         _lastKexTimestamp = Environment.TickCount64;
         _firstDone = true;
         CompletedCount++;
+        TransportLog.KexComplete(_session.Log, CompletedCount, _negotiated!.Kex);
         TaskCompletionSource done = _current;
         _current = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _inProgress = false;

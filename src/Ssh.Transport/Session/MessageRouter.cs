@@ -25,6 +25,7 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
         {
             case (byte)MessageNumber.Disconnect:
                 DisconnectMessage d = DisconnectMessage.Read(payload.Span);
+                Diagnostics.TransportLog.DisconnectReceived(session.Log, d.Reason, PeerText.Sanitize(d.Description));
                 throw new SshProtocolException(d.Reason,
                     $"The peer disconnected ({d.Reason}): {PeerText.Sanitize(d.Description)}", sentByPeer: true);
             case (byte)MessageNumber.Ignore:
@@ -70,6 +71,7 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
                     $"The peer sent connection-protocol message {number} before authentication completed (RFC 4252 §5.1).");
             if (await connection.HandleMessageAsync(payload, lifetime).ConfigureAwait(false)) return;
         }
+        Diagnostics.TransportLog.UnimplementedSent(session.Log, sequenceNumber, number);
         await session.SendAsync(new UnimplementedMessage(sequenceNumber)).ConfigureAwait(false);
     }
 
@@ -89,6 +91,8 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
             {
                 // RFC 8308 §3.1: the value's bytes are the name-list's content, without a further length.
                 session.ServerSignatureAlgorithms = System.Text.Encoding.ASCII.GetString(value).Split(',', StringSplitOptions.RemoveEmptyEntries);
+                if (session.Log.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+                    Diagnostics.TransportLog.ServerSignatureAlgorithms(session.Log, PeerText.Sanitize(string.Join(',', session.ServerSignatureAlgorithms)));
             }
             else if (name == Auth.HostBoundPublicKey.Extension && session.Role == SessionRole.Client)
             {
@@ -97,6 +101,7 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
             else if (name == PingMessage.Extension && value.AsSpan().SequenceEqual("0"u8))
             {
                 session.PeerAnswersPing = true;
+                Diagnostics.TransportLog.Extension(session.Log, PingMessage.Extension);
             }
         }
     }

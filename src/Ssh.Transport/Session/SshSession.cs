@@ -1,4 +1,6 @@
 using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Ssh.Transport.Diagnostics;
 using Ssh.Transport.Algorithms.Ciphers;
 using Ssh.Transport.KeyExchange;
 using Ssh.Transport.Keys;
@@ -35,6 +37,8 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         _stream = stream;
         Role = role;
         Settings = settings;
+        Log = TransportLog.Create(settings, TransportLog.Category);
+        AuthLog = TransportLog.Create(settings, Diagnostics.AuthLog.Category);
         // Zero-byte reads: wait for data before renting a read buffer, so an idle connection holds none.
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384, leaveOpen: true, useZeroByteReads: true));
         _reader = new PacketReader(_input);
@@ -48,6 +52,12 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     }
 
     public SessionRole Role { get; }
+
+    /// <summary>The transport's events (<see cref="TransportLog"/>); the null logger when none was given.</summary>
+    internal ILogger Log { get; }
+
+    /// <summary>User authentication's events (<see cref="Diagnostics.AuthLog"/>).</summary>
+    internal ILogger AuthLog { get; }
     public TransportSettings Settings { get; }
     public string LocalVersion { get; } = VersionExchange.OurVersion;
     public string RemoteVersion { get; private set; } = "";
@@ -120,12 +130,14 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             versionDeadline.CancelAfter(Settings.VersionExchangeTimeout);
             try
             {
+                TransportLog.LocalVersion(Log, LocalVersion);
                 await VersionExchange.SendAsync(_stream, LocalVersion, versionDeadline.Token).ConfigureAwait(false);
                 RemoteVersion = await VersionExchange.ReceiveAsync(_input, allowPreamble: Role == SessionRole.Client, versionDeadline.Token).ConfigureAwait(false);
+                TransportLog.RemoteVersion(Log, RemoteVersion);
             }
             catch (OperationCanceledException) when (versionDeadline.IsCancellationRequested && !linked.IsCancellationRequested)
             {
-                var error = new SshConnectionException(
+                var error = new TimeoutException(
                     $"The peer sent no SSH version line within {Settings.VersionExchangeTimeout.TotalSeconds:0.#} s of connecting (RFC 4253 §4.2); is it an SSH {(Role == SessionRole.Client ? "server" : "client")}?");
                 await FailAsync(error).ConfigureAwait(false);
                 throw error;
@@ -138,14 +150,14 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         }
         Task firstKex = _kex.FirstCompletion;
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
-        await _kex.StartAsync().ConfigureAwait(false);
+        await _kex.StartAsync("initial").ConfigureAwait(false);
         try
         {
             await firstKex.WaitAsync(Settings.KeyExchangeTimeout, linked.Token).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            var error = new SshConnectionException($"The key exchange did not finish within {Settings.KeyExchangeTimeout.TotalSeconds:0} s.");
+            var error = new TimeoutException($"The key exchange did not finish within {Settings.KeyExchangeTimeout.TotalSeconds:0} s.");
             await FailAsync(error).ConfigureAwait(false);
             throw error;
         }
@@ -170,7 +182,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
                 ReadOnlyMemory<byte> payload = await _reader.ReadPacketAsync(_lifetime.Token).ConfigureAwait(false);
                 LastReceivedTimestamp = Environment.TickCount64;
                 await _router.RouteAsync(payload, _reader.SequenceNumber - 1, _lifetime.Token).ConfigureAwait(false);
-                if (_kex.IsRekeyDue()) await _kex.StartAsync().ConfigureAwait(false);
+                if (_kex.IsRekeyDue()) await _kex.StartAsync(KeyExchanger.LimitReached).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
@@ -210,7 +222,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             _ = FailAsync(error);
             throw error;
         }
-        if (!_writer.HoldingForKex && _kex.IsRekeyDue()) _ = _kex.StartAsync();
+        if (!_writer.HoldingForKex && _kex.IsRekeyDue()) _ = _kex.StartAsync(KeyExchanger.LimitReached);
     }
 
     /// <summary>Sends our KEXINIT and holds other outbound messages until our NEWKEYS.</summary>
@@ -252,7 +264,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     public async Task RekeyAsync(CancellationToken cancellationToken = default)
     {
         if (ClosedError() is { } closed) throw closed;
-        Task done = await _kex.StartAsync().ConfigureAwait(false);
+        Task done = await _kex.StartAsync("requested by the application").ConfigureAwait(false);
         await done.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -268,6 +280,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _closing, 1, 0) == 0)
         {
+            TransportLog.DisconnectSent(Log, reason, description);
             await _writer.TryWriteDisconnectAsync(reason, description).ConfigureAwait(false);
             Close(null);
         }
@@ -289,7 +302,14 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _closing, 1, 0) != 0) return;
         if (error is SshProtocolException { SentByPeer: false } protocolError)
+        {
+            TransportLog.DisconnectSent(Log, protocolError.Reason, protocolError.Message);
             await _writer.TryWriteDisconnectAsync(protocolError.Reason, protocolError.Message).ConfigureAwait(false);
+        }
+        else if (error is not null and not SshProtocolException { SentByPeer: true } && Log.IsEnabled(LogLevel.Information))
+        {
+            TransportLog.ConnectionFailed(Log, Wrap(error).Message);
+        }
         Close(error);
     }
 
@@ -309,6 +329,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         _writer.OnClosed(_closeReason);
         _kex.OnClosed(_closeReason);
         ConnectionHandler?.OnSessionClosed(error is null ? null : _closeReason);
+        TransportLog.ConnectionClosed(Log);
         if (error is null) _closed.TrySetResult();
         else _closed.TrySetException(_closeReason);
     }
@@ -319,6 +340,8 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         IOException or System.Net.Sockets.SocketException or ObjectDisposedException =>
             new SshConnectionException("The connection was lost: " + e.Message, e),
         OperationCanceledException => new SshConnectionException("The connection was closed.", e),
+        // A handshake deadline: the call that waited got the TimeoutException itself; later calls find the connection closed.
+        TimeoutException => new SshConnectionException("The connection was closed: " + e.Message, e),
         _ => new SshException("The connection failed: " + e.Message, e),
     };
 
