@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ssh.Transport.Keys;
 
 namespace Ssh.Cli;
@@ -27,7 +26,7 @@ internal static class KeygenSign
             {
                 Console.Error.WriteLine($"Signed {(type == SshCertificateType.Host ? "host" : "user")} key {output}: id \"{o.KeyId}\" serial {o.Serial} " +
                     $"{(builder.Principals.Count == 0 ? "valid for any principal" : "for " + string.Join(",", builder.Principals))} " +
-                    $"valid {Describe(certificate)}");
+                    $"valid {certificate.Validity}");
             }
         }
         return 0;
@@ -42,10 +41,6 @@ internal static class KeygenSign
         foreach (string line in certificate.ToString().Split('\n')) Console.Out.WriteLine("        " + line);
         return 0;
     }
-
-    private static string Describe(SshCertificate c) =>
-        c.ValidAfterSeconds == 0 && c.ValidBeforeSeconds == SshCertificate.Forever ? "forever"
-        : $"from {c.ValidAfter.UtcDateTime:yyyy-MM-ddTHH:mm:ss} to {(c.ValidBeforeSeconds == SshCertificate.Forever ? "forever" : c.ValidBefore.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture))}";
 
     /// <summary>ssh-keygen's -O options.</summary>
     private static void Apply(SshCertificateBuilder builder, string option)

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Ssh.Client.Diagnostics;
 using Ssh.Channels;
 using Ssh.Transport;
 using Ssh.Transport.Keys;
@@ -107,14 +109,20 @@ public sealed partial class SshClient
     /// <summary>The stream to the server when it is not a plain TCP connection: a ProxyCommand's standard input and
     /// output, or a direct-tcpip channel through the last of the ProxyJump hosts (each reached through the ones
     /// before it, each checked against the same known hosts). Null for a direct connection.</summary>
-    private async Task<Stream?> OpenRouteAsync(ConnectPlan plan, SshPrivateKey? pkey, string? passphrase, CancellationToken cancellationToken)
+    private async Task<Stream?> OpenRouteAsync(ConnectPlan plan, SshPrivateKey? pkey, string? passphrase, ILogger log,
+        CancellationToken cancellationToken)
     {
-        if (plan.ProxyCommand is { } command) return new ProxyCommandStream(command);
+        if (plan.ProxyCommand is { } command)
+        {
+            ClientLog.ProxyCommand(log, command);
+            return new ProxyCommandStream(command);
+        }
         if (plan.ProxyJump is not { Count: > 0 } hops) return null;
         Stream? via = null;
         for (int i = 0; i < hops.Count; i++)
         {
             (string? user, string host, int? port) = SshConfig.ParseJumpHost(hops[i]);
+            ClientLog.Jump(log, i + 1, hops.Count, hops[i]);
             var hop = new SshClient(this);
             _jumpClients.Add(hop);
             SshConfig config = plan.Config ?? SshConfig.Parse("");

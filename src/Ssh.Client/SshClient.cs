@@ -147,8 +147,9 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         ILogger log = settings.LoggerFactory?.CreateLogger(ClientLog.Category) ?? NullLogger.Instance;
         try
         {
+            if (plan.Entry is not null) ClientLog.Configured(log, hostname, plan.Host, plan.Port, plan.User);
             ClientLog.Connecting(log, plan.Host, plan.Port);
-            Stream? stream = sock ?? (direct ? null : await OpenRouteAsync(plan, pkey, passphrase, token).ConfigureAwait(false));
+            Stream? stream = sock ?? (direct ? null : await OpenRouteAsync(plan, pkey, passphrase, log, token).ConfigureAwait(false));
             SshTransport transport = stream is not null
                 ? new SshTransport(stream, settings)
                 : await SshTransport.ConnectAsync(plan.Host, plan.Port, settings, plan.Timeout, token).ConfigureAwait(false);
@@ -165,6 +166,7 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
             ClientLog.Authenticated(log, plan.Host, plan.Port, transport.AuthenticationMethod);
             if (plan.ForwardAgent)
             {
+                ClientLog.ForwardingAgent(log, plan.ForwardAgentSocket ?? Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") ?? "(none)");
                 transport.ForwardAgent(plan.ForwardAgentSocket);
                 _forwardAgent = true;
             }
@@ -196,6 +198,11 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// host goes to the policy, with the certified key when a host certificate could not be checked (no CA on record).</summary>
     private void CheckHostKey(string hostKeyName, SshPublicKey key, ILogger log)
     {
+        if (key is SshCertificate hostCertificate && log.IsEnabled(LogLevel.Debug))
+        {
+            ClientLog.HostCertificate(log, hostCertificate.KeyType, hostCertificate.Key.GetFingerprint(), hostCertificate.Serial,
+                hostCertificate.KeyId, hostCertificate.SignatureKey.KeyType, hostCertificate.SignatureKey.GetFingerprint(), hostCertificate.Validity);
+        }
         KnownHostsMatch[] verdicts = [_systemHostKeys.CheckDetailed(hostKeyName, key), _hostKeys.CheckDetailed(hostKeyName, key)];
         if (verdicts.Any(v => v.Status == KnownHostsStatus.Revoked))
             throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());

@@ -2,6 +2,7 @@ using NUnit.Framework;
 using Ssh.Channels;
 using Ssh.Client;
 using Ssh.Server;
+using Ssh.Tests.Diagnostics;
 using Ssh.Transport;
 using Ssh.Transport.Auth;
 using Ssh.Transport.Keys;
@@ -56,6 +57,8 @@ public sealed class CertificateTests
         var (server, _, clientStream) = StartServer(new CertificateServer(ca.PublicKey), hostKey, certified);
         await using var _s = server;
         await using var client = new SshClient();
+        var log = new CapturingLoggerFactory();
+        client.Settings.LoggerFactory = log;
         client.GetHostKeys().AddCertificateAuthority("*.example", ca.PublicKey);
 
         SshPrivateKey userCertified = userKey.WithCertificate(new SshCertificateBuilder(userKey.PublicKey, SshCertificateType.User, "u") { Principals = { "alice" } }.Sign(ca));
@@ -66,6 +69,11 @@ public sealed class CertificateTests
         Assert.That(transport.GetRemoteServerKey(), Is.InstanceOf<SshCertificate>());
         Assert.That(transport.IsAuthenticated, Is.True);
         Assert.That(transport.Session.ServerSupportsHostBoundPublicKey, Is.True, "the request was host-bound");
+        string text = string.Join('\n', log.Messages());
+        Assert.That(text, Does.Contain($"Server host certificate: ecdsa-sha2-nistp256-cert-v01@openssh.com {hostKey.PublicKey.GetFingerprint()}, " +
+            $"serial 0 ID \"host\" CA ssh-ed25519 {ca.PublicKey.GetFingerprint()} valid forever"));
+        Assert.That(text, Does.Contain($"Host '{Host}' is known and matches the ecdsa-sha2-nistp256-cert-v01@openssh.com host key"));
+        Assert.That(text, Does.Contain("Offering public key: ssh-ed25519-cert-v01@openssh.com"));
     }
 
     [Test, CancelAfter(10_000)]

@@ -247,20 +247,25 @@ public sealed class SshCertificate : SshPublicKey
             .Append(" (using ").Append(SignatureAlgorithm).Append(")\n");
         text.Append("Key ID: \"").Append(KeyId).Append("\"\n");
         text.Append("Serial: ").Append(Serial).Append('\n');
-        text.Append("Valid: ").Append(ValidityText()).Append('\n');
+        text.Append("Valid: ").Append(Validity).Append('\n');
         text.Append("Principals: ").Append(ValidPrincipals.Count == 0 ? "(none)" : "\n        " + string.Join("\n        ", ValidPrincipals)).Append('\n');
         text.Append("Critical Options: ").Append(CriticalOptions.Count == 0 ? "(none)" : "\n        " + string.Join("\n        ", CriticalOptions)).Append('\n');
         text.Append("Extensions: ").Append(Extensions.Count == 0 ? "(none)" : "\n        " + string.Join("\n        ", Extensions));
         return text.ToString();
     }
 
-    private string ValidityText()
+    /// <summary>The validity window as <c>ssh-keygen</c> prints it: <c>forever</c>, <c>from 2024-01-01T00:00:00 to
+    /// 2024-01-02T00:00:00</c>, <c>before ...</c> or <c>after ...</c> (UTC).</summary>
+    public string Validity
     {
-        static string Format(ulong s) => ToTime(s).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-        if (ValidAfterSeconds == 0 && ValidBeforeSeconds == Forever) return "forever";
-        if (ValidAfterSeconds == 0) return "before " + Format(ValidBeforeSeconds);
-        if (ValidBeforeSeconds == Forever) return "after " + Format(ValidAfterSeconds);
-        return $"from {Format(ValidAfterSeconds)} to {Format(ValidBeforeSeconds)}";
+        get
+        {
+            static string Format(ulong s) => ToTime(s).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+            if (ValidAfterSeconds == 0 && ValidBeforeSeconds == Forever) return "forever";
+            if (ValidAfterSeconds == 0) return "before " + Format(ValidBeforeSeconds);
+            if (ValidBeforeSeconds == Forever) return "after " + Format(ValidAfterSeconds);
+            return $"from {Format(ValidAfterSeconds)} to {Format(ValidBeforeSeconds)}";
+        }
     }
 
     private static DateTimeOffset ToTime(ulong seconds) =>
