@@ -114,7 +114,8 @@ public sealed partial class SshClient
     {
         if (plan.ProxyCommand is { } command)
         {
-            ClientLog.ProxyCommand(log, command);
+            // Only the program: like a remote command line, the rest may carry what should not reach a log.
+            ClientLog.ProxyCommand(log, command.Split([' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "");
             return new ProxyCommandStream(command);
         }
         if (plan.ProxyJump is not { Count: > 0 } hops) return null;

@@ -30,8 +30,8 @@ internal static partial class ClientLog
     [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Configuration for '{Alias}': HostName {HostName}, Port {Port}, User {User}")]
     public static partial void Configured(ILogger logger, string alias, string hostName, int port, string user);
 
-    [LoggerMessage(EventId = 407, Level = LogLevel.Debug, Message = "Executing proxy command: {Command}")]
-    public static partial void ProxyCommand(ILogger logger, string command);
+    [LoggerMessage(EventId = 407, Level = LogLevel.Debug, Message = "Executing proxy command: {Program} ... (its arguments are not logged)")]
+    public static partial void ProxyCommand(ILogger logger, string program);
 
     [LoggerMessage(EventId = 408, Level = LogLevel.Debug, Message = "Jump host {Hop} of {Count}: {Jump}")]
     public static partial void Jump(ILogger logger, int hop, int count, string jump);
