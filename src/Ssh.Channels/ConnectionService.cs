@@ -25,7 +25,7 @@ internal sealed class ConnectionService : IConnectionHandler
     private readonly object _lock = new();
     private readonly Dictionary<uint, Channel> _channels = new();
     private uint _nextChannelId;
-    private int _pendingOpens;
+    private int _pendingOpens; // the peer's opens being decided, each holding a place under the limit; under _lock
     private Exception? _closedReason;
 
     public ConnectionService(IMessageTransport transport, ILogger? log = null)
@@ -90,18 +90,42 @@ internal sealed class ConnectionService : IConnectionHandler
         }
     }
 
-    private Channel Register(string channelType, int windowSize, int maxPacketSize)
+    /// <summary>Adds a channel to the table. A peer's accepted open passes <paramref name="reserved"/>: its place,
+    /// held since <see cref="TryReserveOpen"/>, becomes the channel in the same step, so the open never counts twice
+    /// (as pending and as a channel) nor not at all while the read loop checks the next one against the limit.</summary>
+    private Channel Register(string channelType, int windowSize, int maxPacketSize, bool reserved = false)
     {
         lock (_lock)
         {
+            if (reserved) _pendingOpens--;
             if (_closedReason is not null) throw _closedReason;
-            if (_channels.Count >= MaxChannels)
+            if (!reserved && _channels.Count + _pendingOpens >= MaxChannels)
                 throw new ChannelException($"Too many open channels ({MaxChannels}).", ChannelOpenFailureReason.ResourceShortage);
             while (_channels.ContainsKey(_nextChannelId)) _nextChannelId++;
             var channel = new Channel(this, _nextChannelId++, channelType, windowSize, maxPacketSize);
             _channels.Add(channel.LocalId, channel);
             return channel;
         }
+    }
+
+    /// <summary>Read loop: holds a place under the limit for a peer's open while it is decided, so a peer cannot
+    /// queue up unbounded work; false when the channels and the opens being decided fill the limit. The check and
+    /// the count are one step under the lock, as are <see cref="Register"/> and <see cref="ReleaseReservedOpen"/>:
+    /// an open decided on another thread between them would otherwise be counted twice.</summary>
+    private bool TryReserveOpen()
+    {
+        lock (_lock)
+        {
+            if (_channels.Count + _pendingOpens >= MaxChannels) return false;
+            _pendingOpens++;
+            return true;
+        }
+    }
+
+    /// <summary>A peer's open was refused: the place it held is free again.</summary>
+    private void ReleaseReservedOpen()
+    {
+        lock (_lock) _pendingOpens--;
     }
 
     internal void Remove(Channel channel)
@@ -258,11 +282,8 @@ internal sealed class ConnectionService : IConnectionHandler
         if (RequestHandler is not { } handler)
             return RefuseAsync(open, ChannelOpenFailureReason.AdministrativelyProhibited, $"{open.ChannelType} channels are not accepted here.");
         // Opens still being decided count against the channel limit too: a peer must not queue up unbounded work.
-        if (Interlocked.Increment(ref _pendingOpens) + ChannelCount > MaxChannels)
-        {
-            Interlocked.Decrement(ref _pendingOpens);
+        if (!TryReserveOpen())
             return RefuseAsync(open, ChannelOpenFailureReason.ResourceShortage, $"Too many open channels ({MaxChannels}).");
-        }
         var request = new ChannelOpenRequest(open.ChannelType, open.SenderChannel, open.InitialWindowSize, open.MaximumPacketSize, open.Data);
         _ = Task.Run(() => DecideAndAnswerAsync(handler, request));
         return ValueTask.CompletedTask;
@@ -285,11 +306,6 @@ internal sealed class ConnectionService : IConnectionHandler
         {
             decision = ChannelOpenDecision.Refuse(ChannelOpenFailureReason.ConnectFailed, e.Message);
         }
-        finally
-        {
-            // Decided: from here the open counts as a channel (Register enforces the limit), not as pending work.
-            Interlocked.Decrement(ref _pendingOpens);
-        }
         try
         {
             await AnswerChannelOpenAsync(request, decision).ConfigureAwait(false);
@@ -300,25 +316,18 @@ internal sealed class ConnectionService : IConnectionHandler
         }
     }
 
+    /// <summary>Decided: the place the open held becomes its channel, or is given back when it was refused.</summary>
     private async ValueTask AnswerChannelOpenAsync(ChannelOpenRequest request, ChannelOpenDecision decision)
     {
         if (decision.FailureReason is { } reason)
         {
+            ReleaseReservedOpen();
             if (Log.IsEnabled(LogLevel.Debug))
                 ChannelLog.PeerOpenRefused(Log, PeerText.Sanitize(request.ChannelType), reason, decision.FailureDescription);
             await Transport.SendAsync(new ChannelOpenFailureMessage(request.SenderChannel, reason, decision.FailureDescription)).ConfigureAwait(false);
             return;
         }
-        Channel channel;
-        try
-        {
-            channel = Register(request.ChannelType, decision.WindowSize, decision.MaxPacketSize);
-        }
-        catch (ChannelException e)
-        {
-            await Transport.SendAsync(new ChannelOpenFailureMessage(request.SenderChannel, ChannelOpenFailureReason.ResourceShortage, e.Message)).ConfigureAwait(false);
-            return;
-        }
+        Channel channel = Register(request.ChannelType, decision.WindowSize, decision.MaxPacketSize, reserved: true);
         channel.OnOpenConfirmed(request.SenderChannel, request.InitialWindowSize, request.MaximumPacketSize);
         if (Log.IsEnabled(LogLevel.Debug)) ChannelLog.PeerOpenAccepted(Log, channel.LocalId, PeerText.Sanitize(request.ChannelType), request.SenderChannel);
         await Transport.SendAsync(new ChannelOpenConfirmationMessage(request.SenderChannel, channel.LocalId, (uint)decision.WindowSize, (uint)decision.MaxPacketSize)).ConfigureAwait(false);

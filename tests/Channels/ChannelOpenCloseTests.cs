@@ -112,6 +112,22 @@ public sealed class ChannelOpenCloseTests
         Assert.That(error.Message, Does.Contain($"Too many open channels ({ConnectionService.MaxChannels})"));
     }
 
+    [Test, CancelAfter(20_000)]
+    public async Task Our_own_opens_count_the_peers_opens_still_decided_against_the_limit(CancellationToken ct)
+    {
+        // Each of the peer's opens holds its place under the limit while it is decided, so that accepting it can
+        // never go over: an open of ours must not take one of those places.
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        for (uint i = 0; i < ConnectionService.MaxChannels; i++)
+            await pipe.Client.SendAsync(new ChannelOpenMessage("slow", 10_000 + i, 1024, 1024, ReadOnlyMemory<byte>.Empty), ct);
+        // One more, refused once the server's read loop has taken all of them.
+        Assert.ThrowsAsync<ChannelException>(() => Open(pipe, "session", ct));
+
+        var error = Assert.ThrowsAsync<ChannelException>(() => pipe.Server.Connection.OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, ct))!;
+        Assert.That(error.Reason, Is.EqualTo(ChannelOpenFailureReason.ResourceShortage));
+        Assert.That(pipe.Server.SentOf(MessageNumber.ChannelOpen), Is.Empty, "an open over the limit went out");
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task Both_sides_closing_at_once_end_the_channel_once_with_one_close_each(CancellationToken ct)
     {

@@ -77,6 +77,26 @@ public sealed class ConnectionLayerRegressionTests
         Assert.That(temp.Files, Is.Empty, "the unread output stays on disk after the channel closed");
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task An_open_decided_while_the_read_loop_checks_the_next_against_the_limit_counts_once(CancellationToken ct)
+    {
+        // The table is filled to 64 short of the limit, then the last 64 are opened at once, round after round, so
+        // the limit is reached exactly each time. While the read loop checks an open against the limit, earlier ones
+        // are being decided and become channels on other threads: each must count once, as pending or as a channel,
+        // or the last open of the round is refused. While the read loop's check and the move from pending to open
+        // were separate steps, this failed in 9 runs out of 10 on an idle two-core machine.
+        const int AtOnce = 64, Rounds = 200;
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        Task<Channel> Open() => pipe.Client.Connection.OpenChannelAsync("session", ReadOnlyMemory<byte>.Empty, ct);
+        await Task.WhenAll(Enumerable.Range(0, ConnectionService.MaxChannels - AtOnce).Select(_ => Open()));
+        for (int round = 0; round < Rounds; round++)
+        {
+            Channel[] last = await Task.WhenAll(Enumerable.Range(0, AtOnce).Select(_ => Open()));
+            Assert.That(pipe.Server.Connection.ChannelCount, Is.EqualTo(ConnectionService.MaxChannels));
+            foreach (Channel c in last) await c.CloseAsync(ct);
+        }
+    }
+
     private sealed class SlowOpenedHandler : IConnectionRequestHandler
     {
         public readonly ManualResetEventSlim Gate = new(false);
