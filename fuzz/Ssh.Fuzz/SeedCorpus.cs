@@ -75,6 +75,29 @@ internal static class SeedCorpus
             Add("private-key-text", type, [0, .. Encoding.UTF8.GetBytes(OpenSshPrivateKeyFile.Format(key))]);
         }
         Add("signature-verify", "rsa-sha2-256", [4, .. TestKeys.All[4].Sign(KeyTargets.SignedData, "rsa-sha2-256")]);
+        foreach (PrivateKeyFormat format in new[] { PrivateKeyFormat.Pem, PrivateKeyFormat.Pkcs8 })
+        {
+            Add("private-key-text", $"rsa-{format}", [0, .. Encoding.UTF8.GetBytes(TestKeys.All[4].Export(format))]);
+            Add("private-key-text", $"ecdsa-{format}-encrypted", [1, .. Encoding.UTF8.GetBytes(TestKeys.All[1].Export(format, "correct horse"))]);
+        }
+        Add("private-key-text", "ed25519-pkcs8", [0, .. Encoding.UTF8.GetBytes(TestKeys.Ed25519.Export(PrivateKeyFormat.Pkcs8))]);
+
+        // Certificates: a user certificate with every critical option, and host certificates signed by an RSA CA.
+        var user = new SshCertificateBuilder(TestKeys.All[1].PublicKey, SshCertificateType.User, "seed-user") { Serial = 7, Principals = { "root", "deploy" } };
+        user.CriticalOptions["force-command"] = "uptime";
+        user.CriticalOptions["source-address"] = "127.0.0.0/8,::1";
+        Add("certificate", "user-ecdsa", user.Sign(TestKeys.Ed25519).GetBlob());
+        var host = new SshCertificateBuilder(TestKeys.Ed25519.PublicKey, SshCertificateType.Host, "seed-host") { Principals = { "*.example.org" } };
+        host.SetValidity("20200101:20400101");
+        Add("certificate", "host-ed25519", host.Sign(TestKeys.All[4], "rsa-sha2-256").GetBlob());
+        Add("public-key-blob", "certificate", host.Sign(TestKeys.All[2]).GetBlob());
+        foreach ((string name, string options) in new[]
+        {
+            ("command-from", "command=\"echo \\\"hi\\\"\",no-pty,from=\"10.0.0.0/8,!10.0.0.1,*.example.org\""),
+            ("restrict-forwards", "restrict,pty,port-forwarding,permitopen=\"db:5432\",permitopen=\"[::1]:*\",permitlisten=\"localhost:8080\""),
+            ("cert-authority", "cert-authority,principals=\"deploy,ops\",expiry-time=\"20301231Z\",environment=\"LANG=C\""),
+        })
+            Add("authorized-key-options", name, Encoding.UTF8.GetBytes(options));
         Add("public-key-file", "rfc4716", Encoding.UTF8.GetBytes(PublicKeyFile.FormatRfc4716(TestKeys.Ed25519.PublicKey, "test@sshcs")));
         Add("public-key-file", "options", Encoding.UTF8.GetBytes(
             "command=\"echo \\\"hi\\\"\",no-pty,from=\"10.0.0.*\" " + TestKeys.All[1].PublicKey.ToOpenSshString("deploy") + "\n"));

@@ -67,7 +67,7 @@ public sealed class SshcsExecTests
         var version = await Sshcs("--version");
         Assert.That(version.ExitCode, Is.EqualTo(0), version.Describe());
         Assert.That(version.Stdout, Does.Match(@"^sshcs \d+\.\d+\.\d+ \(SSH-2\.0-SshCs_"), version.Describe());
-        foreach (string command in new[] { "server", "exec", "sftp" })
+        foreach (string command in new[] { "server", "exec", "sftp", "keygen", "keyscan" })
         {
             var help = await Sshcs("help", command);
             var dashHelp = await Sshcs(command, "--help");

@@ -23,6 +23,16 @@ public sealed partial class Channel
     /// <summary>The blocking twin of <see cref="ExecCommandAsync"/>.</summary>
     public void ExecCommand(string command) => ExecCommandAsync(command).GetAwaiter().GetResult();
 
+    /// <summary>Asks the server to forward the client's ssh-agent to what runs on this session
+    /// (<c>auth-agent-req@openssh.com</c>, PROTOCOL.agent; paramiko's <c>request_forward_agent</c>); send it before
+    /// exec or shell. Returns whether the server agreed. The agent channels it then opens are let in only after
+    /// <see cref="SshTransport.ForwardAgent"/>.</summary>
+    public Task<bool> RequestForwardAgentAsync(CancellationToken cancellationToken = default) =>
+        SendRequestAsync(ChannelTypes.AuthAgentRequest, true, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="RequestForwardAgentAsync"/>.</summary>
+    public bool RequestForwardAgent() => RequestForwardAgentAsync().GetAwaiter().GetResult();
+
     /// <summary>Starts the user's login shell (RFC 4254 §6.5 "shell").</summary>
     public Task InvokeShellAsync(CancellationToken cancellationToken = default) =>
         RequireAsync("shell", ReadOnlyMemory<byte>.Empty, "a shell", cancellationToken);

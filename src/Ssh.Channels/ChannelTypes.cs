@@ -17,4 +17,11 @@ public static class ChannelTypes
 
     /// <summary>A connection to a remote Unix socket forward, opened by the server (OpenSSH PROTOCOL §2.4).</summary>
     public const string ForwardedStreamLocal = "forwarded-streamlocal@openssh.com";
+
+    /// <summary>A connection to the client's ssh-agent, opened by the server once the client asked for agent
+    /// forwarding (<c>ssh -A</c>, OpenSSH PROTOCOL.agent "auth-agent@openssh.com").</summary>
+    public const string AuthAgent = "auth-agent@openssh.com";
+
+    /// <summary>The session request that asks the server to forward the agent (PROTOCOL.agent).</summary>
+    public const string AuthAgentRequest = "auth-agent-req@openssh.com";
 }

@@ -24,6 +24,7 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     private ConnectionService? _connection;
     private UserAuthClient? _auth;
     private Keepalive? _keepalive;
+    private readonly AgentForwarding _agentForwarding = new();
 
     /// <summary>Wraps a connected stream (a socket's <see cref="System.Net.Sockets.NetworkStream"/>, or any duplex
     /// stream). Nothing is sent until <see cref="StartClientAsync"/> or <see cref="StartServerAsync"/>.</summary>
@@ -64,6 +65,14 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
 
     /// <summary>Where the peer connects from ("address:port"), for logs; set by whoever made the stream.</summary>
     public string? RemoteEndPointDescription { get; set; }
+
+    /// <summary>The peer's address and port, when the stream is a socket; set by whoever made the stream (SshServer
+    /// does). A server checks certificate <c>source-address</c> and authorized_keys <c>from=</c> against it.</summary>
+    public System.Net.IPEndPoint? RemoteEndPoint { get; set; }
+
+    /// <summary>Server: the public key (or certificate) the client proved it holds when "publickey" authentication
+    /// succeeded; null for other methods.</summary>
+    public SshPublicKey? AuthenticatedPublicKey { get; private set; }
 
     /// <summary>The authentication method that succeeded ("publickey", "password", ...).</summary>
     public string? AuthenticationMethod { get; private set; }
@@ -120,7 +129,7 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     public async Task StartClientAsync(Func<SshPublicKey, CancellationToken, ValueTask>? hostKeyVerifier = null,
         CancellationToken cancellationToken = default)
     {
-        SshSession session = CreateSession(SessionRole.Client, new ClientRequestHandler(RemoteForwardTable));
+        SshSession session = CreateSession(SessionRole.Client, new ClientRequestHandler(RemoteForwardTable, _agentForwarding));
         session.HostKeyVerifier = hostKeyVerifier;
         await session.StartAsync(cancellationToken).ConfigureAwait(false);
         _auth = new UserAuthClient(session);
@@ -158,11 +167,15 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
         {
             await session.StartAsync(grace.Token).ConfigureAwait(false);
             var auth = new UserAuthServer(session, authenticator, options.MaxAuthTries, options.FailedAuthenticationDelay,
-                (user, method) => AuthenticationFailed?.Invoke(user, method));
-            string user = await auth.RunAsync(grace.Token).ConfigureAwait(false);
-            Username = user;
-            AuthenticationMethod = auth.SucceededMethod;
-            return user;
+                (user, method) => AuthenticationFailed?.Invoke(user, method),
+                (user, method, key) =>
+                {
+                    // Set before the authenticator hears of it, and before any channel can be opened.
+                    Username = user;
+                    AuthenticationMethod = method;
+                    AuthenticatedPublicKey = key;
+                });
+            return await auth.RunAsync(grace.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (grace.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -276,6 +289,19 @@ public sealed partial class SshTransport : IDisposable, IAsyncDisposable
     /// <summary>paramiko's global_request: with <paramref name="wait"/>, the reply data (null when refused).</summary>
     public Task<byte[]?> GlobalRequestAsync(string kind, ReadOnlyMemory<byte> data = default, bool wait = true, CancellationToken cancellationToken = default) =>
         Connection.GlobalRequests.SendAsync(kind, data, wait, cancellationToken);
+
+    // ---- Agent forwarding (PROTOCOL.agent) ----
+
+    /// <summary>Client: lets the server reach the local ssh-agent (<c>ssh -A</c>): from now on each
+    /// <c>auth-agent@openssh.com</c> channel the server opens is connected to the agent's socket,
+    /// <paramref name="socketPath"/> or else <c>$SSH_AUTH_SOCK</c>. Ask for it on each session with
+    /// <see cref="Channel.RequestForwardAgentAsync"/> (paramiko's <c>AgentRequestHandler</c> does both). Without this
+    /// call such channels are refused. Only forward an agent to servers you trust: their administrators can use your
+    /// keys while you are connected.</summary>
+    public void ForwardAgent(string? socketPath = null) => _agentForwarding.Enable(socketPath);
+
+    /// <summary>True once <see cref="ForwardAgent"/> has been called.</summary>
+    public bool IsAgentForwarding => _agentForwarding.Enabled;
 
     // ---- The connection ----
 

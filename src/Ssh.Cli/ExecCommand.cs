@@ -19,20 +19,26 @@ internal static class ExecCommand
         options:
           -p PORT                     the port (22)
           -l USER                     the user (or user@host)
-          -i KEY                      a private key file (repeatable)
-          -F CONFIG                   an ssh_config file (~/.ssh/config by default)
+          -i KEY                      a private key file (repeatable); KEY-cert.pub beside it is offered first
+          -F CONFIG                   an ssh_config file (~/.ssh/config then /etc/ssh/ssh_config by default):
+                                      Host and Match blocks, Include, HostName, User, Port, IdentityFile,
+                                      CertificateFile, ProxyJump, ProxyCommand, UserKnownHostsFile,
+                                      StrictHostKeyChecking, ForwardAgent, the algorithm lists... as ssh
+          -J HOST[,HOST...]           reach the host through these jump hosts ([user@]host[:port]), as ssh -J
+          -A / -a                     forward the ssh-agent ($SSH_AUTH_SOCK) to the command / do not
           --password-env VAR          the password, from the environment (never from the command line)
-          --known-hosts FILE          known_hosts to check and save to (~/.ssh/known_hosts)
+          --known-hosts FILE          known_hosts to check and save to (~/.ssh/known_hosts, or UserKnownHostsFile)
           --host-key-policy POLICY    for a host not in known_hosts: reject (default), auto-add or warn
+                                      (StrictHostKeyChecking yes, accept-new, no decide it when this is not given)
           -C                          compression (zlib@openssh.com, then zlib), as ssh -C
           -v, -vv, -vvv               what the protocol does, on stderr as ssh's debug1:/debug2: lines (-v: versions,
                                       negotiated algorithms, host key, authentication, channels; -vv adds the
                                       KEXINIT proposals and the channel requests)
-          -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms
-                                      (a list, or +list to append to the default, -list to remove, patterns
-                                      allowed, ^list to put first), Compression=yes|no,
-                                      Profile=Modern|Compatible|Legacy, ConnectTimeout (seconds, default 30),
-                                      ServerAliveInterval (seconds), ServerAliveCountMax, as ssh
+          -o Name=value               any ssh_config option, winning over the file: KexAlgorithms,
+                                      HostKeyAlgorithms, Ciphers, MACs, PubkeyAcceptedAlgorithms (a list, or
+                                      +list, -list, ^list), Compression, ConnectTimeout (default 30),
+                                      ServerAliveInterval, ServerAliveCountMax, ProxyJump, ...; and ours:
+                                      Profile=Modern|Compatible|Legacy
         """;
 
     private const int ConnectionFailed = 255;
@@ -66,7 +72,11 @@ internal static class ExecCommand
         try
         {
             client = await options.ConnectAsync(cancel.Token).ConfigureAwait(false);
-            channel = await client.GetTransport()!.OpenSessionAsync(cancel.Token).ConfigureAwait(false);
+            SshTransport transport = client.GetTransport()!;
+            channel = await transport.OpenSessionAsync(cancel.Token).ConfigureAwait(false);
+            // -A (or ForwardAgent): ask for it on the session, as ssh does; a refusal leaves the command without an agent.
+            if (transport.IsAgentForwarding && !await channel.RequestForwardAgentAsync(cancel.Token).ConfigureAwait(false))
+                Console.Error.WriteLine("sshcs: the server refused agent forwarding.");
             await channel.ExecCommandAsync(options.Command, cancel.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or FormatException or OperationCanceledException or UnauthorizedAccessException

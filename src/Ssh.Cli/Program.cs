@@ -15,6 +15,8 @@ internal static class Program
             args => OperatingSystem.IsLinux() ? ServerCommand.RunAsync(args) : Task.FromResult(Fail("sshcs server needs Linux (it runs commands with posix_spawn and ptys)."))),
         new("exec", "run one command on a host, like ssh", ExecCommand.Help, ExecCommand.RunAsync),
         new("sftp", "one SFTP operation: get, put, ls, rm, mkdir, rmdir, mv", SftpCommand.Help, SftpCommand.RunAsync),
+        new("keygen", "make, convert and fingerprint keys; sign certificates, like ssh-keygen", KeygenCommand.Help, KeygenCommand.RunAsync),
+        new("keyscan", "print hosts' public keys as known_hosts lines, like ssh-keyscan", KeyscanCommand.Help, KeyscanCommand.RunAsync),
     ];
 
     public static async Task<int> Main(string[] args)

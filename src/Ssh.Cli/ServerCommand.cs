@@ -21,13 +21,21 @@ internal static class ServerCommand
         options:
           --listen ADDR:PORT          where to listen (127.0.0.1:0 picks a free port)
           --host-key FILE             a private host key (repeatable); one readable by others is refused
+          --host-certificate FILE     a certificate of one of the host keys (ssh-keygen -s CA -h), served beside
+                                      it, as sshd's HostCertificate (repeatable)
           --user NAME                 a user; its password from the --password-env / --password-file after it,
                                       or key-only with --authorized-keys (repeatable)
           --password-env VAR          the password of the --user before it, from the environment
           --password-file FILE        the password of the --user before it, from a file
           --user NAME:PASSWORD        a user and password in one (for tests: every local user can read it)
           --permit-empty-passwords    allow an empty password (refused otherwise)
-          --authorized-keys FILE      keys that may log in as any user (OpenSSH's format)
+          --authorized-keys FILE      keys that may log in as any user (OpenSSH's format); their options are
+                                      enforced: command=, from=, no-pty, no-port-forwarding, permitopen=,
+                                      permitlisten=, restrict, expiry-time=, cert-authority, principals=, ...
+          --trusted-user-ca-keys FILE CAs whose user certificates log in as the users they name as principals,
+                                      with their force-command and source-address (sshd's TrustedUserCAKeys)
+          --revoked-keys FILE         public keys (user keys or CAs) that never log in (sshd's RevokedKeys)
+          --permit-user-environment   apply authorized_keys environment= options (off, as in sshd)
           --accept-env PATTERN        env names a client may set, beyond LANG and LC_* (repeatable)
           -o Name=value               KexAlgorithms, HostKeyAlgorithms, Ciphers, MACs (a list, or +list, -list,
                                       ^list as sshd_config), Compression=yes|no (offered by default, as sshd),
@@ -60,6 +68,7 @@ internal static class ServerCommand
         var serverOptions = new SshServerOptions { Endpoint = options.Endpoint, Settings = options.Settings };
         if (options.MaxStartups is { } maxStartups) serverOptions.MaxUnauthenticatedConnections = maxStartups;
         serverOptions.HostKeys.AddRange(options.HostKeys);
+        serverOptions.HostKeys.AddRange(options.HostCertificates);
         var logger = new Logger(options.LogLevel);
         // debug and trace: the library's events through its ILogger, the server's own lines among them.
         StderrLogger? diagnostics = options.LogLevel switch
@@ -90,6 +99,12 @@ internal static class ServerCommand
         Console.Out.WriteLine($"Listening on {server.LocalEndPoint}");
         foreach (SshPrivateKey key in options.HostKeys)
             Console.Out.WriteLine($"Host key: {key.PublicKey.KeyType} {key.PublicKey.GetFingerprint()}");
+        foreach (SshPrivateKey key in options.HostCertificates)
+        {
+            var certificate = (SshCertificate)key.PublicKey;
+            Console.Out.WriteLine($"Host certificate: {certificate.KeyType} {certificate.GetFingerprint()} ID \"{certificate.KeyId}\" " +
+                $"signed by {certificate.SignatureKey.KeyType} {certificate.SignatureKey.GetFingerprint()}");
+        }
         Console.Out.Flush();
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -145,6 +160,9 @@ internal sealed class ServerOptions
 
     public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 2222);
     public List<SshPrivateKey> HostKeys { get; } = [];
+
+    /// <summary>Host keys presented with their certificates (--host-certificate, sshd's HostCertificate).</summary>
+    public List<SshPrivateKey> HostCertificates { get; } = [];
     public ServerAccounts Accounts { get; } = new();
     /// <summary>As sshd: compression offered (the client decides), changed with -o Compression=no.</summary>
     public Ssh.Transport.TransportSettings Settings { get; } = CompressionOffered();
@@ -180,6 +198,7 @@ internal sealed class ServerOptions
         bool passwordOnCommandLine = false;
         string? waitingForPassword = null; // a --user NAME whose password comes from --password-env/--password-file
         var keyOnly = new List<string>();
+        var hostCertificateFiles = new List<string>();
         void SetPassword(string option, string password)
         {
             if (waitingForPassword is null) throw new ArgumentException($"{option} gives the password of the --user NAME before it; put it after one.");
@@ -239,7 +258,19 @@ internal sealed class ServerOptions
                         break;
                     }
                 case "--authorized-keys":
-                    o.Accounts.AddAuthorizedKeys(Next());
+                    o.Warnings.AddRange(o.Accounts.AddAuthorizedKeysFile(Next()).Select(w => "skipped " + w));
+                    break;
+                case "--trusted-user-ca-keys":
+                    o.Warnings.AddRange(o.Accounts.AddTrustedUserCaKeys(Next()).Select(w => "skipped " + w));
+                    break;
+                case "--revoked-keys":
+                    o.Warnings.AddRange(o.Accounts.AddRevokedKeys(Next()).Select(w => "skipped " + w));
+                    break;
+                case "--permit-user-environment":
+                    o.Accounts.PermitUserEnvironment = true;
+                    break;
+                case "--host-certificate":
+                    hostCertificateFiles.Add(Next());
                     break;
                 case "-o":
                     o.Settings.ApplyOption(Next());
@@ -277,7 +308,7 @@ internal sealed class ServerOptions
         }
         o.Accounts.PermitEmptyPasswords = permitEmpty;
         if (keyOnly.Count > 0 && !o.Accounts.HasKeys)
-            throw new ArgumentException($"--user {keyOnly[0]} has no password and no --authorized-keys: nobody could log in as {keyOnly[0]}. Add --password-env VAR, --password-file FILE or --authorized-keys FILE.");
+            throw new ArgumentException($"--user {keyOnly[0]} has no password and no --authorized-keys or --trusted-user-ca-keys: nobody could log in as {keyOnly[0]}. Add --password-env VAR, --password-file FILE, --authorized-keys FILE or --trusted-user-ca-keys FILE.");
         if (passwordOnCommandLine && !IPAddress.IsLoopback(o.Endpoint.Address))
             o.Warnings.Add("warning: --user NAME:PASSWORD shows the password to every local user (ps); on a non-loopback address prefer --user NAME --password-env VAR or --password-file FILE.");
         if (!usersGiven)
@@ -288,7 +319,20 @@ internal sealed class ServerOptions
             o.Accounts.AddUser(DefaultUser, DefaultPassword);
         }
         if (o.HostKeys.Count == 0) o.HostKeys.Add(LoadOrCreateDefaultHostKey());
+        foreach (string file in hostCertificateFiles) o.HostCertificates.Add(CertifyHostKey(o.HostKeys, file));
         return o;
+    }
+
+    /// <summary>sshd's HostCertificate: the host key the certificate certifies, presented with it.</summary>
+    private static SshPrivateKey CertifyHostKey(List<SshPrivateKey> hostKeys, string path)
+    {
+        if (PublicKeyFile.Load(path).Key is not SshCertificate certificate)
+            throw new FormatException($"--host-certificate {path}: the file holds a plain key, not a certificate.");
+        if (certificate.CertificateType != SshCertificateType.Host)
+            throw new FormatException($"--host-certificate {path}: a user certificate; sign the host key with ssh-keygen -s CA -h.");
+        SshPrivateKey key = hostKeys.FirstOrDefault(k => k.PublicKey.Equals(certificate.Key))
+            ?? throw new ArgumentException($"--host-certificate {path}: certifies {certificate.Key.KeyType} {certificate.Key.GetFingerprint()}, which is not one of the host keys.");
+        return key.WithCertificate(certificate);
     }
 
     private const UnixFileMode GroupOrOthers =

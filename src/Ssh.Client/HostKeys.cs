@@ -16,6 +16,10 @@ public sealed class HostKeys
     /// <summary>A set loaded from <paramref name="filename"/> (paramiko's <c>HostKeys(filename)</c>).</summary>
     public HostKeys(string filename) => Load(filename);
 
+    /// <summary>Whether <see cref="Add"/> writes new lines with the host name hashed (<c>|1|salt|hash</c>), as ssh's
+    /// <c>HashKnownHosts yes</c> does, so the file does not list where you connect. Existing lines keep their form.</summary>
+    public bool HashHostNames { get; set; }
+
     /// <summary>The number of usable host entries (unmarked lines with a supported key type).</summary>
     public int Count
     {
@@ -73,7 +77,7 @@ public sealed class HostKeys
             if (existing is not null)
                 _file.Replace(existing, existing.WithKey(key));
             else
-                _file.Add(host, port, key);
+                _file.Add(host, port, key, HashHostNames);
         }
     }
 
@@ -95,10 +99,37 @@ public sealed class HostKeys
         }
     }
 
+    /// <summary>Every line with a supported key that applies to the host, <c>@cert-authority</c> and <c>@revoked</c> ones
+    /// included, in file order.</summary>
+    public IReadOnlyList<KnownHostEntry> LookupEntries(string hostname)
+    {
+        (string host, int port) = SplitHostName(hostname);
+        lock (_lock) return _file.Lookup(host, port);
+    }
+
+    /// <summary>Records <paramref name="caKey"/> as a certificate authority for the hosts matching
+    /// <paramref name="hostPattern"/> (a <c>@cert-authority</c> line, e.g. for <c>*.example.org</c>): host
+    /// certificates it signs are accepted for those hosts.</summary>
+    public void AddCertificateAuthority(string hostPattern, SshPublicKey caKey) =>
+        AddMarked(hostPattern, caKey, KnownHostMarker.CertAuthority);
+
+    /// <summary>Marks <paramref name="key"/> <c>@revoked</c> for the hosts matching <paramref name="hostPattern"/>
+    /// (<c>*</c> for all): a host presenting it, or a certificate signed by it, is refused.</summary>
+    public void AddRevoked(string hostPattern, SshPublicKey key) => AddMarked(hostPattern, key, KnownHostMarker.Revoked);
+
+    private void AddMarked(string hostPattern, SshPublicKey key, KnownHostMarker marker)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostPattern);
+        ArgumentNullException.ThrowIfNull(key);
+        KnownHostEntry entry = KnownHostEntry.CreatePattern(hostPattern, key, marker);
+        lock (_lock) _file.Add(entry);
+    }
+
     /// <summary>True when <paramref name="key"/> is on record for the host and not revoked.</summary>
     public bool Check(string hostname, SshPublicKey key) => CheckDetailed(hostname, key).Status == KnownHostsStatus.Match;
 
-    /// <summary>The full verdict (match, mismatch with the expected keys, not found, revoked).</summary>
+    /// <summary>The full verdict (match, mismatch with the expected keys, not found, revoked); for a host certificate
+    /// the <c>@cert-authority</c> lines decide, as <see cref="KnownHostsFile.Check"/> says.</summary>
     public KnownHostsMatch CheckDetailed(string hostname, SshPublicKey key)
     {
         (string host, int port) = SplitHostName(hostname);

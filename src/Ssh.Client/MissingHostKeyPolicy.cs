@@ -12,7 +12,8 @@ public interface IMissingHostKeyPolicy
     /// <see cref="BadHostKeyException"/> before this is reached).</summary>
     /// <param name="client">The client that is connecting, e.g. to add the key to <see cref="SshClient.GetHostKeys"/>.</param>
     /// <param name="hostname">The host as known_hosts names it: <c>host</c>, or <c>[host]:port</c> off port 22.</param>
-    /// <param name="key">The host key the server presented, which it has proved it holds.</param>
+    /// <param name="key">The host key the server presented, which it has proved it holds (for a host certificate whose
+    /// CA is not on record, the certified key).</param>
     /// <exception cref="SshException">Thrown (any exception will do) to refuse the server; the connection is closed.</exception>
     void MissingHostKey(SshClient client, string hostname, SshPublicKey key);
 }
@@ -30,7 +31,8 @@ public sealed class RejectPolicy : IMissingHostKeyPolicy
 /// <summary>Accepts unknown servers and records their keys (saved when the client has a host keys file).</summary>
 public sealed class AutoAddPolicy : IMissingHostKeyPolicy
 {
-    /// <summary>Adds the key to the client's host keys and saves them to <see cref="SshClient.HostKeysFilename"/> when set.</summary>
+    /// <summary>Adds the key to the client's host keys (hashed when <see cref="HostKeys.HashHostNames"/>) and saves them
+    /// to <see cref="SshClient.HostKeysFilename"/> when set.</summary>
     public void MissingHostKey(SshClient client, string hostname, SshPublicKey key)
     {
         client.GetHostKeys().Add(hostname, key.KeyType, key);

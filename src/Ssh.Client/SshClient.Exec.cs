@@ -26,6 +26,7 @@ public sealed partial class SshClient
         try
         {
             channel.SetTimeout(timeout);
+            if (_forwardAgent) await channel.RequestForwardAgentAsync(cancellationToken).ConfigureAwait(false);
             if (getPty) await channel.GetPtyAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             if (environment is not null) await channel.UpdateEnvironmentAsync(environment, cancellationToken).ConfigureAwait(false);
             await channel.ExecCommandAsync(command, cancellationToken).ConfigureAwait(false);
@@ -58,6 +59,7 @@ public sealed partial class SshClient
         Channel channel = await RequireTransport().OpenSessionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (_forwardAgent) await channel.RequestForwardAgentAsync(cancellationToken).ConfigureAwait(false);
             await channel.GetPtyAsync(term, width, height, widthPixels, heightPixels, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (environment is not null) await channel.UpdateEnvironmentAsync(environment, cancellationToken).ConfigureAwait(false);
             await channel.InvokeShellAsync(cancellationToken).ConfigureAwait(false);

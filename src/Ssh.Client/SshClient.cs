@@ -16,7 +16,12 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     private readonly HostKeys _systemHostKeys = new();
     private readonly HostKeys _hostKeys = new();
     private IMissingHostKeyPolicy _policy = new RejectPolicy();
+    private bool _policyChosen;
+    private bool _forwardAgent;
     private SshTransport? _transport;
+
+    /// <summary>A client with no host keys loaded and <see cref="RejectPolicy"/> (paramiko's <c>SSHClient()</c>).</summary>
+    public SshClient() { }
 
     /// <summary>Algorithm preferences and limits used by <see cref="Connect"/>; set before connecting.</summary>
     public TransportSettings Settings { get; set; } = new();
@@ -65,7 +70,11 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
 
     /// <summary>Sets what <see cref="Connect"/> does with a server whose host key is not on record:
     /// <see cref="RejectPolicy"/> (the default), <see cref="AutoAddPolicy"/>, <see cref="WarningPolicy"/> or your own.</summary>
-    public void SetMissingHostKeyPolicy(IMissingHostKeyPolicy policy) => _policy = policy;
+    public void SetMissingHostKeyPolicy(IMissingHostKeyPolicy policy)
+    {
+        _policy = policy;
+        _policyChosen = true;
+    }
 
     /// <summary>The underlying transport, or null before <see cref="Connect"/>.</summary>
     public SshTransport? GetTransport() => _transport;
@@ -92,6 +101,15 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// category (<c>kex</c>, <c>keys</c>, <c>ciphers</c>, <c>macs</c>, <c>pubkeys</c>, <c>compression</c>); see
     /// <see cref="TransportSettings.DisableAlgorithms"/>.</param>
     /// <param name="passphrase">The passphrase of encrypted key files.</param>
+    /// <param name="forwardAgent">Forward the ssh-agent (<c>ssh -A</c>) to the commands and shells this client starts;
+    /// see <see cref="SshTransport.ForwardAgent"/> for what that gives the server.</param>
+    /// <param name="config">An ssh_config (<see cref="SshConfig.LoadDefault"/>, say) to apply, as ssh does, for
+    /// <paramref name="hostname"/> (which may then be an alias): HostName, Port (unless a port other than 22 is
+    /// given), User, IdentityFile, CertificateFile, IdentitiesOnly, IdentityAgent, ProxyJump (through each hop, each
+    /// checked against the same host keys), ProxyCommand, HostKeyAlias, UserKnownHostsFile, HashKnownHosts,
+    /// StrictHostKeyChecking (unless <see cref="SetMissingHostKeyPolicy"/> was called), ServerAliveInterval,
+    /// ServerAliveCountMax, ConnectTimeout, Compression, ForwardAgent and the algorithm lists. Arguments given
+    /// explicitly win over it.</param>
     /// <param name="cancellationToken">Cancels the connect, which then closes the client.</param>
     /// <exception cref="BadHostKeyException">The server's key differs from the one on record, or is revoked.</exception>
     /// <exception cref="AuthenticationException">Every method tried failed (<see cref="BadAuthenticationTypeException"/>
@@ -102,47 +120,61 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     /// <exception cref="SshConnectionException">The connection failed or closed.</exception>
     /// <exception cref="SshProtocolException">The server broke the protocol or disconnected.</exception>
     /// <exception cref="SshException">The missing host key policy refused the server (<see cref="RejectPolicy"/>).</exception>
+    /// <exception cref="FormatException">The configuration has a malformed value, or a key file cannot be read.</exception>
     /// <exception cref="InvalidOperationException">This client has already connected.</exception>
-    public async Task ConnectAsync(string hostname, int port = 22, string? username = null, string? password = null,
+    public Task ConnectAsync(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
         bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
         bool compress = false, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms = null,
-        CancellationToken cancellationToken = default)
+        bool forwardAgent = false, SshConfig? config = null, CancellationToken cancellationToken = default) =>
+        ConnectCoreAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase,
+            compress, disabledAlgorithms, forwardAgent, config, direct: false, cancellationToken);
+
+    private async Task ConnectCoreAsync(string hostname, int port, string? username, string? password, SshPrivateKey? pkey,
+        IEnumerable<string>? keyFilename, TimeSpan? timeout, bool allowAgent, bool lookForKeys, Stream? sock, string? passphrase,
+        bool compress, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms, bool forwardAgent, SshConfig? config,
+        bool direct, CancellationToken cancellationToken)
     {
         if (_transport is not null) throw new InvalidOperationException("This client is already connected; create a new SshClient.");
-        username ??= Environment.UserName;
+        ConnectPlan plan = Plan(hostname, port, username, keyFilename, timeout, allowAgent, lookForKeys, compress, forwardAgent, config);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout is { } t) timeoutSource.CancelAfter(t);
+        if (plan.Timeout is { } t) timeoutSource.CancelAfter(t);
         CancellationToken token = timeoutSource.Token;
-        TransportSettings settings = Settings;
-        if (compress || disabledAlgorithms is not null)
-        {
-            settings = Settings.Clone();
-            if (compress) settings.UseCompression();
-            if (disabledAlgorithms is not null) settings.DisableAlgorithms(disabledAlgorithms);
-        }
+        TransportSettings settings = Settings.Clone();
+        if (plan.Compress) settings.UseCompression();
+        plan.Entry?.ApplyAlgorithms(settings);
+        if (disabledAlgorithms is not null) settings.DisableAlgorithms(disabledAlgorithms);
         ILogger log = settings.LoggerFactory?.CreateLogger(ClientLog.Category) ?? NullLogger.Instance;
         try
         {
-            ClientLog.Connecting(log, hostname, port);
-            SshTransport transport = sock is not null
-                ? new SshTransport(sock, settings)
-                : await SshTransport.ConnectAsync(hostname, port, settings, timeout, token).ConfigureAwait(false);
+            if (plan.Entry is not null) ClientLog.Configured(log, hostname, plan.Host, plan.Port, plan.User);
+            ClientLog.Connecting(log, plan.Host, plan.Port);
+            Stream? stream = sock ?? (direct ? null : await OpenRouteAsync(plan, pkey, passphrase, log, token).ConfigureAwait(false));
+            SshTransport transport = stream is not null
+                ? new SshTransport(stream, settings)
+                : await SshTransport.ConnectAsync(plan.Host, plan.Port, settings, plan.Timeout, token).ConfigureAwait(false);
             _transport = transport;
-            string hostKeyName = port == 22 ? hostname : $"[{hostname}]:{port}";
+            string hostKeyName = plan.HostKeyName;
+            PreferKnownHostKeyAlgorithms(transport.Settings, hostKeyName);
             await transport.StartClientAsync((key, _) =>
             {
                 CheckHostKey(hostKeyName, key, log);
                 return ValueTask.CompletedTask;
             }, token).ConfigureAwait(false);
             if (KeepaliveInterval > TimeSpan.Zero) transport.SetKeepalive(KeepaliveInterval, KeepaliveCountMax);
-            await AuthenticateAsync(transport, username, password, pkey, keyFilename, allowAgent, lookForKeys, passphrase, token).ConfigureAwait(false);
-            ClientLog.Authenticated(log, hostname, port, transport.AuthenticationMethod);
+            await AuthenticateAsync(transport, plan, password, pkey, passphrase, token).ConfigureAwait(false);
+            ClientLog.Authenticated(log, plan.Host, plan.Port, transport.AuthenticationMethod);
+            if (plan.ForwardAgent)
+            {
+                ClientLog.ForwardingAgent(log, plan.ForwardAgentSocket ?? Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") ?? "(none)");
+                transport.ForwardAgent(plan.ForwardAgentSocket);
+                _forwardAgent = true;
+            }
         }
-        catch (OperationCanceledException) when (timeout is not null && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (plan.Timeout is not null && !cancellationToken.IsCancellationRequested)
         {
             await CloseAsync().ConfigureAwait(false);
-            throw new TimeoutException($"Connecting to {hostname}:{port} timed out after {timeout.Value.TotalSeconds:0.#} s " +
+            throw new TimeoutException($"Connecting to {plan.Host}:{plan.Port} timed out after {plan.Timeout.Value.TotalSeconds:0.#} s " +
                 "(TCP, key exchange and authentication together).");
         }
         catch
@@ -156,31 +188,39 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
     public void Connect(string hostname, int port = 22, string? username = null, string? password = null,
         SshPrivateKey? pkey = null, IEnumerable<string>? keyFilename = null, TimeSpan? timeout = null,
         bool allowAgent = true, bool lookForKeys = true, Stream? sock = null, string? passphrase = null,
-        bool compress = false, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms = null) =>
+        bool compress = false, IReadOnlyDictionary<string, IEnumerable<string>>? disabledAlgorithms = null,
+        bool forwardAgent = false, SshConfig? config = null) =>
         ConnectAsync(hostname, port, username, password, pkey, keyFilename, timeout, allowAgent, lookForKeys, sock, passphrase,
-            compress, disabledAlgorithms).GetAwaiter().GetResult();
+            compress, disabledAlgorithms, forwardAgent, config).GetAwaiter().GetResult();
 
+    /// <summary>ssh's host key check over both sets: a key (or certificate, or its CA) revoked in either is refused,
+    /// then a match in either accepts, then a different key of the same type on record is a changed key; an unknown
+    /// host goes to the policy, with the certified key when a host certificate could not be checked (no CA on record).</summary>
     private void CheckHostKey(string hostKeyName, SshPublicKey key, ILogger log)
     {
-        foreach (HostKeys store in new[] { _systemHostKeys, _hostKeys })
+        if (key is SshCertificate hostCertificate && log.IsEnabled(LogLevel.Debug))
         {
-            KnownHostsMatch match = store.CheckDetailed(hostKeyName, key);
-            switch (match.Status)
-            {
-                case KnownHostsStatus.Match:
-                    ClientLog.HostKeyKnown(log, hostKeyName, key.KeyType);
-                    return;
-                case KnownHostsStatus.Revoked:
-                    throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());
-                case KnownHostsStatus.Mismatch:
-                    SshPublicKey expected = match.KnownKeys.FirstOrDefault(k => k.KeyType == key.KeyType) ?? match.KnownKeys[0];
-                    throw new BadHostKeyException(hostKeyName, expected.GetFingerprint(), key.GetFingerprint());
-            }
+            ClientLog.HostCertificate(log, hostCertificate.KeyType, hostCertificate.Key.GetFingerprint(), hostCertificate.Serial,
+                hostCertificate.KeyId, hostCertificate.SignatureKey.KeyType, hostCertificate.SignatureKey.GetFingerprint(), hostCertificate.Validity);
+        }
+        KnownHostsMatch[] verdicts = [_systemHostKeys.CheckDetailed(hostKeyName, key), _hostKeys.CheckDetailed(hostKeyName, key)];
+        if (verdicts.Any(v => v.Status == KnownHostsStatus.Revoked))
+            throw new BadHostKeyException(hostKeyName, "(revoked)", key.GetFingerprint());
+        if (verdicts.Any(v => v.Status == KnownHostsStatus.Match))
+        {
+            ClientLog.HostKeyKnown(log, hostKeyName, key.KeyType);
+            return;
+        }
+        if (verdicts.FirstOrDefault(v => v.Status == KnownHostsStatus.Mismatch) is { } mismatch)
+        {
+            string type = key is SshCertificate c ? c.Key.KeyType : key.KeyType;
+            SshPublicKey expected = mismatch.KnownKeys.FirstOrDefault(k => k.KeyType == type) ?? mismatch.KnownKeys[0];
+            throw new BadHostKeyException(hostKeyName, expected.GetFingerprint(), key.GetFingerprint());
         }
         ClientLog.HostKeyUnknown(log, hostKeyName, _policy.GetType().Name);
         try
         {
-            _policy.MissingHostKey(this, hostKeyName, key);
+            _policy.MissingHostKey(this, hostKeyName, key is SshCertificate certificate ? certificate.Key : key);
         }
         catch (Exception e)
         {
@@ -189,13 +229,24 @@ public sealed partial class SshClient : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>ssh's <c>order_hostkeyalgs</c>: offer first the host key algorithms of the keys on record for the host
+    /// (and certificates when a CA is), so the server does not pick a type we would then refuse as unknown.</summary>
+    private void PreferKnownHostKeyAlgorithms(TransportSettings settings, string hostKeyName)
+    {
+        KnownHostEntry[] entries = [.. _systemHostKeys.LookupEntries(hostKeyName), .. _hostKeys.LookupEntries(hostKeyName)];
+        IEnumerable<string> knownTypes = entries.Where(e => e.Marker == KnownHostMarker.None).Select(e => e.KeyType);
+        bool caKnown = entries.Any(e => e.Marker == KnownHostMarker.CertAuthority);
+        settings.HostKeyAlgorithms = HostKeyAlgorithmOrder.ForKnownHost(settings.HostKeyAlgorithms, knownTypes, caKnown);
+    }
+
     /// <summary>Closes the transport and every channel on it (paramiko's <c>close</c>); nothing happens when not
     /// connected.</summary>
     public async Task CloseAsync()
     {
         SshTransport? transport = _transport;
-        if (transport is null) return;
-        await transport.DisposeAsync().ConfigureAwait(false);
+        if (transport is not null) await transport.DisposeAsync().ConfigureAwait(false);
+        // The jump hosts carried this connection: they go after it, the last hop first.
+        for (int i = _jumpClients.Count - 1; i >= 0; i--) await _jumpClients[i].CloseAsync().ConfigureAwait(false);
     }
 
     /// <summary>The blocking twin of <see cref="CloseAsync"/>.</summary>

@@ -65,8 +65,10 @@ public class ServerInterface
     /// <summary>Text shown to the user before authentication (RFC 4252 §5.4), or null.</summary>
     public virtual string? GetBanner() => null;
 
-    /// <summary>Called once a user has authenticated (for logging and per-user setup); <paramref name="method"/> is
-    /// the method that completed it, e.g. <c>publickey</c>.</summary>
+    /// <summary>Called once a user has authenticated (for logging and per-user setup), before the client hears of it
+    /// and before any channel request can arrive, so what it settles holds for every request; <paramref name="method"/>
+    /// is the method that completed it, e.g. <c>publickey</c> (with <see cref="SshTransport.AuthenticatedPublicKey"/>
+    /// set).</summary>
     public virtual void OnAuthenticated(string username, string method) { }
 
     // ---- Channels (RFC 4254) ----
@@ -113,6 +115,11 @@ public class ServerInterface
     /// <summary>A signal for the process behind <paramref name="channel"/> (RFC 4254 §6.9): the name without the
     /// <c>SIG</c> prefix, e.g. <c>INT</c>. Return true when delivered. Default: false.</summary>
     public virtual bool CheckChannelSignalRequest(Channel channel, string signalName) => false;
+
+    /// <summary>Whether to forward the client's ssh-agent to what runs on <paramref name="channel"/> (an
+    /// <c>auth-agent-req@openssh.com</c> request, PROTOCOL.agent; paramiko's check_channel_forward_agent_request): on
+    /// true, open <c>auth-agent@openssh.com</c> channels to the client for programs that want the agent. Default: false.</summary>
+    public virtual bool CheckChannelForwardAgentRequest(Channel channel) => false;
 
     /// <summary>The async twin of <see cref="CheckChannelExecRequest"/>, which the server calls; the default calls that.</summary>
     public virtual ValueTask<bool> CheckChannelExecRequestAsync(Channel channel, string command, CancellationToken cancellationToken) =>

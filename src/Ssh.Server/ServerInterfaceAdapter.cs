@@ -38,6 +38,8 @@ internal sealed class ServerInterfaceAdapter(ServerInterface server) : IServerAu
 
     public string? GetBanner() => server.GetBanner();
 
+    public void OnAuthenticated(string username, string method, SshPublicKey? key) => server.OnAuthenticated(username, method);
+
     // ---- Channel opens (RFC 4254 §5.1, §7.2; OpenSSH PROTOCOL §2.4) ----
 
     public async ValueTask<ChannelOpenDecision> DecideChannelOpenAsync(ChannelOpenRequest open, CancellationToken cancellationToken)
@@ -104,8 +106,10 @@ internal sealed class ServerInterfaceAdapter(ServerInterface server) : IServerAu
                 return server.CheckChannelWindowChangeRequest(channel, (int)r.ReadUInt32(), (int)r.ReadUInt32(), (int)r.ReadUInt32(), (int)r.ReadUInt32());
             case "signal":
                 return server.CheckChannelSignalRequest(channel, r.ReadString());
+            case ChannelTypes.AuthAgentRequest:
+                return server.CheckChannelForwardAgentRequest(channel);
             default:
-                return false; // keepalive@openssh.com, eow@openssh.com, x11-req, auth-agent-req@openssh.com...
+                return false; // keepalive@openssh.com, eow@openssh.com, x11-req...
         }
     }
 

@@ -143,7 +143,7 @@ public sealed class SshServer : IAsyncDisposable
             return;
         }
         bool descriptorsShort = !FileDescriptorBudget.HasRoomForConnection(8);
-        var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer };
+        var transport = new SshTransport(new NetworkStream(socket, ownsSocket: true), _options.Settings) { RemoteEndPointDescription = peer, RemoteEndPoint = remote };
         var pending = new Unauthenticated(transport, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
         LinkedListNode<Unauthenticated>? slot = null;
         Unauthenticated? evicted = null;

@@ -55,7 +55,8 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
     /// <summary>The server's first host key.</summary>
     public SshPublicKey HostKey => HostKeys[0];
 
-    /// <summary>Every host key the server offers.</summary>
+    /// <summary>Every host key the server offers, as plain keys (a key offered with its certificate is here once, as
+    /// the key: what known_hosts records).</summary>
     public IReadOnlyList<SshPublicKey> HostKeys { get; }
 
     /// <summary>The name known_hosts gives this server: <c>[127.0.0.1]:PORT</c>.</summary>
@@ -111,11 +112,12 @@ public sealed class TestSshServer : IAsyncDisposable, IDisposable
         }
         accounts.AddAuthorizedKey(clientKey.PublicKey);
         foreach (SshPublicKey key in options.AuthorizedKeys) accounts.AddAuthorizedKey(key);
+        foreach (SshPublicKey ca in options.TrustedUserCaKeys) accounts.AddTrustedUserCaKey(ca);
 
         string? sftpRoot = options.SftpRoot;
         var server = new SshServer(serverOptions, () => new CommandServerInterface(accounts) { SftpRoot = sftpRoot });
         server.Start();
-        return new TestSshServer(server, serverOptions.HostKeys.Select(k => k.PublicKey).ToArray(), clientKey, users);
+        return new TestSshServer(server, serverOptions.HostKeys.Select(k => k.PublicKey is SshCertificate c ? c.Key : k.PublicKey).Distinct().ToArray(), clientKey, users);
     }
 
     /// <summary>Stops the server: every client gets a DISCONNECT and the port is freed.</summary>

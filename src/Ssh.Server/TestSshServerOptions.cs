@@ -28,7 +28,13 @@ public sealed class TestSshServerOptions
     /// <see cref="TestSshServer.ClientKey"/> is always accepted as well.</summary>
     public AuthorizedKeyCollection AuthorizedKeys { get; } = [];
 
-    /// <summary>The host keys to offer. Empty: one fresh ed25519 key.</summary>
+    /// <summary>Certificate authorities, as sshd's TrustedUserCAKeys: a user certificate one of them signed logs in as
+    /// any of <see cref="Users"/> it names as a principal, its critical options (<c>force-command</c>,
+    /// <c>source-address</c>) enforced. Given as <see cref="SshPublicKey"/> or as OpenSSH public key lines.</summary>
+    public AuthorizedKeyCollection TrustedUserCaKeys { get; } = [];
+
+    /// <summary>The host keys to offer. Empty: one fresh ed25519 key. A key with a host certificate
+    /// (<see cref="SshPrivateKey.WithCertificate"/>) is offered as the certificate too, as sshd's HostCertificate.</summary>
     public IList<SshPrivateKey> HostKeys { get; } = new List<SshPrivateKey>();
 
     /// <summary>The algorithms offered, the limits and the logger (<see cref="TransportSettings.LoggerFactory"/>);

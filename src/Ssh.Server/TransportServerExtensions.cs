@@ -15,9 +15,7 @@ public static class TransportServerExtensions
     {
         var adapter = new ServerInterfaceAdapter(server);
         server.Transport = transport;
-        string user = await transport.StartServerAsync(adapter, adapter, options, cancellationToken).ConfigureAwait(false);
-        server.OnAuthenticated(user, transport.AuthenticationMethod ?? "");
-        return user;
+        return await transport.StartServerAsync(adapter, adapter, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The blocking twin of <see cref="StartServerAsync"/>.</summary>

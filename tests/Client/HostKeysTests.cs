@@ -88,6 +88,63 @@ public class HostKeysTests
         Assert.That(keys.Check("[hashed.example]:2222", E), Is.True);
     }
 
+    [Test]
+    public void SaveHostKeys_round_trips_a_file_keeping_comments_markers_hashes_and_order()
+    {
+        string original = "# fleet hosts\n\n" + File.ReadAllText(TestData.PathOf("known_hosts")) + File.ReadAllText(TestData.PathOf("known_hosts_hashed")) +
+                          "garbage line that is not a key\n   \n@cert-authority *.corp " + K.ToOpenSshString() + " the CA\n";
+        string dir = Directory.CreateTempSubdirectory("sshcs-kh-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "known_hosts");
+            File.WriteAllText(path, original);
+            var client = new SshClient();
+            client.LoadHostKeys(path);
+            client.SaveHostKeys(path);
+            Assert.That(File.ReadAllText(path), Is.EqualTo(original), "nothing lost or reordered");
+
+            client.GetHostKeys().HashHostNames = true;
+            new AutoAddPolicy().MissingHostKey(client, "[new.example]:2200", E);
+            string saved = File.ReadAllText(path);
+            Assert.That(saved, Does.StartWith(original));
+            string added = saved[original.Length..].TrimEnd('\n');
+            Assert.That(added, Does.StartWith("|1|").And.EndWith(E.ToOpenSshString()), "the new line is hashed, as HashKnownHosts");
+            Assert.That(added, Does.Not.Contain("new.example"));
+            Assert.That(new HostKeys(path).Check("[new.example]:2200", E), Is.True);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Certificate_authority_and_revoked_lines_are_written_as_known_hosts_lines()
+    {
+        var keys = new HostKeys();
+        keys.AddCertificateAuthority("*.example.org,!bad.example.org", K);
+        keys.AddRevoked("*", E);
+        string path = Path.GetTempFileName();
+        try
+        {
+            keys.Save(path);
+            Assert.That(File.ReadAllLines(path), Is.EqualTo(new[]
+            {
+                "@cert-authority *.example.org,!bad.example.org " + K.ToOpenSshString(),
+                "@revoked * " + E.ToOpenSshString(),
+            }));
+            var loaded = new HostKeys(path);
+            Assert.That(loaded.LookupEntries("www.example.org").Select(e => e.Marker), Is.EquivalentTo(new[] { KnownHostMarker.CertAuthority, KnownHostMarker.Revoked }));
+            Assert.That(loaded.LookupEntries("bad.example.org").Select(e => e.Marker), Is.EqualTo(new[] { KnownHostMarker.Revoked }));
+            Assert.That(loaded.CheckDetailed("any.host", E).Status, Is.EqualTo(KnownHostsStatus.Revoked));
+            Assert.Throws<ArgumentException>(() => keys.AddCertificateAuthority("a b", K));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Test, CancelAfter(10_000)]
     public void ConcurrentUse_IsSafe()
     {

@@ -86,9 +86,11 @@ internal sealed class TestServer : IAsyncDisposable
                     success = r.ReadString() == Password;
                     break;
                 case "publickey":
+                case "publickey-hostbound-v00@openssh.com": // the library's session announces it (OpenSSH PROTOCOL §2.5)
                     bool signed = r.ReadBoolean();
                     string algorithm = r.ReadString();
                     byte[] blob = r.ReadBinaryString();
+                    if (request.Method != "publickey" && !r.ReadStringBytes().SequenceEqual(Session.HostKeyBlob)) break;
                     SshPublicKey? key = AuthorizedKeys.FirstOrDefault(k => k.GetBlob().AsSpan().SequenceEqual(blob));
                     if (key is null || key.KeyType != algorithm) break;
                     if (!signed)
@@ -96,7 +98,7 @@ internal sealed class TestServer : IAsyncDisposable
                         await Session.SendAsync(new UserauthPkOkMessage(algorithm, blob), ct);
                         return;
                     }
-                    // RFC 4252 §7: the signature covers string session_id ‖ the request up to and including the key blob.
+                    // RFC 4252 §7: the signature covers string session_id ‖ the request up to the signature.
                     int signedLength = payload.Length - r.Remaining;
                     byte[] signature = r.ReadBinaryString();
                     byte[] data = new SshBuffer().WriteString(Session.SessionId!).WriteBytes(payload.AsSpan(0, signedLength)).ToArray();

@@ -138,6 +138,87 @@ public sealed class ServerAuthenticationTests
         await server.DisposeAsync();
     }
 
+    [TestCase(true), TestCase(false)]
+    [CancelAfter(10_000)]
+    public async Task A_host_bound_request_must_name_this_servers_host_key(bool rightHostKey, CancellationToken cancellationToken)
+    {
+        var key = Ed25519PrivateKey.Generate();
+        var (server, started, clientStream) = StartServer(new KeyOnly(key.PublicKey));
+        var session = new SshSession(clientStream, SessionRole.Client, new TransportSettings());
+        await session.StartAsync(cancellationToken);
+        await session.SendAsync(new ServiceMessage(MessageNumber.ServiceRequest, "ssh-userauth"), cancellationToken);
+        await session.ReceiveServiceMessageAsync(cancellationToken);
+        Assert.That(session.ServerSupportsHostBoundPublicKey, Is.True, "the server announces publickey-hostbound@openssh.com");
+        const string method = "publickey-hostbound-v00@openssh.com";
+        byte[] blob = key.PublicKey.GetBlob();
+        byte[] hostKey = rightHostKey ? session.HostKeyBlob! : Ed25519PrivateKey.Generate().PublicKey.GetBlob();
+        byte[] signedData = new SshBuffer().WriteString(session.SessionId!).WriteByte(50).WriteString("alice").WriteString("ssh-connection")
+            .WriteString(method).WriteBoolean(true).WriteString("ssh-ed25519").WriteString(blob).WriteString(hostKey).ToArray();
+        byte[] fields = new SshBuffer().WriteBoolean(true).WriteString("ssh-ed25519").WriteString(blob).WriteString(hostKey)
+            .WriteString(key.Sign(signedData)).ToArray();
+        await session.SendAsync(new UserauthRequestMessage("alice", "ssh-connection", method, fields), cancellationToken);
+        if (rightHostKey)
+        {
+            byte[] reply = await session.ReceiveServiceMessageAsync(cancellationToken);
+            Assert.That(reply[0], Is.EqualTo((byte)MessageNumber.UserauthSuccess));
+            Assert.That(await started.WaitAsync(cancellationToken), Is.EqualTo("alice"));
+            Assert.That(server.AuthenticationMethod, Is.EqualTo("publickey"));
+        }
+        else
+        {
+            // A signature made for another server (a relay in the middle): the connection ends, as in OpenSSH.
+            var serverError = Assert.CatchAsync<SshProtocolException>(() => started.WaitAsync(cancellationToken));
+            Assert.That(serverError!.Message, Does.Contain("host key"));
+        }
+        await session.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    /// <summary>Records whether OnAuthenticated (with the key) came before the first channel request.</summary>
+    private sealed class OrderWatcher(SshPublicKey allowed) : ServerInterface
+    {
+        public volatile bool Authenticated;
+        public volatile bool ChannelBeforeAuthenticated;
+        public SshPublicKey? KeySeen;
+
+        public override string GetAllowedAuths(string username) => "publickey";
+
+        public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) =>
+            key.Equals(allowed) ? AuthenticationResult.Successful : AuthenticationResult.Failed;
+
+        public override void OnAuthenticated(string username, string method)
+        {
+            KeySeen = Transport!.AuthenticatedPublicKey;
+            Thread.Sleep(50); // a slow decision must still come first
+            Authenticated = true;
+        }
+
+        public override ChannelOpenFailureReason? CheckChannelRequest(string kind, uint channelId)
+        {
+            if (!Authenticated) ChannelBeforeAuthenticated = true;
+            return null;
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task OnAuthenticated_settles_before_any_channel_request_is_decided(CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            var key = Ed25519PrivateKey.Generate();
+            var iface = new OrderWatcher(key.PublicKey);
+            var (server, started, clientStream) = StartServer(iface);
+            var transport = new SshTransport(clientStream);
+            await transport.StartClientAsync(cancellationToken: cancellationToken);
+            await transport.AuthPublicKeyAsync("alice", key, cancellationToken);
+            await transport.OpenSessionAsync(cancellationToken);
+            Assert.That(iface.ChannelBeforeAuthenticated, Is.False);
+            Assert.That(iface.KeySeen, Is.EqualTo(key.PublicKey));
+            await transport.DisposeAsync();
+            await server.DisposeAsync();
+        }
+    }
+
     private sealed class KeyOnly(SshPublicKey allowed) : ServerInterface
     {
         public override string GetAllowedAuths(string username) => "publickey";

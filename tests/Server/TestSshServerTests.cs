@@ -56,6 +56,51 @@ public sealed class TestSshServerTests
             allowAgent: false, lookForKeys: false, cancellationToken: ct));
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task User_certificates_of_a_trusted_CA_log_in_and_a_certified_host_key_is_trusted_as_its_key(CancellationToken ct)
+    {
+        using var ca = Ed25519PrivateKey.Generate();
+        using var hostKey = Ed25519PrivateKey.Generate();
+        using var userKey = Ed25519PrivateKey.Generate();
+        SshCertificate hostCertificate = new SshCertificateBuilder(hostKey.PublicKey, SshCertificateType.Host, "test host") { Principals = { "127.0.0.1" } }.Sign(ca);
+        await using var server = TestSshServer.Start(new TestSshServerOptions
+        {
+            Users = { ["deploy"] = null },
+            TrustedUserCaKeys = { ca.PublicKey.ToOpenSshString("ca") },
+            HostKeys = { hostKey, hostKey.WithCertificate(hostCertificate) },
+        });
+        Assert.That(server.HostKeys, Is.EqualTo(new[] { hostKey.PublicKey }), "the certificate's key, once");
+
+        SshPrivateKey Certified(string principal, string? forceCommand = null)
+        {
+            var builder = new SshCertificateBuilder(userKey.PublicKey, SshCertificateType.User, "ci") { Principals = { principal } };
+            if (forceCommand is not null) builder.CriticalOptions["force-command"] = forceCommand;
+            return userKey.WithCertificate(builder.Sign(ca));
+        }
+
+        using (var client = new SshClient().TrustHost(server))
+        {
+            await client.ConnectAsync(server.Host, server.Port, "deploy", pkey: Certified("deploy", "echo forced"), allowAgent: false,
+                lookForKeys: false, cancellationToken: ct);
+            var (_, stdout, _) = await client.ExecCommandAsync("echo asked", cancellationToken: ct);
+            Assert.That(stdout.ReadToEnd().Trim(), Is.EqualTo("forced"));
+        }
+        using (var client = new SshClient())
+        {
+            // Trusted through the CA alone: no key on record for the server.
+            client.GetHostKeys().AddCertificateAuthority(server.KnownHostsName, ca.PublicKey);
+            await client.ConnectAsync(server.Host, server.Port, "deploy", pkey: Certified("deploy"), allowAgent: false, lookForKeys: false,
+                cancellationToken: ct);
+            Assert.That(client.GetTransport()!.GetRemoteServerKey(), Is.InstanceOf<SshCertificate>());
+        }
+        using var other = new SshClient().TrustHost(server);
+        Assert.ThrowsAsync<AuthenticationException>(() => other.ConnectAsync(server.Host, server.Port, "deploy", pkey: Certified("someone-else"),
+            allowAgent: false, lookForKeys: false, cancellationToken: ct));
+        using var plain = new SshClient().TrustHost(server);
+        Assert.ThrowsAsync<AuthenticationException>(() => plain.ConnectAsync(server.Host, server.Port, "deploy", pkey: userKey,
+            allowAgent: false, lookForKeys: false, cancellationToken: ct), "the key alone is not authorized");
+    }
+
     [Test]
     public void A_line_that_is_not_a_public_key_is_refused_when_added()
     {

@@ -10,7 +10,8 @@ internal static class ClientTargets
 {
     public static IEnumerable<FuzzTarget> All()
     {
-        yield return new("ssh-config", "SshConfig.Parse (ssh_config(5)) and Lookup", SshConfigFile, typeof(FormatException));
+        yield return new("ssh-config", "SshConfig.ParseUntrusted (ssh_config(5): no Include, no Match exec) and Lookup with every typed value",
+            SshConfigFile, typeof(FormatException), typeof(ArgumentException));
         yield return new("agent-replies", "SshAgentClient: the agent's identities and sign replies (PROTOCOL.agent), from a fake agent",
             AgentReplies, typeof(SshException));
     }
@@ -19,14 +20,19 @@ internal static class ClientTargets
 
     private static void SshConfigFile(byte[] input)
     {
-        SshConfig config = SshConfig.Parse(Encoding.UTF8.GetString(input));
+        // Parse, not ParseUntrusted, would run Match exec commands the fuzzer writes.
+        SshConfig config = SshConfig.ParseUntrusted(Encoding.UTF8.GetString(input));
         foreach (string host in Hosts)
         {
-            SshConfigEntry entry = config.Lookup(host);
+            SshConfigEntry entry = config.Lookup(host, host == "ALIAS" ? "root" : null);
             _ = entry.HostName;
             _ = entry.User;
             _ = entry.Port;
             _ = entry.IdentityFiles.Count;
+            _ = (entry.CertificateFiles, entry.ProxyJump, entry.ProxyCommand, entry.UserKnownHostsFiles, entry.StrictHostKeyChecking,
+                entry.ServerAliveInterval, entry.ServerAliveCountMax, entry.ConnectTimeout, entry.Compression, entry.ForwardAgent,
+                entry.IdentityAgent, entry.IdentitiesOnly, entry.HashKnownHosts);
+            entry.ApplyAlgorithms(new TransportSettings());
             foreach (string keyword in entry.Keywords) _ = entry.GetAll(keyword);
         }
     }
@@ -43,8 +49,8 @@ internal static class ClientTargets
         Task request = (input.Length == 0 ? 0 : input[0] % 3) switch
         {
             0 => agent.GetKeysAsync(),
-            1 => agent.SignAsync(TestKeys.Ed25519.PublicKey, "data"u8.ToArray(), null, CancellationToken.None).AsTask(),
-            _ => agent.SignAsync(TestKeys.All[^1].PublicKey, "data"u8.ToArray(), "rsa-sha2-256", CancellationToken.None).AsTask(),
+            1 => agent.SignAsync(TestKeys.Ed25519.PublicKey, "data"u8.ToArray(), null, CancellationToken.None),
+            _ => agent.SignAsync(TestKeys.All[^1].PublicKey, "data"u8.ToArray(), "rsa-sha2-256", CancellationToken.None),
         };
         try
         {

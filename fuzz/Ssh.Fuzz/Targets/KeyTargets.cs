@@ -24,9 +24,51 @@ internal static class KeyTargets
             PrivateKeyText, typeof(FormatException), typeof(KeyPassphraseException)) { WarmUp = WarmUpBcrypt };
         yield return new("known-hosts", "KnownHostsFile.Parse, Lookup, Check and ToString (never throws)", KnownHosts);
         yield return new("authorized-keys", "AuthorizedKeysFile.Parse and Find (never throws)", AuthorizedKeys);
+        yield return new("certificate", "SshCertificate (PROTOCOL.certkeys) from a blob: Validate as user and host, the listing, known_hosts' Check",
+            Certificate, typeof(FormatException), typeof(NotSupportedException));
+        yield return new("authorized-key-options", "AuthorizedKeyOptions.Parse and the permissions it folds into",
+            AuthorizedKeyOptionsText, typeof(FormatException));
     }
 
     private static void WarmUpBcrypt() => _ = new Blowfish();
+
+    private static readonly System.Net.IPAddress[] Addresses = [System.Net.IPAddress.Loopback, System.Net.IPAddress.Parse("10.1.2.3"), System.Net.IPAddress.IPv6Loopback];
+    private static readonly DateTimeOffset Now = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A blob that parses as a certificate (its CA signature checked on the way) is validated every way a
+    /// client or server would, listed, and checked against a known_hosts file trusting its CA.</summary>
+    private static void Certificate(byte[] input)
+    {
+        if (SshPublicKey.FromBlob(input) is not SshCertificate certificate) return;
+        foreach (string name in new[] { "root", "deploy", "host.example.org", "" })
+        {
+            foreach (System.Net.IPAddress address in Addresses)
+            {
+                certificate.Validate(SshCertificateType.User, name, out _, address, Now);
+                certificate.Validate(SshCertificateType.Host, name, out _, address, Now);
+            }
+        }
+        _ = certificate.ToString();
+        _ = (certificate.ForceCommand, certificate.SourceAddress, certificate.HasExtension("permit-pty"), certificate.GetRandomArt());
+        var knownHosts = new KnownHostsFile();
+        knownHosts.Add(KnownHostEntry.CreatePattern("*", certificate.SignatureKey, KnownHostMarker.CertAuthority));
+        knownHosts.Check("host.example.org", 22, certificate);
+    }
+
+    private static void AuthorizedKeyOptionsText(byte[] input)
+    {
+        AuthorizedKeyOptions options = AuthorizedKeyOptions.Parse(Text(input));
+        _ = (options.Command, options.From, options.Principals, options.ExpiryTime, options.Environment.Count, options.PermitOpen.Count,
+            options.PermitListen.Count, options.PermitPty, options.PermitPortForwarding, options.PermitAgentForwarding, options.PermitX11Forwarding,
+            options.PermitUserRc, options.CertAuthority, options.IsExpired(Now));
+        if (options.From is { } from)
+        {
+            foreach (System.Net.IPAddress address in Addresses) Ssh.Transport.AddressPattern.MatchesHostList(from, address, "host.example.org");
+        }
+        var permissions = Ssh.Server.Sessions.SessionPermissions.FromKeyOptions(options, permitEnvironment: true);
+        permissions.AllowsOpen("db.internal", 5432);
+        permissions.AllowsListen("localhost", 8080);
+    }
 
     /// <summary>The data a junk signature claims to sign.</summary>
     internal static readonly byte[] SignedData = "sshcs fuzz: the data under the signature"u8.ToArray();

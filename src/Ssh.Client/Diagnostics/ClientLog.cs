@@ -26,4 +26,21 @@ internal static partial class ClientLog
 
     [LoggerMessage(EventId = 405, Level = LogLevel.Debug, Message = "Authentication methods the server allows: {Methods}")]
     public static partial void Allowed(ILogger logger, string methods);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "Configuration for '{Alias}': HostName {HostName}, Port {Port}, User {User}")]
+    public static partial void Configured(ILogger logger, string alias, string hostName, int port, string user);
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Debug, Message = "Executing proxy command: {Program} ... (its arguments are not logged)")]
+    public static partial void ProxyCommand(ILogger logger, string program);
+
+    [LoggerMessage(EventId = 408, Level = LogLevel.Debug, Message = "Jump host {Hop} of {Count}: {Jump}")]
+    public static partial void Jump(ILogger logger, int hop, int count, string jump);
+
+    [LoggerMessage(EventId = 409, Level = LogLevel.Debug,
+        Message = "Server host certificate: {KeyType} {Fingerprint}, serial {Serial} ID \"{KeyId}\" CA {CaType} {CaFingerprint} valid {Validity}")]
+    public static partial void HostCertificate(ILogger logger, string keyType, string fingerprint, ulong serial, string keyId, string caType,
+        string caFingerprint, string validity);
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Debug, Message = "Requesting authentication agent forwarding (agent at {Socket})")]
+    public static partial void ForwardingAgent(ILogger logger, string socket);
 }

@@ -60,8 +60,37 @@ public class CommandServerInterface : ServerInterface
     /// <summary>Checks against <see cref="ServerAccounts.CheckPassword"/>.</summary>
     public override AuthenticationResult CheckAuthPassword(string username, string password) => _accounts.CheckPassword(username, password);
 
-    /// <summary>Checks against <see cref="ServerAccounts.CheckPublicKey"/>.</summary>
-    public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key) => _accounts.CheckPublicKey(username, key);
+    /// <summary>Checks against <see cref="ServerAccounts.AuthorizePublicKey"/> with the client's address, and keeps what
+    /// the key may do for when it logs in; a refusal is logged with its reason.</summary>
+    public override AuthenticationResult CheckAuthPublicKey(string username, SshPublicKey key)
+    {
+        SessionPermissions? permissions = _accounts.AuthorizePublicKey(username, key, Transport?.RemoteEndPoint?.Address, out string? refusal);
+        if (permissions is null)
+        {
+            Log?.Invoke($"{Transport?.RemoteEndPointDescription}: {key.KeyType} {key.GetFingerprint()} refused for {PeerText.Sanitize(username)}: {refusal}");
+            return AuthenticationResult.Failed;
+        }
+        lock (_lock) _keyPermissions[key] = permissions;
+        return AuthenticationResult.Successful;
+    }
+
+    private readonly Dictionary<SshPublicKey, SessionPermissions> _keyPermissions = [];
+
+    /// <summary>What the authenticated user may do: the permissions of the key that logged in (its authorized_keys
+    /// options, its certificate), or <see cref="SessionPermissions.Unrestricted"/> for a password.</summary>
+    public SessionPermissions Permissions { get; private set; } = SessionPermissions.Unrestricted;
+
+    /// <summary>Takes the permissions of the key that logged in.</summary>
+    public override void OnAuthenticated(string username, string method)
+    {
+        if (Transport?.AuthenticatedPublicKey is { } key)
+        {
+            lock (_lock) Permissions = _keyPermissions.TryGetValue(key, out SessionPermissions? p) ? p : SessionPermissions.Unrestricted;
+            if (Permissions.Source.Length > 0)
+                Log?.Invoke($"{Transport.RemoteEndPointDescription}: {PeerText.Sanitize(username)} logged in with {key.KeyType} {key.GetFingerprint()} ({Permissions.Source})");
+        }
+        lock (_lock) _keyPermissions.Clear();
+    }
 
     /// <summary>Accepts <c>session</c> channels, up to <see cref="MaxSessions"/> open at once; any other type is an
     /// unknown channel type.</summary>
@@ -78,7 +107,7 @@ public class CommandServerInterface : ServerInterface
     public override bool CheckChannelPtyRequest(Channel channel, string term, int width, int height, int widthPixels, int heightPixels, ReadOnlyMemory<byte> modes)
     {
         SessionChannel session = For(channel);
-        if (session.Started) return false;
+        if (session.Started || !Permitted(Permissions.Pty, "pty")) return false;
         session.Pty = new PtyOptions(term, width, height, widthPixels, heightPixels, modes);
         return true;
     }
@@ -107,20 +136,53 @@ public class CommandServerInterface : ServerInterface
 
     private int _openSessions;
 
-    /// <summary>Accepts the command once per channel; it starts when the reply has gone out.</summary>
-    public override bool CheckChannelExecRequest(Channel channel, string command) => For(channel).Prepare(command);
+    /// <summary>Accepts the command once per channel; it starts when the reply has gone out. A forced command
+    /// (<see cref="Permissions"/>) runs instead, with the asked one in <c>SSH_ORIGINAL_COMMAND</c>.</summary>
+    public override bool CheckChannelExecRequest(Channel channel, string command) => For(channel).Prepare(command, Permissions.ForceCommand);
 
-    /// <summary>Accepts a shell once per channel; it starts when the reply has gone out.</summary>
-    public override bool CheckChannelShellRequest(Channel channel) => For(channel).Prepare(null);
+    /// <summary>Accepts a shell once per channel; it starts when the reply has gone out (or the forced command).</summary>
+    public override bool CheckChannelShellRequest(Channel channel) => For(channel).Prepare(null, Permissions.ForceCommand);
 
     /// <summary>Accepts a subsystem listed in <see cref="Subsystems"/>, once per channel, and runs its command; "sftp",
-    /// unless listed, is our own SFTP server (see <see cref="SftpRoot"/>).</summary>
-    public override bool CheckChannelSubsystemRequest(Channel channel, string name) =>
-        Subsystems.TryGetValue(name, out string? command) ? For(channel).Prepare(command) : name == "sftp" && For(channel).PrepareSftp();
+    /// unless listed, is our own SFTP server (see <see cref="SftpRoot"/>). A forced command replaces either.</summary>
+    public override bool CheckChannelSubsystemRequest(Channel channel, string name)
+    {
+        if (Subsystems.TryGetValue(name, out string? command)) return For(channel).Prepare(command, Permissions.ForceCommand);
+        if (name != "sftp") return false;
+        return Permissions.ForceCommand is { } forced ? For(channel).Prepare("internal-sftp", forced) : For(channel).PrepareSftp();
+    }
+
+    /// <summary>True when <paramref name="allowed"/>; otherwise logs that the key's permissions refuse
+    /// <paramref name="what"/>.</summary>
+    private bool Permitted(bool allowed, string what)
+    {
+        if (!allowed) Log?.Invoke($"{Transport?.RemoteEndPointDescription}: {what} refused by {Permissions.Source}");
+        return allowed;
+    }
 
     /// <summary>Resizes the channel's pty (and its process's terminal, once running); false when it has no pty.</summary>
     public override bool CheckChannelWindowChangeRequest(Channel channel, int width, int height, int widthPixels, int heightPixels) =>
         For(channel).Resize(width, height, widthPixels, heightPixels);
+
+    /// <summary>Whether clients may forward their agent (sshd's AllowAgentForwarding); true by default, and each key's
+    /// permissions (<c>no-agent-forwarding</c>, a certificate without <c>permit-agent-forwarding</c>) still apply.</summary>
+    public bool AllowAgentForwarding { get; init; } = true;
+
+    /// <summary>Forwards the client's agent to the session, as sshd: a socket (0600, in a 0700 directory) whose path
+    /// the command gets as <c>SSH_AUTH_SOCK</c>, removed when the session ends. Refused once the command started, when
+    /// <see cref="AllowAgentForwarding"/> is off or the key's permissions deny it.</summary>
+    public override bool CheckChannelForwardAgentRequest(Channel channel)
+    {
+        SessionChannel session = For(channel);
+        if (session.Started || !Permitted(AllowAgentForwarding && Permissions.AgentForwarding, "agent forwarding")) return false;
+        if (session.AgentSocket is not null) return true;
+        AgentListener? listener = AgentListener.Start(Transport ?? throw new InvalidOperationException("The server has not started."),
+            message => Log?.Invoke($"{Transport?.RemoteEndPointDescription}: {message}"));
+        if (listener is null) return false;
+        session.AgentSocket = listener.SocketPath;
+        _ = channel.Completion.ContinueWith(_ => listener.DisposeAsync().AsTask(), TaskScheduler.Default);
+        return true;
+    }
 
     /// <summary>Sends the signal to the channel's process; false when there is none or the name is unknown.</summary>
     public override bool CheckChannelSignalRequest(Channel channel, string signalName) => For(channel).Signal(signalName);
@@ -156,12 +218,16 @@ public class CommandServerInterface : ServerInterface
     /// <summary>Connects to the destination, as <see cref="ForwardingOptions"/> allow, before accepting the channel.</summary>
     public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectTcpipRequestAsync(uint channelId, DnsEndPoint origin,
         DnsEndPoint destination, CancellationToken cancellationToken) =>
-        Forwarding.ConnectAsync(channelId, destination, cancellationToken);
+        Permitted(Permissions.AllowsOpen(destination.Host, destination.Port), $"direct-tcpip to {PeerText.Sanitize(destination.Host)}:{destination.Port}")
+            ? Forwarding.ConnectAsync(channelId, destination, cancellationToken)
+            : ValueTask.FromResult<ChannelOpenFailureReason?>(ChannelOpenFailureReason.AdministrativelyProhibited);
 
     /// <summary>Connects to the Unix socket, as <see cref="ForwardingOptions"/> allow, before accepting the channel.</summary>
     public override ValueTask<ChannelOpenFailureReason?> CheckChannelDirectStreamLocalRequestAsync(uint channelId, string socketPath,
         CancellationToken cancellationToken) =>
-        Forwarding.ConnectUnixAsync(channelId, socketPath, cancellationToken);
+        Permitted(Permissions.PortForwarding, "direct-streamlocal")
+            ? Forwarding.ConnectUnixAsync(channelId, socketPath, cancellationToken)
+            : ValueTask.FromResult<ChannelOpenFailureReason?>(ChannelOpenFailureReason.AdministrativelyProhibited);
 
     /// <summary>Counts an open session until it ends; pumps a forwarded channel to the connection made for it.</summary>
     public override bool OnChannelOpened(Channel channel)
@@ -175,7 +241,8 @@ public class CommandServerInterface : ServerInterface
     }
 
     /// <summary>Listens for the remote forward, as <see cref="ForwardingOptions"/> allow.</summary>
-    public override int? CheckPortForwardRequest(string address, int port) => Forwarding.Listen(address, port);
+    public override int? CheckPortForwardRequest(string address, int port) =>
+        Permitted(Permissions.AllowsListen(address, port), $"tcpip-forward on {PeerText.Sanitize(address)}:{port}") ? Forwarding.Listen(address, port) : null;
 
     /// <summary>Stops that remote forward's listener.</summary>
     public override void CancelPortForwardRequest(string address, int port) => Forwarding.Cancel(address, port);
@@ -184,7 +251,8 @@ public class CommandServerInterface : ServerInterface
     public override void OnGlobalRequestAnswered(string kind) => Forwarding.OnRequestAnswered();
 
     /// <summary>Listens on the Unix socket, as <see cref="ForwardingOptions"/> allow.</summary>
-    public override bool CheckStreamLocalForwardRequest(string socketPath) => Forwarding.ListenUnix(socketPath);
+    public override bool CheckStreamLocalForwardRequest(string socketPath) =>
+        Permitted(Permissions.PortForwarding, "streamlocal-forward") && Forwarding.ListenUnix(socketPath);
 
     /// <summary>Stops that Unix socket forward's listener.</summary>
     public override void CancelStreamLocalForwardRequest(string socketPath) => Forwarding.CancelUnix(socketPath);
@@ -196,6 +264,7 @@ public class CommandServerInterface : ServerInterface
             if (!_sessions.TryGetValue(channel, out SessionChannel? session))
             {
                 session = new SessionChannel(channel, Peer, message => Log?.Invoke(message));
+                session.KeyEnvironment = Permissions.Environment;
                 _sessions[channel] = session;
                 _ = channel.Completion.ContinueWith(_ =>
                 {

@@ -23,6 +23,12 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The forwarded agent's socket (<c>SSH_AUTH_SOCK</c>), when the client asked for agent forwarding.</summary>
+    public string? AgentSocket { get; set; }
+
+    /// <summary>The authorized key's <c>environment=</c> options; they override what the client sent.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> KeyEnvironment { get; set; } = [];
+
     /// <summary>Keeps an "env" variable within the limits; false once they are reached (RFC 4254 §6.4 lets a server
     /// refuse any of them).</summary>
     public bool SetEnvironment(string name, string value)
@@ -47,11 +53,20 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
     /// <summary>The command to run; null for a shell.</summary>
     public string? Command { get; private set; }
 
-    public bool Prepare(string? command)
+    /// <summary>With a forced command (authorized_keys <c>command=</c>, a certificate's <c>force-command</c>): what the
+    /// client asked for, passed as <c>SSH_ORIGINAL_COMMAND</c> ("" for a shell); null otherwise.</summary>
+    public string? OriginalCommand { get; private set; }
+
+    public bool Prepare(string? command, string? forcedCommand = null)
     {
         // A command takes a process, its pipes and maybe a pty: refused while the process is short of descriptors.
         if (Started || !FileDescriptorBudget.HasRoomForCommand(8)) return false;
         Started = true;
+        if (forcedCommand is not null)
+        {
+            OriginalCommand = command ?? "";
+            command = forcedCommand;
+        }
         Command = command;
         return true;
     }
@@ -138,6 +153,10 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
         if (peer is not null) env["SSH_CLIENT"] = peer;
         if (_pty is not null) env["TERM"] = _pty.Term;
         foreach (var (name, value) in Environment) env[name] = value;
+        foreach (var (name, value) in KeyEnvironment) env[name] = value;
+        // What the server itself decided comes last, so that no variable from the client or the key replaces it.
+        if (OriginalCommand is not null) env["SSH_ORIGINAL_COMMAND"] = OriginalCommand;
+        if (AgentSocket is not null) env["SSH_AUTH_SOCK"] = AgentSocket;
         return new ChildProcessOptions
         {
             FileName = Command is null ? shell : "/bin/sh",

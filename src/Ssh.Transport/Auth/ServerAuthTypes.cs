@@ -57,4 +57,11 @@ public interface IServerAuthenticator
 
     /// <summary>A banner to show before authentication (RFC 4252 §5.4), or null.</summary>
     string? GetBanner();
+
+    /// <summary>Called once a request has succeeded, before USERAUTH_SUCCESS goes out and before any message of the
+    /// connection protocol is handled: the place to settle what the user may do (the permissions of
+    /// <paramref name="key"/>), so no channel request can race it. <paramref name="method"/> is <c>publickey</c>
+    /// (the host-bound variant included), <c>password</c>, ...; <paramref name="key"/> the key or certificate that
+    /// signed, for publickey.</summary>
+    void OnAuthenticated(string username, string method, Keys.SshPublicKey? key) { }
 }

@@ -90,33 +90,39 @@ internal sealed class UserAuthClient
         query.Prompts.Select(p => p with { Text = PeerText.Sanitize(p.Text) }).ToArray());
 
     /// <summary>RFC 4252 §7: asks whether the key is acceptable, then signs. Returns the server's answer to the
-    /// signed request, or its FAILURE to the query.</summary>
+    /// signed request, or its FAILURE to the query. Where the server announced it, the request is host-bound
+    /// (OpenSSH PROTOCOL §2.5): it names the server's host key, and so does the signature.</summary>
     public async Task<AuthResult> AuthPublicKeyAsync(string user, SshPrivateKey key, CancellationToken cancellationToken)
     {
         await EnsureServiceAsync(cancellationToken).ConfigureAwait(false);
         string algorithm = ChooseSignatureAlgorithm(key.PublicKey);
         byte[] blob = key.PublicKey.GetBlob();
-        AuthLog.Trying(_session.AuthLog, "publickey", user);
+        byte[]? hostKey = _session.ServerSupportsHostBoundPublicKey ? _session.HostKeyBlob : null;
+        string method = hostKey is null ? "publickey" : HostBoundPublicKey.Method;
+        AuthLog.Trying(_session.AuthLog, method, user);
         if (_session.AuthLog.IsEnabled(LogLevel.Debug))
             AuthLog.OfferingKey(_session.AuthLog, key.PublicKey.KeyType, key.PublicKey.GetFingerprint(), algorithm);
 
         var query = new SshBuffer().WriteBoolean(false).WriteString(algorithm).WriteString(blob);
-        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "publickey", query.ToArray()), cancellationToken).ConfigureAwait(false);
+        if (hostKey is not null) query.WriteString(hostKey);
+        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, method, query.ToArray()), cancellationToken).ConfigureAwait(false);
         AuthResult? queryResult = await ReadResultAsync(cancellationToken, expectPkOk: true).ConfigureAwait(false);
         if (queryResult is not null) return Logged(queryResult, user, "publickey");
         if (_session.AuthLog.IsEnabled(LogLevel.Debug))
             AuthLog.KeyAccepted(_session.AuthLog, key.PublicKey.KeyType, key.PublicKey.GetFingerprint());
 
-        // RFC 4252 §7: the signature covers session id ‖ the request up to the key blob.
-        byte[] signedData = new SshBuffer(256)
+        // RFC 4252 §7: the signature covers session id ‖ the request up to the key blob (and the host key, when bound).
+        var signedData = new SshBuffer(512)
             .WriteString(_session.SessionId!)
             .WriteByte((byte)MessageNumber.UserauthRequest)
-            .WriteString(user).WriteString(ConnectionService).WriteString("publickey")
-            .WriteBoolean(true).WriteString(algorithm).WriteString(blob)
-            .ToArray();
-        byte[] signature = await key.SignAsync(signedData, algorithm, cancellationToken).ConfigureAwait(false);
-        var signed = new SshBuffer().WriteBoolean(true).WriteString(algorithm).WriteString(blob).WriteString(signature);
-        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, "publickey", signed.ToArray()), cancellationToken).ConfigureAwait(false);
+            .WriteString(user).WriteString(ConnectionService).WriteString(method)
+            .WriteBoolean(true).WriteString(algorithm).WriteString(blob);
+        if (hostKey is not null) signedData.WriteString(hostKey);
+        byte[] signature = await key.SignAsync(signedData.ToArray(), algorithm, cancellationToken).ConfigureAwait(false);
+        var signed = new SshBuffer().WriteBoolean(true).WriteString(algorithm).WriteString(blob);
+        if (hostKey is not null) signed.WriteString(hostKey);
+        signed.WriteString(signature);
+        await _session.SendAsync(new UserauthRequestMessage(user, ConnectionService, method, signed.ToArray()), cancellationToken).ConfigureAwait(false);
         return Logged((await ReadResultAsync(cancellationToken).ConfigureAwait(false))!, user, "publickey");
     }
 
@@ -132,9 +138,11 @@ internal sealed class UserAuthClient
         IReadOnlyList<string>? serverAlgorithms = _session.ServerSignatureAlgorithms;
         if (serverAlgorithms is not null)
         {
+            // server-sig-algs lists plain algorithms; a certificate's (rsa-sha2-512-cert-v01@openssh.com) is chosen by
+            // the plain one behind it, as OpenSSH does.
             foreach (string c in candidates)
             {
-                if (serverAlgorithms.Contains(c)) return c;
+                if (serverAlgorithms.Contains(SshCertificate.PlainAlgorithm(c))) return c;
             }
         }
         // Without server-sig-algs (RFC 8308 §3.1) the server may know only ssh-rsa for an RSA key, as OpenSSH assumes.

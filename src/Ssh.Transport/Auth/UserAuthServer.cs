@@ -17,6 +17,7 @@ internal sealed class UserAuthServer
     private readonly SshSession _session;
     private readonly IServerAuthenticator _authenticator;
     private readonly Action<string, string>? _onFailure;
+    private readonly Action<string, string, SshPublicKey?>? _onSuccess;
     private string? _user;
     private int _failures;
 
@@ -26,9 +27,12 @@ internal sealed class UserAuthServer
     /// <param name="failureDelay">How long after its request every refused attempt is answered, whatever the method
     /// and whether the user exists, so neither timing nor speed helps a guesser.</param>
     /// <param name="onFailure">Told of each refused attempt: the user name (sanitised) and the method.</param>
+    /// <param name="onSuccess">Told of the success (user, method, key) before the authenticator and before any
+    /// connection message can be handled.</param>
     public UserAuthServer(SshSession session, IServerAuthenticator authenticator, int maxAuthTries, TimeSpan failureDelay,
-        Action<string, string>? onFailure = null)
+        Action<string, string>? onFailure = null, Action<string, string, SshPublicKey?>? onSuccess = null)
     {
+        _onSuccess = onSuccess;
         _session = session;
         _authenticator = authenticator;
         _onFailure = onFailure;
@@ -47,6 +51,11 @@ internal sealed class UserAuthServer
 
     /// <summary>The method that succeeded last (for logs).</summary>
     public string? SucceededMethod { get; private set; }
+
+    /// <summary>The key (or certificate) whose signed request succeeded; null for other methods.</summary>
+    public SshPublicKey? SucceededKey { get; private set; }
+
+    private SshPublicKey? _verifiedKey;
 
     /// <summary>Runs authentication to success; returns the user name.</summary>
     public async Task<string> RunAsync(CancellationToken cancellationToken)
@@ -78,9 +87,12 @@ internal sealed class UserAuthServer
             AuthenticationResult result = await DispatchAsync(request, message, cancellationToken).ConfigureAwait(false);
             if (result == AuthenticationResult.Successful)
             {
-                SucceededMethod = request.Method;
+                SucceededMethod = MethodForLog(request.Method);
+                SucceededKey = SucceededMethod == "publickey" ? _verifiedKey : null;
                 if (_session.AuthLog.IsEnabled(LogLevel.Information))
-                    AuthLog.Accepted(_session.AuthLog, PeerText.Sanitize(request.Method), PeerText.Sanitize(request.User));
+                    AuthLog.Accepted(_session.AuthLog, PeerText.Sanitize(SucceededMethod), PeerText.Sanitize(request.User));
+                _onSuccess?.Invoke(request.User, SucceededMethod, SucceededKey);
+                _authenticator.OnAuthenticated(request.User, SucceededMethod, SucceededKey);
                 _session.MarkAuthenticated();
                 await _session.SendAsync(new EmptyMessage(MessageNumber.UserauthSuccess), cancellationToken).ConfigureAwait(false);
                 return request.User;
@@ -92,9 +104,9 @@ internal sealed class UserAuthServer
             {
                 // Every refused attempt counts, a refused publickey query included (as OpenSSH counts them): probing
                 // which keys a server takes costs the prober a connection every MaxAuthTries keys.
-                _onFailure?.Invoke(PeerText.Sanitize(request.User), PeerText.Sanitize(request.Method));
+                _onFailure?.Invoke(PeerText.Sanitize(request.User), PeerText.Sanitize(MethodForLog(request.Method)));
                 if (_session.AuthLog.IsEnabled(LogLevel.Information))
-                    AuthLog.Failed(_session.AuthLog, PeerText.Sanitize(request.Method), PeerText.Sanitize(request.User));
+                    AuthLog.Failed(_session.AuthLog, PeerText.Sanitize(MethodForLog(request.Method)), PeerText.Sanitize(request.User));
                 await DelayAsync(started, cancellationToken).ConfigureAwait(false);
                 if (++_failures >= MaxAuthTries)
                     throw new SshProtocolException(DisconnectReason.NoMoreAuthMethodsAvailable,
@@ -104,6 +116,9 @@ internal sealed class UserAuthServer
             await _session.SendAsync(new UserauthFailureMessage(allowed, result == AuthenticationResult.PartiallySuccessful), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The host-bound variant is "publickey" in logs, as sshd writes it (and fail2ban reads it).</summary>
+    private static string MethodForLog(string method) => method == HostBoundPublicKey.Method ? "publickey" : method;
 
     /// <summary>Answers a refused attempt no sooner than <see cref="FailureDelay"/> after its request arrived.</summary>
     private Task DelayAsync(long started, CancellationToken cancellationToken)
@@ -139,7 +154,9 @@ internal sealed class UserAuthServer
                     return await _authenticator.CheckPasswordAsync(request.User, password, cancellationToken).ConfigureAwait(false);
                 }
             case "publickey":
-                return await PublicKeyAsync(request, raw, cancellationToken).ConfigureAwait(false);
+                return await PublicKeyAsync(request, raw, hostBound: false, cancellationToken).ConfigureAwait(false);
+            case HostBoundPublicKey.Method:
+                return await PublicKeyAsync(request, raw, hostBound: true, cancellationToken).ConfigureAwait(false);
             case "keyboard-interactive":
                 return await InteractiveAsync(request, cancellationToken).ConfigureAwait(false);
             default:
@@ -147,12 +164,23 @@ internal sealed class UserAuthServer
         }
     }
 
-    private async ValueTask<AuthenticationResult> PublicKeyAsync(UserauthRequestMessage request, byte[] raw, CancellationToken cancellationToken)
+    /// <summary>RFC 4252 §7 "publickey", and OpenSSH's host-bound variant (PROTOCOL §2.5), which names our host key
+    /// after the user's key. Certificates are passed to the authenticator as they are (<see cref="SshCertificate"/>):
+    /// whether their CA is trusted is policy.</summary>
+    private async ValueTask<AuthenticationResult> PublicKeyAsync(UserauthRequestMessage request, byte[] raw, bool hostBound,
+        CancellationToken cancellationToken)
     {
+        _verifiedKey = null;
         var r = new SshReader(request.MethodFields.Span);
         bool signed = r.ReadBoolean();
         string algorithm = r.ReadString();
         byte[] blob = r.ReadBinaryString();
+        if (hostBound && !r.ReadStringBytes().SequenceEqual(_session.HostKeyBlob))
+        {
+            // OpenSSH ends the connection here: the client signs for another server, or a relay is at work.
+            throw new SshProtocolException(DisconnectReason.ProtocolError,
+                $"The {HostBoundPublicKey.Method} request names a host key other than this server's (OpenSSH PROTOCOL §2.5).");
+        }
         SshPublicKey key;
         try
         {
@@ -166,6 +194,7 @@ internal sealed class UserAuthServer
 
         if (!signed)
         {
+            r.EnsureEnd("The publickey query");
             AuthenticationResult acceptable = await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
             if (_session.AuthLog.IsEnabled(LogLevel.Debug))
                 AuthLog.KeyQuery(_session.AuthLog, PeerText.Sanitize(request.User), key.KeyType, key.GetFingerprint(),
@@ -177,14 +206,17 @@ internal sealed class UserAuthServer
 
         byte[] signature = r.ReadBinaryString();
         r.EnsureEnd("The publickey request");
-        // RFC 4252 §7: the signature covers session id ‖ the request as sent, up to and including the key blob.
+        // RFC 4252 §7: the signature covers session id ‖ the request as sent, up to the signature.
         int signedLength = raw.Length - (4 + signature.Length);
         byte[] signedData = new SshBuffer(signedLength + 40)
             .WriteString(_session.SessionId!)
             .WriteBytes(raw.AsSpan(0, signedLength))
             .ToArray();
-        // RFC 8332 §3.2: the signature must be made with the algorithm the request names.
-        if (SshPublicKey.SignatureAlgorithmOf(signature) != algorithm || !key.Verify(signedData, signature)) return AuthenticationResult.Failed;
+        // RFC 8332 §3.2: the signature must be made with the algorithm the request names (for a certificate, the
+        // plain algorithm behind it, PROTOCOL.certkeys).
+        if (SshPublicKey.SignatureAlgorithmOf(signature) != SshCertificate.PlainAlgorithm(algorithm) || !key.Verify(signedData, signature))
+            return AuthenticationResult.Failed;
+        _verifiedKey = key;
         return await _authenticator.CheckPublicKeyAsync(request.User, key, cancellationToken).ConfigureAwait(false);
     }
 

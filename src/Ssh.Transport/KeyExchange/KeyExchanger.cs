@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Ssh.Transport.Diagnostics;
 using Ssh.Transport.Algorithms.Ciphers;
+using Ssh.Transport.Auth;
 using Ssh.Transport.Algorithms.HostKeys;
 using Ssh.Transport.Algorithms.Kex;
 using Ssh.Transport.Keys;
@@ -177,7 +178,9 @@ internal sealed class KeyExchanger : IDisposable
         SshPrivateKey hostKey = _session.HostKeys.First(k => k.PublicKey.KeyType == algorithm.KeyType);
         if (_session.Log.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
             TransportLog.HostKeyUsed(_session.Log, hostKey.PublicKey.KeyType, hostKey.PublicKey.GetFingerprint(), algorithm.Name);
-        return KexContext.ForServer(remote, local, peerInitPayload, _ourInitPayload!, hostKey.PublicKey.GetBlob(),
+        byte[] hostKeyBlob = hostKey.PublicKey.GetBlob();
+        _session.HostKeyBlob ??= hostKeyBlob; // K_S of the first exchange, which publickey-hostbound requests must name
+        return KexContext.ForServer(remote, local, peerInitPayload, _ourInitPayload!, hostKeyBlob,
             h => hostKey.Sign(h, algorithm.Name));
     }
 
@@ -209,6 +212,7 @@ internal sealed class KeyExchanger : IDisposable
             if (_session.HostKeyVerifier is not null)
                 await _session.HostKeyVerifier(hostKey, _session.Lifetime).ConfigureAwait(false);
             _session.RemoteHostKey = hostKey;
+            _session.HostKeyBlob = hostKey.GetBlob();
         }
         else if (!_session.RemoteHostKey.Equals(hostKey))
         {
@@ -298,9 +302,12 @@ internal sealed class KeyExchanger : IDisposable
 
     private static ExtInfoMessage BuildServerExtInfo()
     {
-        // The signature algorithms our user authentication accepts: SHA-1 ssh-rsa is not among them.
-        byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',', HostKeyRegistry.DefaultNames));
-        return new ExtInfoMessage([new("server-sig-algs", algorithms), new(PingMessage.Extension, "0"u8.ToArray())]);
+        // The signature algorithms our user authentication accepts, plain ones as OpenSSH lists them (a certificate
+        // signs with its key's): SHA-1 ssh-rsa is not among them.
+        byte[] algorithms = System.Text.Encoding.ASCII.GetBytes(string.Join(',',
+            HostKeyRegistry.DefaultNames.Where(n => !SshCertificate.IsCertificateAlgorithm(n))));
+        return new ExtInfoMessage([new("server-sig-algs", algorithms), new(PingMessage.Extension, "0"u8.ToArray()),
+            new(HostBoundPublicKey.Extension, "0"u8.ToArray())]);
     }
 
     public void OnClosed(Exception reason)

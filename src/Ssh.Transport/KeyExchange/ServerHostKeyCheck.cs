@@ -18,9 +18,10 @@ internal static class ServerHostKeyCheck
         if (hostKey.KeyType != algorithm.KeyType)
             throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
                 $"The server sent a {hostKey.KeyType} host key, but {algorithm.Name} was negotiated (RFC 4253 §7.1).");
-        // RFC 4253 §8 / RFC 8332 §3: the signature must use the negotiated algorithm, not merely one the key allows.
+        // RFC 4253 §8 / RFC 8332 §3: the signature must use the negotiated algorithm, not merely one the key allows;
+        // a certificate's signature carries the plain algorithm behind the certificate one (PROTOCOL.certkeys).
         string? signatureAlgorithm = SshPublicKey.SignatureAlgorithmOf(result.Signature);
-        if (signatureAlgorithm != algorithm.Name)
+        if (signatureAlgorithm != SshCertificate.PlainAlgorithm(algorithm.Name))
             throw new SshProtocolException(DisconnectReason.KeyExchangeFailed,
                 $"The server signed the exchange hash with '{signatureAlgorithm}', but {algorithm.Name} was negotiated (RFC 8332 §3).");
         if (!hostKey.Verify(result.ExchangeHash, result.Signature))

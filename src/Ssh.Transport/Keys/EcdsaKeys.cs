@@ -31,6 +31,9 @@ public sealed class EcdsaPublicKey : SshPublicKey
     internal ECDsa Key { get; }
     internal EcdsaCurve Curve => _curve;
 
+    /// <inheritdoc/>
+    public override int KeySizeInBits => _curve.Curve.Oid.FriendlyName switch { "nistP384" => 384, "nistP521" => 521, _ => 256 };
+
     /// <summary><c>ecdsa-sha2-nistp256</c>, <c>ecdsa-sha2-nistp384</c> or <c>ecdsa-sha2-nistp521</c>; also the
     /// signature algorithm's name.</summary>
     public override string KeyType => _curve.KeyType;
@@ -157,6 +160,12 @@ public sealed class EcdsaPrivateKey : SshPrivateKey
     public override SshPublicKey PublicKey { get; }
 
     internal EcdsaCurve Curve => _curve;
+
+    /// <summary>SEC1 ECPrivateKey DER (RFC 5915), as in <c>BEGIN EC PRIVATE KEY</c>.</summary>
+    internal byte[] ExportSec1() => _key.ExportECPrivateKey();
+
+    /// <summary>PKCS#8 PrivateKeyInfo DER.</summary>
+    internal byte[] ExportPkcs8() => _key.ExportPkcs8PrivateKey();
 
     /// <summary>The private scalar (big-endian), for writing key files.</summary>
     internal byte[] ExportScalar() => _key.ExportParameters(true).D!;

@@ -28,6 +28,9 @@ public sealed class Ed25519PublicKey : SshPublicKey
     /// <inheritdoc/>
     public override string KeyType => TypeName;
 
+    /// <inheritdoc/>
+    public override int KeySizeInBits => 256;
+
     /// <summary>The 32 raw bytes of the key.</summary>
     public ReadOnlySpan<byte> Key => _key;
 

@@ -100,6 +100,16 @@ public sealed class KnownHostEntry
             : throw new ArgumentException($"'{host}' cannot be written as a known_hosts host name.", nameof(host));
     }
 
+    /// <summary>A new entry for a host pattern list as written (<c>*.example.org,!bad.example.org</c>), e.g. a
+    /// <c>@cert-authority</c> or <c>@revoked</c> line; its <see cref="LineNumber"/> is 0.</summary>
+    /// <exception cref="ArgumentException"><paramref name="hostPatterns"/> is empty or holds a blank.</exception>
+    public static KnownHostEntry CreatePattern(string hostPatterns, SshPublicKey key, KnownHostMarker marker = KnownHostMarker.None, string comment = "")
+    {
+        if (string.IsNullOrEmpty(hostPatterns) || hostPatterns.Any(char.IsWhiteSpace) || hostPatterns.StartsWith(HashMagic, StringComparison.Ordinal))
+            throw new ArgumentException($"'{hostPatterns}' is not a known_hosts host pattern list.", nameof(hostPatterns));
+        return new KnownHostEntry(marker, hostPatterns, key.KeyType, key, comment, null, 0, null, null);
+    }
+
     /// <summary>True when this entry applies to <paramref name="host"/> on <paramref name="port"/>.</summary>
     public bool MatchesHost(string host, int port) => MatchesName(HostName(host, port));
 

@@ -19,8 +19,14 @@ public enum KnownHostsStatus
 /// <param name="Status">The verdict.</param>
 /// <param name="KnownKeys">For <see cref="KnownHostsStatus.Mismatch"/> the keys of the same type on record; for
 /// <see cref="KnownHostsStatus.NotFound"/> the keys of other types on record; otherwise the key itself.</param>
-/// <param name="Entry">The line that decided a Match or Revoked, else null.</param>
-public sealed record KnownHostsMatch(KnownHostsStatus Status, IReadOnlyList<SshPublicKey> KnownKeys, KnownHostEntry? Entry);
+/// <param name="Entry">The line that decided a Match or Revoked (for a certificate, its <c>@cert-authority</c>
+/// line), else null.</param>
+public sealed record KnownHostsMatch(KnownHostsStatus Status, IReadOnlyList<SshPublicKey> KnownKeys, KnownHostEntry? Entry)
+{
+    /// <summary>For a host certificate that was not accepted as one: why (no CA on record for the host, or what
+    /// <see cref="SshCertificate.Validate"/> said); the verdict is then the certified key's own. Null otherwise.</summary>
+    public string? CertificateProblem { get; init; }
+}
 
 /// <summary>A known_hosts file (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"). Comments, blank lines, lines that cannot be
 /// parsed and lines with unsupported key types are kept and written back verbatim by <see cref="Save"/>, so a file
@@ -76,10 +82,30 @@ public sealed class KnownHostsFile
     }
 
     /// <summary>Checks a host key against the file the way ssh does: revoked beats everything, then any matching
-    /// plain entry with this key is a match, then a different key of the same type is a mismatch.</summary>
+    /// plain entry with this key is a match, then a different key of the same type is a mismatch. A host certificate
+    /// (ssh's <c>check_host_key</c>) is refused when it, its key or its CA is <c>@revoked</c>; it matches when an
+    /// <c>@cert-authority</c> line for the host holds its CA and it is valid for <paramref name="host"/> now;
+    /// otherwise its certified key is checked as a plain key (with <see cref="KnownHostsMatch.CertificateProblem"/> saying why).</summary>
     public KnownHostsMatch Check(string host, int port, SshPublicKey key)
     {
         IReadOnlyList<KnownHostEntry> entries = Lookup(host, port);
+        if (key is not SshCertificate certificate) return CheckPlain(entries, key);
+
+        KnownHostEntry? revoked = entries.FirstOrDefault(e => e.Marker == KnownHostMarker.Revoked &&
+            (certificate.Equals(e.Key) || certificate.Key.Equals(e.Key) || certificate.SignatureKey.Equals(e.Key)));
+        if (revoked is not null)
+            return new KnownHostsMatch(KnownHostsStatus.Revoked, new[] { key }, revoked);
+        KnownHostEntry? authority = entries.FirstOrDefault(e => e.Marker == KnownHostMarker.CertAuthority && certificate.SignatureKey.Equals(e.Key));
+        string? problem = authority is null
+            ? $"no @cert-authority line for {KnownHostEntry.HostName(host, port)} holds the CA {certificate.SignatureKey.GetFingerprint()}"
+            : certificate.Validate(SshCertificateType.Host, host, out string? reason) ? null : reason;
+        if (problem is null)
+            return new KnownHostsMatch(KnownHostsStatus.Match, new[] { key }, authority);
+        return CheckPlain(entries, certificate.Key) with { CertificateProblem = problem };
+    }
+
+    private static KnownHostsMatch CheckPlain(IReadOnlyList<KnownHostEntry> entries, SshPublicKey key)
+    {
         KnownHostEntry? revoked = entries.FirstOrDefault(e => e.Marker == KnownHostMarker.Revoked && key.Equals(e.Key));
         if (revoked is not null)
             return new KnownHostsMatch(KnownHostsStatus.Revoked, new[] { key }, revoked);
@@ -149,10 +175,16 @@ public sealed class KnownHostsFile
         return text.ToString();
     }
 
-    /// <summary>Writes the file through a temporary file and a rename, so a crash never leaves half a file.</summary>
+    /// <summary>Writes the file through a temporary file and a rename, so a crash never leaves half a file. A path
+    /// under <c>/dev</c> (<c>UserKnownHostsFile /dev/null</c>) is written in place: a rename would replace the device.</summary>
     public void Save(string path)
     {
         string full = Path.GetFullPath(path);
+        if (full.StartsWith("/dev/", StringComparison.Ordinal))
+        {
+            File.WriteAllText(full, ToString(), new UTF8Encoding(false));
+            return;
+        }
         string temp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         File.WriteAllText(temp, ToString(), new UTF8Encoding(false));
         File.Move(temp, full, overwrite: true);

@@ -20,9 +20,27 @@ public static class OpenSshPrivateKeyFile
     private const int DefaultKdfRounds = 16; // ssh-keygen's default (-a)
     private const int MaxKdfRounds = 100_000; // refuse files that would spin for hours
 
-    /// <summary>Reads a private key file; see <see cref="Parse"/>.</summary>
-    public static SshPrivateKey Load(string path, string? passphrase = null) =>
-        Parse(File.ReadAllText(path), passphrase);
+    /// <summary>Reads a private key file; see <see cref="Parse"/>. Errors name the file.</summary>
+    public static SshPrivateKey Load(string path, string? passphrase = null)
+    {
+        string text = File.ReadAllText(path);
+        try
+        {
+            return Parse(text, passphrase);
+        }
+        catch (KeyPassphraseException e)
+        {
+            throw new KeyPassphraseException($"{path}: {e.Message}", e.PassphraseGiven);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
+        }
+    }
 
     /// <summary>Parses the text of a private key file: this format, or PEM (PKCS#1, SEC1, PKCS#8, encrypted or not).</summary>
     /// <param name="text">The whole file.</param>
@@ -248,18 +266,25 @@ public static class OpenSshPrivateKeyFile
         return new EcdsaPrivateKey(curve, point, scalar);
     }
 
-    private static void WritePrivateKey(SshBuffer buffer, SshPrivateKey key)
+    /// <summary>PROTOCOL.key's private key entry, also ssh-agent's ADD_IDENTITY key (PROTOCOL.agent):
+    /// <c>string type ‖ fields</c>. A certified key writes <c>string cert-type ‖ string certificate</c> and then only
+    /// the private fields (OpenSSH's sshkey_private_serialize).</summary>
+    internal static void WritePrivateKey(SshBuffer buffer, SshPrivateKey key)
     {
+        SshCertificate? certificate = key.PublicKey as SshCertificate;
+        if (certificate is not null)
+        {
+            buffer.WriteString(certificate.KeyType).WriteString(certificate.GetBlob());
+            key = ((CertifiedPrivateKey)key).Inner;
+        }
         switch (key)
         {
             case RsaPrivateKey rsa:
             {
                 RSAParameters p = rsa.Export();
-                buffer.WriteString(RsaPublicKey.TypeName).WriteMpint(p.Modulus).WriteMpint(p.Exponent).WriteMpint(p.D)
-                    .WriteMpint(p.InverseQ).WriteMpint(p.P).WriteMpint(p.Q);
-                CryptographicOperations.ZeroMemory(p.D);
-                CryptographicOperations.ZeroMemory(p.P);
-                CryptographicOperations.ZeroMemory(p.Q);
+                if (certificate is null) buffer.WriteString(RsaPublicKey.TypeName).WriteMpint(p.Modulus).WriteMpint(p.Exponent);
+                buffer.WriteMpint(p.D).WriteMpint(p.InverseQ).WriteMpint(p.P).WriteMpint(p.Q);
+                foreach (byte[]? secret in new[] { p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ }) CryptographicOperations.ZeroMemory(secret);
                 break;
             }
             case EcdsaPrivateKey ec:
@@ -268,7 +293,8 @@ public static class OpenSshPrivateKeyFile
                 reader.ReadStringBytes();
                 reader.ReadStringBytes();
                 byte[] scalar = ec.ExportScalar();
-                buffer.WriteString(ec.Curve.KeyType).WriteString(ec.Curve.Identifier).WriteString(reader.ReadStringBytes()).WriteMpint(scalar);
+                if (certificate is null) buffer.WriteString(ec.Curve.KeyType).WriteString(ec.Curve.Identifier).WriteString(reader.ReadStringBytes());
+                buffer.WriteMpint(scalar);
                 CryptographicOperations.ZeroMemory(scalar);
                 break;
             }
@@ -278,12 +304,13 @@ public static class OpenSshPrivateKeyFile
                 Span<byte> priv = stackalloc byte[64];
                 ed.Seed.CopyTo(priv);
                 pub.CopyTo(priv[32..]);
-                buffer.WriteString(Ed25519PublicKey.TypeName).WriteString(pub).WriteString(priv);
+                if (certificate is null) buffer.WriteString(Ed25519PublicKey.TypeName);
+                buffer.WriteString(pub).WriteString(priv);
                 CryptographicOperations.ZeroMemory(priv);
                 break;
             }
             default:
-                throw new NotSupportedException($"Writing '{key.PublicKey.KeyType}' keys in OpenSSH format is not supported yet.");
+                throw new NotSupportedException($"A {key.PublicKey.KeyType} key's private part cannot be written (a key held by an agent stays there).");
         }
     }
 
@@ -303,8 +330,11 @@ public static class OpenSshPrivateKeyFile
         if (begin < 0)
         {
             if (text.Contains("-----BEGIN ", StringComparison.Ordinal) && text.Contains(" PRIVATE KEY-----", StringComparison.Ordinal))
-                throw new FormatException("The key is in PEM format, which is not supported yet; convert it with 'ssh-keygen -p -f <file>' to the OpenSSH format.");
-            throw new FormatException($"No '{BeginMarker}' line found; the file is not an OpenSSH private key.");
+                throw new FormatException("The key is a PEM private key of a kind this library does not read (DSA?); convert it with 'ssh-keygen -p -f <file>' to the OpenSSH format.");
+            if (text.Contains("-----BEGIN SSH2 PUBLIC KEY-----", StringComparison.Ordinal) || text.TrimStart().StartsWith("ssh-", StringComparison.Ordinal)
+                || text.TrimStart().StartsWith("ecdsa-", StringComparison.Ordinal))
+                throw new FormatException("This is a public key, not a private key.");
+            throw new FormatException($"No '{BeginMarker}' line found; the file is not a private key.");
         }
         begin += BeginMarker.Length;
         int end = text.IndexOf(EndMarker, begin, StringComparison.Ordinal);

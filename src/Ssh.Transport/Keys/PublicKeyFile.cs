@@ -16,8 +16,20 @@ public static class PublicKeyFile
     internal const string Rfc4716Begin = "---- BEGIN SSH2 PUBLIC KEY ----";
     internal const string Rfc4716End = "---- END SSH2 PUBLIC KEY ----";
 
-    /// <summary>Reads a .pub file in either format; see <see cref="Parse"/>.</summary>
-    public static PublicKeyFileEntry Load(string path) => Parse(File.ReadAllText(path));
+    /// <summary>Reads a .pub file in either format; see <see cref="Parse"/>. Errors name the file.</summary>
+    /// <exception cref="FormatException">The file holds no key this library reads; the message names the file.</exception>
+    public static PublicKeyFileEntry Load(string path)
+    {
+        string text = File.ReadAllText(path);
+        try
+        {
+            return Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
+        }
+    }
 
     /// <summary>Parses a whole .pub file in either format (the first non-blank, non-comment line for OpenSSH's).</summary>
     public static PublicKeyFileEntry Parse(string text)

@@ -51,6 +51,9 @@ public sealed class RsaPublicKey : SshPublicKey
     internal int ModulusBytes => _modulus.Length;
 
     /// <inheritdoc/>
+    public override int KeySizeInBits => _modulus.Length * 8 - (_modulus.Length == 0 ? 0 : BitOperations.LeadingZeroCount((uint)_modulus[0]) - 24);
+
+    /// <inheritdoc/>
     public override string KeyType => TypeName;
 
     /// <summary><c>rsa-sha2-512</c> and <c>rsa-sha2-256</c>; never SHA-1 <c>ssh-rsa</c>.</summary>
@@ -151,19 +154,41 @@ public sealed class RsaPrivateKey : SshPrivateKey
         return padded;
     }
 
+    /// <summary>The smallest modulus <see cref="Generate"/> makes: 2048 bits (smaller keys are still read).</summary>
+    public const int MinimumGeneratedBits = 2048;
+
+    /// <summary>The largest modulus <see cref="Generate"/> makes, OpenSSH's limit.</summary>
+    public const int MaximumBits = 16384;
+
     /// <summary>A new random key with a modulus of <paramref name="bits"/> bits (3072 by default, as ssh-keygen).</summary>
-    /// <exception cref="CryptographicException">The platform refuses the size.</exception>
-    /// <exception cref="FormatException"><paramref name="bits"/> is below <see cref="RsaPublicKey.MinimumBits"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bits"/> is below <see cref="MinimumGeneratedBits"/>,
+    /// above <see cref="MaximumBits"/>, or not a multiple of 8.</exception>
     public static RsaPrivateKey Generate(int bits = 3072)
     {
+        if (bits < MinimumGeneratedBits || bits > MaximumBits || bits % 8 != 0)
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, $"RSA keys are made with {MinimumGeneratedBits} to {MaximumBits} bits, a multiple of 8.");
         using RSA rsa = RSA.Create(bits);
-        return new RsaPrivateKey(rsa.ExportParameters(true));
+        RSAParameters p = rsa.ExportParameters(true);
+        try
+        {
+            return new RsaPrivateKey(p);
+        }
+        finally
+        {
+            foreach (byte[]? secret in new[] { p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ }) CryptographicOperations.ZeroMemory(secret);
+        }
     }
 
     /// <inheritdoc/>
     public override SshPublicKey PublicKey { get; }
 
     internal RSAParameters Export() => _key.ExportParameters(true);
+
+    /// <summary>PKCS#1 RSAPrivateKey DER.</summary>
+    internal byte[] ExportPkcs1() => _key.ExportRSAPrivateKey();
+
+    /// <summary>PKCS#8 PrivateKeyInfo DER.</summary>
+    internal byte[] ExportPkcs8() => _key.ExportPkcs8PrivateKey();
 
     /// <summary>Signs with <c>rsa-sha2-512</c>, or with <c>rsa-sha2-256</c> when asked; null or <c>ssh-rsa</c> (the key
     /// type) mean <c>rsa-sha2-512</c>.</summary>

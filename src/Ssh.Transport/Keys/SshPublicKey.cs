@@ -21,27 +21,71 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
     /// Returns false for a wrong algorithm name, a malformed blob or a bad signature; never throws for peer input.</summary>
     public abstract bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signatureBlob);
 
+    /// <summary>The key's size in bits as ssh-keygen shows it: 256 for Ed25519, the curve's for ECDSA, the modulus's
+    /// for RSA, the certified key's for a certificate; 0 when unknown.</summary>
+    public virtual int KeySizeInBits => 0;
+
+    /// <summary>The type as <c>ssh-keygen -l</c> names it: <c>ED25519</c>, <c>ECDSA</c>, <c>RSA</c>, with <c>-CERT</c>
+    /// for a certificate.</summary>
+    public string DisplayType => this switch
+    {
+        SshCertificate c => c.Key.DisplayType + "-CERT",
+        Ed25519PublicKey => "ED25519",
+        EcdsaPublicKey => "ECDSA",
+        RsaPublicKey => "RSA",
+        _ => KeyType.ToUpperInvariant(),
+    };
+
+    /// <summary>The fingerprint with <paramref name="hashAlgorithm"/>: <c>sha256</c> (<see cref="GetFingerprint()"/>) or
+    /// <c>md5</c> (<see cref="GetMd5Fingerprint"/>), as <c>ssh-keygen -E</c>.</summary>
+    /// <exception cref="ArgumentException">Another hash.</exception>
+    public string GetFingerprint(string hashAlgorithm) => hashAlgorithm.ToLowerInvariant() switch
+    {
+        "sha256" => GetFingerprint(),
+        "md5" => GetMd5Fingerprint(),
+        _ => throw new ArgumentException($"Fingerprint hash '{hashAlgorithm}' is not supported; use sha256 or md5.", nameof(hashAlgorithm)),
+    };
+
+    /// <summary>OpenSSH's "random art" of the fingerprint (<c>ssh-keygen -lv</c>, VisualHostKey): the path of a
+    /// bishop walking the hash's bits over a 17×9 board, framed with the key type and size above and the hash below.</summary>
+    public string GetRandomArt(string hashAlgorithm = "sha256")
+    {
+        string name = hashAlgorithm.ToLowerInvariant() switch
+        {
+            "sha256" => "SHA256",
+            "md5" => "MD5",
+            _ => throw new ArgumentException($"Fingerprint hash '{hashAlgorithm}' is not supported; use sha256 or md5.", nameof(hashAlgorithm)),
+        };
+        byte[] digest = name == "MD5" ? MD5.HashData(FingerprintBlob()) : SHA256.HashData(FingerprintBlob());
+        return RandomArt.Draw(digest, $"[{DisplayType} {KeySizeInBits}]", $"[{name}]");
+    }
+
     /// <summary>OpenSSH's fingerprint: <c>SHA256:</c> and unpadded base64 of the blob's SHA-256.</summary>
     public string GetFingerprint()
     {
-        byte[] hash = SHA256.HashData(GetBlob());
+        byte[] hash = SHA256.HashData(FingerprintBlob());
         return "SHA256:" + Convert.ToBase64String(hash).TrimEnd('=');
     }
 
     /// <summary>The legacy MD5 fingerprint: <c>MD5:</c> and colon-separated lower-case hex.</summary>
     public string GetMd5Fingerprint()
     {
-        byte[] hash = MD5.HashData(GetBlob());
+        byte[] hash = MD5.HashData(FingerprintBlob());
         return "MD5:" + string.Join(':', hash.Select(b => b.ToString("x2")));
     }
+
+    /// <summary>The bytes fingerprints hash: the blob, or for a certificate its certified key's blob (as OpenSSH).</summary>
+    internal virtual byte[] FingerprintBlob() => GetBlob();
 
     /// <summary>The key as one line of an OpenSSH .pub or authorized_keys file: <c>type base64-blob [comment]</c>,
     /// without a line break; no comment when <paramref name="comment"/> is null or empty.</summary>
     public string ToOpenSshString(string? comment = null) =>
         KeyType + " " + Convert.ToBase64String(GetBlob()) + (string.IsNullOrEmpty(comment) ? "" : " " + comment);
 
-    /// <summary>Parses a public key blob (RFC 4253 §6.6) of a type this library implements.</summary>
-    /// <exception cref="FormatException">The blob is malformed, or its numbers or point do not form a key.</exception>
+    /// <summary>Parses a public key blob (RFC 4253 §6.6) of a type this library implements, certificates
+    /// (<see cref="SshCertificate"/>, whose CA signature is checked) included.</summary>
+    /// <exception cref="FormatException">The blob is malformed, its numbers or point do not form a key, or a
+    /// certificate's CA signature does not verify.</exception>
     /// <exception cref="NotSupportedException">The key type is not one this library implements.</exception>
     public static SshPublicKey FromBlob(ReadOnlySpan<byte> blob)
     {
@@ -60,6 +104,7 @@ public abstract class SshPublicKey : IEquatable<SshPublicKey>
             Ed25519PublicKey.TypeName => Ed25519PublicKey.ReadBody(blob),
             RsaPublicKey.TypeName => RsaPublicKey.ReadBody(blob),
             "ecdsa-sha2-nistp256" or "ecdsa-sha2-nistp384" or "ecdsa-sha2-nistp521" => EcdsaPublicKey.ReadBody(type, blob),
+            _ when SshCertificate.IsCertificateAlgorithm(type) => SshCertificate.ReadBody(type, blob),
             _ => throw new NotSupportedException($"Public key type '{type}' is not supported."),
         };
     }

@@ -94,6 +94,10 @@ internal sealed class MessageRouter(SshSession session, KeyExchanger kex, Servic
                 if (session.Log.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
                     Diagnostics.TransportLog.ServerSignatureAlgorithms(session.Log, PeerText.Sanitize(string.Join(',', session.ServerSignatureAlgorithms)));
             }
+            else if (name == Auth.HostBoundPublicKey.Extension && session.Role == SessionRole.Client)
+            {
+                session.ServerSupportsHostBoundPublicKey = value.AsSpan().SequenceEqual("0"u8);
+            }
             else if (name == PingMessage.Extension && value.AsSpan().SequenceEqual("0"u8))
             {
                 session.PeerAnswersPing = true;

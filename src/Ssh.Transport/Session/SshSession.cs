@@ -75,6 +75,13 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     /// <summary>Server: the host keys to offer.</summary>
     public IReadOnlyList<SshPrivateKey> HostKeys { get; set; } = [];
 
+    /// <summary>K_S of the first key exchange as sent: the blob of the host key (or certificate) the server proved it
+    /// holds. publickey-hostbound requests name it (OpenSSH PROTOCOL §2.5).</summary>
+    public byte[]? HostKeyBlob { get; internal set; }
+
+    /// <summary>Client: the server announced <c>publickey-hostbound@openssh.com</c> version 0 in its EXT_INFO.</summary>
+    public bool ServerSupportsHostBoundPublicKey { get; internal set; }
+
     /// <summary>The peer's <c>server-sig-algs</c> (RFC 8308 §3.1), when it sent one.</summary>
     public IReadOnlyList<string>? ServerSignatureAlgorithms { get; internal set; }
 

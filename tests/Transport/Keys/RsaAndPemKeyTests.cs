@@ -98,11 +98,15 @@ public sealed class RsaAndPemKeyTests
     }
 
     [Test]
-    public void Legacy_encrypted_pem_gets_a_way_out()
+    public void Legacy_encrypted_pem_needs_its_passphrase_and_a_cipher_we_know()
     {
-        const string legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
-        var error = Assert.Throws<FormatException>(() => SshPrivateKey.FromString(legacy));
-        Assert.That(error!.Message, Does.Contain("ssh-keygen -p"));
+        const string legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: {0}\n\nAAAAAAAAAAAAAAAAAAAAAA==\n-----END RSA PRIVATE KEY-----\n";
+        var missing = Assert.Throws<KeyPassphraseException>(() => SshPrivateKey.FromString(string.Format(legacy, "AES-128-CBC,00112233445566778899AABBCCDDEEFF")));
+        Assert.That(missing!.PassphraseGiven, Is.False);
+        var unknown = Assert.Throws<FormatException>(() => SshPrivateKey.FromString(string.Format(legacy, "CAMELLIA-128-CBC,00112233445566778899AABBCCDDEEFF"), "pw"));
+        Assert.That(unknown!.Message, Does.Contain("CAMELLIA-128-CBC"));
+        var badIv = Assert.Throws<FormatException>(() => SshPrivateKey.FromString(string.Format(legacy, "AES-128-CBC,0011"), "pw"));
+        Assert.That(badIv!.Message, Does.Contain("IV"));
     }
 
     [Test]
