@@ -52,7 +52,8 @@ internal static class CompareRun
 
         string exe = SshcsExecutable();
         using LocalSshd sshd = LocalSshd.Start();
-        using SshcsServerProcess server = await SshcsServerProcess.StartAsync(sshd);
+        // The server is the same published binary as the client, as a CI pipeline would run it.
+        using SshcsServerProcess server = await SshcsServerProcess.StartAsync(sshd, exe);
         var peers = new Peers(sshd, server, exe);
         Console.WriteLine($"compare: {size / 1_000_000} MB per transfer, median of {runs} interleaved runs; start-up median of {startupRuns}; " +
                           $"latency median of {latencyCount}; MB = 10^6 bytes; {Environment.ProcessorCount} cores shared by every process; load average {LoadAverage()}");

@@ -20,15 +20,16 @@ internal sealed class SshcsServerProcess : IDisposable
     public string KnownHosts { get; }
     public int ProcessId => _process.Id;
 
-    public static async Task<SshcsServerProcess> StartAsync(LocalSshd sshd, params string[] extraArguments)
+    /// <param name="executable">A published sshcs binary to run; null runs the built sshcs.dll under dotnet.</param>
+    public static async Task<SshcsServerProcess> StartAsync(LocalSshd sshd, string? executable, params string[] extraArguments)
     {
-        var startInfo = new ProcessStartInfo(IdleConnectionsRun.DotnetPath()) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[]
+        var startInfo = new ProcessStartInfo(executable ?? IdleConnectionsRun.DotnetPath()) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (executable is null ? [IdleConnectionsRun.CliPath()] : Array.Empty<string>()).Concat(new[]
         {
-            IdleConnectionsRun.CliPath(), "server", "--listen", "127.0.0.1:0", "--user", $"{LocalSshd.User}:unused-password",
+            "server", "--listen", "127.0.0.1:0", "--user", $"{LocalSshd.User}:unused-password",
             "--host-key", Path.Combine(sshd.Directory, "host_ed25519"), "--authorized-keys", Path.Combine(sshd.Directory, "authorized_keys"),
             "--log-level", "error",
-        }.Concat(extraArguments))
+        }).Concat(extraArguments))
         {
             startInfo.ArgumentList.Add(a);
         }
