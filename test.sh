@@ -63,9 +63,11 @@ install_peers() {
     local missing=()
     local bin
     for bin in /usr/sbin/sshd /usr/bin/ssh /usr/bin/ssh-keygen /usr/lib/openssh/sftp-server \
-               /usr/bin/dbclient /usr/bin/plink /usr/bin/sudo /usr/bin/python3; do
+               /usr/bin/dbclient /usr/bin/plink /usr/bin/sudo /usr/bin/python3 /usr/bin/clang; do
         [[ -x "$bin" ]] || missing+=("$bin")
     done
+    # Native AOT (scripts/publish-cli.sh, tested in interop-tests/Packaging) links with clang against zlib.
+    [[ -f /usr/include/zlib.h ]] || missing+=("zlib1g-dev")
     if [[ -x /usr/bin/python3 ]] && ! /usr/bin/python3 -c 'import paramiko' 2>/dev/null; then
         missing+=("python3-paramiko")
     fi
@@ -86,7 +88,7 @@ install_peers() {
     if ((rc == 0)); then
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
             openssh-server openssh-client openssh-sftp-server dropbear-bin putty-tools \
-            python3-paramiko sudo || rc=$?
+            python3-paramiko sudo clang zlib1g-dev || rc=$?
     fi
     if ((policy_added)); then as_root rm -f /usr/sbin/policy-rc.d; fi
     return "$rc"

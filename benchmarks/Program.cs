@@ -4,7 +4,8 @@ using Ssh.Benchmarks.EndToEnd;
 namespace Ssh.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project benchmarks -- throughput [--size 1G]</c> runs the end-to-end comparison
+/// <c>dotnet run -c Release --project benchmarks -- compare</c> runs issue 13's targets 1, 2, 4 and 5 side by side
+/// with OpenSSH and SSH.NET and prints one table of ratios; <c>throughput [--size 1G]</c> runs the end-to-end comparison
 /// with OpenSSH; <c>connections [--count 1000]</c> opens that many idle connections to one <c>sshcs server</c> and
 /// reports handshakes per second and the server's memory per connection; <c>sftp [--size 1G]</c> compares SFTP get and
 /// put with OpenSSH's sftp; <c>kex</c> the CPU per key exchange method, <c>soak</c> 1,000 handshakes per method,
@@ -15,6 +16,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "compare" && OperatingSystem.IsLinux())
+            return await CompareRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "throughput" && OperatingSystem.IsLinux())
             return await ThroughputRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "connections" && OperatingSystem.IsLinux())

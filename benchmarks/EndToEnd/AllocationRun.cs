@@ -53,25 +53,7 @@ internal static class AllocationRun
     private static async Task MoveAsync(SshClient client, long size, bool download)
     {
         var channel = await client.GetTransport()!.OpenSessionAsync();
-        byte[] buffer = new byte[256 * 1024];
-        long moved = 0;
-        if (download)
-        {
-            await channel.ExecCommandAsync($"head -c {size} /dev/zero");
-            int n;
-            while ((n = await channel.ReadAsync(buffer)) > 0) moved += n;
-        }
-        else
-        {
-            await channel.ExecCommandAsync("cat > /dev/null");
-            while (moved < size)
-            {
-                int chunk = (int)Math.Min(buffer.Length, size - moved);
-                await channel.SendAllAsync(buffer.AsMemory(0, chunk));
-                moved += chunk;
-            }
-            await channel.ShutdownWriteAsync();
-        }
+        await InProcessTransfer.MoveAsync(channel, size, download);
         await channel.RecvExitStatusAsync();
         await channel.CloseAsync();
     }

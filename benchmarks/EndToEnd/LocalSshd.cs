@@ -19,6 +19,9 @@ internal sealed class LocalSshd : IDisposable
 
     public string Directory { get; }
     public int Port { get; }
+
+    /// <summary>The listening sshd (its per-connection processes are its children).</summary>
+    public int ProcessId => _process.Id;
     public string ClientKey => Path.Combine(Directory, "client_ed25519");
     public string KnownHosts => Path.Combine(Directory, "known_hosts");
     public const string User = "sshcs-test";

@@ -71,26 +71,7 @@ internal static class ThroughputRun
         await client.ConnectAsync("127.0.0.1", sshd.Port, LocalSshd.User, keyFilename: [sshd.ClientKey], lookForKeys: false);
         var channel = await client.GetTransport()!.OpenSessionAsync();
         var stopwatch = Stopwatch.StartNew();
-        long moved = 0;
-        if (download)
-        {
-            await channel.ExecCommandAsync($"head -c {size} /dev/zero");
-            byte[] buffer = new byte[256 * 1024];
-            int n;
-            while ((n = await channel.ReadAsync(buffer)) > 0) moved += n;
-        }
-        else
-        {
-            await channel.ExecCommandAsync("cat > /dev/null");
-            byte[] buffer = new byte[256 * 1024];
-            while (moved < size)
-            {
-                int chunk = (int)Math.Min(buffer.Length, size - moved);
-                await channel.SendAllAsync(buffer.AsMemory(0, chunk));
-                moved += chunk;
-            }
-            await channel.ShutdownWriteAsync();
-        }
+        long moved = await InProcessTransfer.MoveAsync(channel, size, download);
         int status = await channel.RecvExitStatusAsync();
         stopwatch.Stop();
         if (status != 0 || moved != size) throw new InvalidOperationException($"Transfer failed: status {status}, {moved} of {size} bytes.");

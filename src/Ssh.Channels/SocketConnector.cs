@@ -6,7 +6,8 @@ namespace Ssh.Channels;
 /// <summary>Opens the TCP connection an SSH client runs over.</summary>
 internal static class SocketConnector
 {
-    /// <summary>Connects with TCP_NODELAY (SSH is latency-bound on small packets); a failure is an
+    /// <summary>Connects with TCP_NODELAY (SSH is latency-bound on small packets) and, on Linux, prompt ACKs
+    /// (<see cref="QuickAckNetworkStream"/>); a failure is an
     /// <see cref="SshConnectionException"/> and a passed <paramref name="timeout"/> a <see cref="TimeoutException"/>,
     /// both naming the host.</summary>
     public static async Task<Stream> ConnectAsync(string host, int port, TimeSpan? timeout, CancellationToken cancellationToken)
@@ -17,7 +18,7 @@ internal static class SocketConnector
         try
         {
             await socket.ConnectAsync(host, port, timeoutSource.Token).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
+            return OperatingSystem.IsLinux() ? new QuickAckNetworkStream(socket) : new NetworkStream(socket, ownsSocket: true);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -287,6 +287,9 @@ public sealed class SshAgentClient : IAsyncDisposable, IDisposable
     {
         public override SshPublicKey PublicKey { get; } = publicKey;
 
+        /// <summary>The agent signs (and may ask its user to confirm): the server is asked about the key first.</summary>
+        public override bool SignsLocally => false;
+
         public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null) =>
             throw new NotSupportedException("An agent key signs through SignAsync: the agent is asked over its socket.");
 

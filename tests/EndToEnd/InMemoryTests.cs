@@ -107,6 +107,42 @@ public sealed class InMemoryTests
         await client.AuthPublicKeyAsync(TestServer.User, key, ct);
         Assert.That(client.IsAuthenticated, Is.True);
         // Host-bound, since the library's server announces it (OpenSSH PROTOCOL §2.5).
+        // A key that signs in this process signs its first request (RFC 4252 §7 allows it, paramiko does it): one
+        // request each, no query.
+        Assert.That(server.AuthAttempts, Is.EqualTo(Enumerable.Repeat("publickey-hostbound-v00@openssh.com", 2)), "stranger's signed request, ours");
+    }
+
+    /// <summary>A key held elsewhere (an agent's, which may ask its user to confirm every signature).</summary>
+    private sealed class RemoteSigningKey(SshPrivateKey inner) : SshPrivateKey
+    {
+        public int Signatures;
+        public override SshPublicKey PublicKey => inner.PublicKey;
+        public override bool SignsLocally => false;
+        public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null)
+        {
+            Signatures++;
+            return inner.Sign(data, signatureAlgorithm);
+        }
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task PublicKeyAuthentication_AsksFirst_ForAKeyThatDoesNotSignLocally(CancellationToken ct)
+    {
+        var (clientStream, serverStream) = DuplexPipeStream.CreatePair();
+        await using var server = new TestServer(serverStream);
+        using var key = Ed25519PrivateKey.Generate();
+        server.AuthorizedKeys.Add(key.PublicKey);
+        await using var client = new SshTransport(clientStream);
+        await client.StartClientAsync(null, ct);
+
+        var stranger = new RemoteSigningKey(Ed25519PrivateKey.Generate());
+        Assert.ThrowsAsync<AuthenticationException>(() => client.AuthPublicKeyAsync(TestServer.User, stranger, ct));
+        Assert.That(stranger.Signatures, Is.Zero, "a refused key is never asked to sign");
+
+        var agentKey = new RemoteSigningKey(key);
+        await client.AuthPublicKeyAsync(TestServer.User, agentKey, ct);
+        Assert.That(client.IsAuthenticated, Is.True);
+        Assert.That(agentKey.Signatures, Is.EqualTo(1));
         Assert.That(server.AuthAttempts, Is.EqualTo(Enumerable.Repeat("publickey-hostbound-v00@openssh.com", 3)), "stranger's query, our query, our signed request");
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Ssh.Channels;
 using Ssh.Server.Processes;
 using Ssh.Sftp.Server;
@@ -185,19 +186,41 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
         }
     }
 
+    /// <summary>The output read buffer: two full data packets (32 KiB each), so a busy command's output leaves in
+    /// packets as large as the peer allows instead of in the 4–8 KiB pieces a command writes.</summary>
+    private const int OutputBufferSize = 64 * 1024;
+
     private static async Task PumpAsync(Stream source, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> send)
     {
-        byte[] buffer = new byte[32 * 1024];
+        byte[] buffer = new byte[OutputBufferSize];
         try
         {
             int n;
             while ((n = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                n += TakeWhatIsWaiting(source, buffer.AsSpan(n));
                 await send(buffer.AsMemory(0, n), CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SshException)
         {
             // The channel closed under us: nothing more to deliver.
         }
+    }
+
+    /// <summary>After a read, what else the command has already written (never waiting for more): a command that
+    /// writes in small pieces is sent in full packets, while a lone line still leaves at once.</summary>
+    private static int TakeWhatIsWaiting(Stream source, Span<byte> rest)
+    {
+        if (source is not NetworkStream stream) return 0;
+        int taken = 0;
+        while (rest.Length - taken > 0 && stream.DataAvailable)
+        {
+            int n = stream.Read(rest[taken..]);
+            if (n <= 0) break;
+            taken += n;
+        }
+        return taken;
     }
 
     private async Task FinishAsync(ChildExit? exit, string? stderrMessage, int status = 127)

@@ -10,6 +10,8 @@ internal sealed class CertifiedPrivateKey(SshPrivateKey key, SshCertificate cert
     /// <summary>The key that signs.</summary>
     public SshPrivateKey Inner => key;
 
+    public override bool SignsLocally => key.SignsLocally;
+
     public override byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null) =>
         key.Sign(data, signatureAlgorithm is null ? null : SshCertificate.PlainAlgorithm(signatureAlgorithm));
 

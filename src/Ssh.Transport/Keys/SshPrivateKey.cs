@@ -19,6 +19,12 @@ public abstract class SshPrivateKey : IDisposable
     /// <exception cref="NotSupportedException">The key cannot sign with <paramref name="signatureAlgorithm"/>.</exception>
     public abstract byte[] Sign(ReadOnlySpan<byte> data, string? signatureAlgorithm = null);
 
+    /// <summary>True when <see cref="SignAsync"/> computes the signature in this process (a key read from a file or
+    /// generated); false for a key held elsewhere, such as an ssh-agent's, which may ask its user to confirm each
+    /// signature. Publickey authentication signs a local key's request straight away (RFC 4252 §7 lets the client
+    /// skip asking whether the key is acceptable, as paramiko does), and asks first for any other key.</summary>
+    public virtual bool SignsLocally => true;
+
     /// <summary>Signs asynchronously: a key held elsewhere (an ssh-agent) does I/O to sign. Local keys sign at once.</summary>
     public virtual ValueTask<byte[]> SignAsync(ReadOnlyMemory<byte> data, string? signatureAlgorithm = null,
         CancellationToken cancellationToken = default) =>

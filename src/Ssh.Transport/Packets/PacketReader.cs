@@ -96,8 +96,17 @@ internal sealed class PacketReader : IDisposable
         _buffer = ArrayPool<byte>.Shared.Rent(total);
         _bufferUsed = total;
         Span<byte> packet = _buffer.AsSpan(0, 4 + (int)packetLength);
-        buffer.Slice(0, total).CopyTo(_buffer);
-        _direction.Cipher.Open(SequenceNumber, packet, _buffer.AsSpan(4 + (int)packetLength, _direction.Cipher.TagSize));
+        if (buffer.FirstSpan.Length >= total)
+        {
+            // The whole packet is in one segment of the socket's buffer (nearly always): decrypt straight out of it.
+            ReadOnlySpan<byte> received = buffer.FirstSpan[..total];
+            _direction.Cipher.Open(SequenceNumber, received[..packet.Length], packet, received[packet.Length..]);
+        }
+        else
+        {
+            buffer.Slice(0, total).CopyTo(_buffer);
+            _direction.Cipher.Open(SequenceNumber, packet, _buffer.AsSpan(4 + (int)packetLength, _direction.Cipher.TagSize));
+        }
 
         int paddingLength = packet[4];
         if (paddingLength < 4 || paddingLength > packetLength - 2)

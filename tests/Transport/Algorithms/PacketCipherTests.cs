@@ -54,6 +54,42 @@ public class PacketCipherTests
     }
 
     [TestCaseSource(nameof(Suites))]
+    public void OpenFromTheReceivedBuffer_DecryptsIntoAnother_AndLeavesTheSourceAsItWas(string cipherName, string? macName)
+    {
+        (IPacketCipher sealer, IPacketCipher opener) = CreatePair(cipherName, macName);
+        using (sealer)
+        using (opener)
+        {
+            var rng = new Random(3);
+            uint seq = 7;
+            foreach (int payloadLength in new[] { 0, 17, 1000, 32768 })
+            {
+                byte[] plain = MakePacket(sealer, payloadLength, rng);
+                byte[] received = (byte[])plain.Clone();
+                byte[] tag = new byte[sealer.TagSize];
+                sealer.Seal(seq, received, tag);
+                byte[] receivedCopy = (byte[])received.Clone();
+                byte[] destination = new byte[received.Length];
+                opener.Open(seq, received, destination, tag);
+                Assert.That(destination, Is.EqualTo(plain), $"payload of {payloadLength} bytes");
+                Assert.That(received, Is.EqualTo(receivedCopy), "the socket's buffer is only read");
+                seq++;
+            }
+
+            // A forged packet: MAC error, and no plaintext left in the destination.
+            byte[] forged = MakePacket(sealer, 100, rng);
+            byte[] forgedTag = new byte[sealer.TagSize];
+            sealer.Seal(seq, forged, forgedTag);
+            if (sealer.TagSize == 0) return;
+            forged[^1] ^= 1;
+            byte[] into = new byte[forged.Length];
+            var e = Assert.Throws<SshProtocolException>(() => opener.Open(seq, forged, into, forgedTag));
+            Assert.That(e!.Reason, Is.EqualTo(DisconnectReason.MacError));
+            Assert.That(into.AsSpan(5).IndexOfAnyExcept((byte)0), Is.EqualTo(-1), "no plaintext of a forged packet");
+        }
+    }
+
+    [TestCaseSource(nameof(Suites))]
     public void SealThenOpenRoundTrips(string cipherName, string? macName)
     {
         (IPacketCipher sealer, IPacketCipher opener) = CreatePair(cipherName, macName);

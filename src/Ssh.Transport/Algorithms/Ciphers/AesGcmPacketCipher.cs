@@ -45,21 +45,25 @@ internal sealed class AesGcmPacketCipher : IPacketCipher
         _invocation++;
     }
 
-    public void Open(uint sequenceNumber, Span<byte> packet, ReadOnlySpan<byte> tag)
+    public void Open(uint sequenceNumber, Span<byte> packet, ReadOnlySpan<byte> tag) => Open(sequenceNumber, packet, packet, tag);
+
+    public void Open(uint sequenceNumber, ReadOnlySpan<byte> source, Span<byte> destination, ReadOnlySpan<byte> tag)
     {
-        if (packet.Length < 4 || tag.Length != Tag)
+        if (source.Length < 4 || destination.Length != source.Length || tag.Length != Tag)
             throw new SshProtocolException(DisconnectReason.MacError, "The packet or its AES-GCM tag is truncated.");
         Span<byte> nonce = stackalloc byte[IvSize];
         WriteNonce(nonce);
         try
         {
-            _gcm.Decrypt(nonce, packet[4..], tag, packet[4..], packet[..4]);
+            // The length is additional data, authenticated from the source; in place, source and destination are one.
+            _gcm.Decrypt(nonce, source[4..], tag, destination[4..], source[..4]);
         }
         catch (CryptographicException)
         {
-            CryptographicOperations.ZeroMemory(packet);
+            CryptographicOperations.ZeroMemory(destination);
             throw new SshProtocolException(DisconnectReason.MacError, "The packet's AES-GCM tag is wrong: the data was corrupted or tampered with.");
         }
+        source[..4].CopyTo(destination);
         _invocation++;
     }
 

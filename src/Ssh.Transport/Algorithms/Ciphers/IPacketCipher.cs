@@ -25,7 +25,7 @@ internal interface IPacketCipher : IDisposable
     bool LengthExcludedFromAlignment { get; }
 
     /// <summary>Recovers packet_length from the first <see cref="LengthBytesNeeded"/> bytes of a packet without
-    /// changing any state: <see cref="Open"/> will process those bytes again.</summary>
+    /// changing any state: <see cref="Open(uint, Span{byte}, ReadOnlySpan{byte})"/> will process those bytes again.</summary>
     uint DecryptLength(uint sequenceNumber, ReadOnlySpan<byte> firstBytes);
 
     /// <summary>Encrypts <paramref name="packet"/> in place and writes its tag.</summary>
@@ -35,4 +35,14 @@ internal interface IPacketCipher : IDisposable
     /// <see cref="SshProtocolException"/> with <see cref="DisconnectReason.MacError"/> when the tag is wrong,
     /// comparing in constant time, and leaves no plaintext of a forged packet behind.</summary>
     void Open(uint sequenceNumber, Span<byte> packet, ReadOnlySpan<byte> tag);
+
+    /// <summary>As <see cref="Open(uint, Span{byte}, ReadOnlySpan{byte})"/>, from <paramref name="source"/> (the
+    /// packet as received, left as it is) into <paramref name="destination"/> (the same length): the read path
+    /// decrypts straight out of the socket's buffer instead of copying first. By default it copies and opens in
+    /// place; a mode that can decrypt across buffers does it in one pass.</summary>
+    void Open(uint sequenceNumber, ReadOnlySpan<byte> source, Span<byte> destination, ReadOnlySpan<byte> tag)
+    {
+        source.CopyTo(destination);
+        Open(sequenceNumber, destination, tag);
+    }
 }

@@ -5,7 +5,8 @@ namespace Ssh.Transport.Algorithms.Kex;
 
 /// <summary>One ephemeral X25519 key (RFC 7748 §5) for one exchange: its public value, and one agreement that
 /// refuses the all-zero result of a small-order point and forgets the private key either way. Shared by
-/// curve25519-sha256 and the hybrid post-quantum methods.</summary>
+/// curve25519-sha256 and the hybrid post-quantum methods. The platform's libcrypto computes it where it can
+/// (<see cref="Platform.OpenSslX25519"/>), BouncyCastle otherwise.</summary>
 internal sealed class X25519Ephemeral : IDisposable
 {
     /// <summary>RFC 7748 §5: scalars, public values (u-coordinates) and shared secrets are all 32 bytes.</summary>
@@ -30,7 +31,8 @@ internal sealed class X25519Ephemeral : IDisposable
         // RFC 7748 §5: any 32 random bytes are a private key; X25519 clamps them itself.
         _privateKey ??= RandomNumberGenerator.GetBytes(Size);
         var publicValue = new byte[Size];
-        X25519.GeneratePublicKey(_privateKey, publicValue);
+        if (Platform.OpenSslX25519.Instance is { } native) native.PublicValue(_privateKey, publicValue);
+        else X25519.GeneratePublicKey(_privateKey, publicValue);
         return publicValue;
     }
 
@@ -41,7 +43,9 @@ internal sealed class X25519Ephemeral : IDisposable
     {
         byte[] privateKey = _privateKey ?? throw new InvalidOperationException("The ephemeral key comes first.");
         var secret = new byte[Size];
-        bool nonZero = X25519.CalculateAgreement(privateKey, peerPublic, secret);
+        bool nonZero = Platform.OpenSslX25519.Instance is { } native
+            ? native.Agree(privateKey, peerPublic, secret)
+            : X25519.CalculateAgreement(privateKey, peerPublic, secret);
         Dispose();
         if (!nonZero || secret.AsSpan().IndexOfAnyExcept((byte)0) < 0)
         {
