@@ -18,5 +18,7 @@ while (($#)); do
         *) echo "usage: scripts/publish-cli.sh [-r RID] [-o DIR]" >&2; exit 2 ;;
     esac
 done
-dotnet publish src/Ssh.Cli -c Release -r "$rid" -p:PublishAot=true -p:GenerateDocumentationFile=false -o "$out" --nologo -v quiet
+# Its own build tree (--artifacts-path): a publish for one runtime must not rebuild, or clean, the outputs of the
+# ordinary build that the tests and `dotnet pack` use.
+dotnet publish src/Ssh.Cli -c Release -r "$rid" -p:PublishAot=true --artifacts-path artifacts/aot-build -o "$out" --nologo -v quiet
 echo "$out/sshcs"
