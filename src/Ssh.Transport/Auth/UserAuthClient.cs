@@ -15,6 +15,7 @@ internal sealed class UserAuthClient
     public const string ConnectionService = "ssh-connection";
 
     private readonly SshSession _session;
+    private bool _serviceRequested;
     private bool _serviceAccepted;
 
     public UserAuthClient(SshSession session) => _session = session;
@@ -22,10 +23,20 @@ internal sealed class UserAuthClient
     /// <summary>Banners the server sent (RFC 4252 §5.4), in order.</summary>
     public List<string> Banners { get; } = [];
 
+    /// <summary>Asks for the ssh-userauth service (RFC 4253 §10) once, without waiting: the first authentication
+    /// request follows it in the same round trip, and the server's SERVICE_ACCEPT is read before that request's
+    /// answer (<see cref="EnsureServiceAcceptedAsync"/>). A server handles its messages in order, so the request
+    /// reaches the service it asked for; one that refuses the service disconnects, and the error surfaces there.</summary>
     private async ValueTask EnsureServiceAsync(CancellationToken cancellationToken)
     {
-        if (_serviceAccepted) return;
+        if (_serviceRequested) return;
         await _session.SendAsync(new ServiceMessage(MessageNumber.ServiceRequest, UserAuthService), cancellationToken).ConfigureAwait(false);
+        _serviceRequested = true;
+    }
+
+    private async ValueTask EnsureServiceAcceptedAsync(CancellationToken cancellationToken)
+    {
+        if (_serviceAccepted) return;
         byte[] reply = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);
         if (reply[0] != (byte)MessageNumber.ServiceAccept || ServiceMessage.Read(reply).ServiceName != UserAuthService)
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"Expected SERVICE_ACCEPT for {UserAuthService}, got message {reply[0]}.");
@@ -167,6 +178,7 @@ internal sealed class UserAuthClient
     /// INFO_REQUEST, which the caller handles. Banners on the way are collected.</summary>
     private async Task<(AuthResult? Result, byte[]? MethodMessage)> NextAsync(CancellationToken cancellationToken)
     {
+        await EnsureServiceAcceptedAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
             byte[] message = await _session.ReceiveServiceMessageAsync(cancellationToken).ConfigureAwait(false);

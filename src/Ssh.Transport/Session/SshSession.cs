@@ -125,6 +125,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        Task firstKex;
         using (var versionDeadline = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
         {
             versionDeadline.CancelAfter(Settings.VersionExchangeTimeout);
@@ -132,6 +133,13 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
             {
                 TransportLog.LocalVersion(Log, LocalVersion);
                 await VersionExchange.SendAsync(_stream, LocalVersion, versionDeadline.Token).ConfigureAwait(false);
+                // RFC 4253 §7.1: key exchange begins right after the identification string is sent. Our KEXINIT goes
+                // now, behind our version line, instead of a round trip later behind the peer's.
+                firstKex = _kex.FirstCompletion;
+                await _kex.StartAsync("initial").ConfigureAwait(false);
+                // A KEXINIT that could not be made (a server with no usable host key) is the error to report, not the
+                // closed connection the version read would meet next.
+                if (_closeReason is { } kexFailed) throw Wrap(kexFailed);
                 RemoteVersion = await VersionExchange.ReceiveAsync(_input, allowPreamble: Role == SessionRole.Client, versionDeadline.Token).ConfigureAwait(false);
                 TransportLog.RemoteVersion(Log, RemoteVersion);
             }
@@ -148,9 +156,7 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
                 throw Wrap(e);
             }
         }
-        Task firstKex = _kex.FirstCompletion;
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
-        await _kex.StartAsync("initial").ConfigureAwait(false);
         try
         {
             await firstKex.WaitAsync(Settings.KeyExchangeTimeout, linked.Token).ConfigureAwait(false);
