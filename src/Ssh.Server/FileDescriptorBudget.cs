@@ -12,7 +12,10 @@ namespace Ssh.Server;
 internal static partial class FileDescriptorBudget
 {
     private const int RLIMIT_NOFILE = 7;
-    private static long s_checkedAt = long.MinValue;
+    // When the open descriptors are next counted (Environment.TickCount64, ms). Not "last counted at long.MinValue":
+    // now − long.MinValue overflows to a negative number, so the first count never came and every grant piled up
+    // until commands were refused after about (limit − headroom) / 16 logins.
+    private static long s_nextCountAt;
     private static int s_open;
     private static int s_grantedSinceCount;
 
@@ -52,13 +55,13 @@ internal static partial class FileDescriptorBudget
         int limit = Limit;
         if (limit == int.MaxValue || !Directory.Exists("/proc/self/fd")) return true;
         long now = Environment.TickCount64;
-        if (now - Volatile.Read(ref s_checkedAt) > 100)
+        if (now >= Volatile.Read(ref s_nextCountAt))
         {
             try
             {
                 Volatile.Write(ref s_open, Directory.EnumerateFileSystemEntries("/proc/self/fd").Count());
                 Volatile.Write(ref s_grantedSinceCount, 0);
-                Volatile.Write(ref s_checkedAt, now);
+                Volatile.Write(ref s_nextCountAt, now + 100);
             }
             catch (IOException)
             {
