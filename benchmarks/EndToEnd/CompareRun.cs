@@ -247,8 +247,19 @@ internal static class CompareRun
         {
             for (int t = 0; t < targets.Length; t++)
             {
-                double a = await Latency.OursAsync(targets[t].Port, targets[t].KnownHosts, peers.Key, Kex);
-                double b = await Latency.SshNetAsync(targets[t].Port, peers.Key, hostKey, Kex);
+                // Alternate which goes first, so whatever one leaves behind (the server reaping a process, a GC of
+                // the other's garbage) falls on both alike.
+                double a, b;
+                if (i % 2 == 0)
+                {
+                    a = await Latency.OursAsync(targets[t].Port, targets[t].KnownHosts, peers.Key, Kex);
+                    b = await Latency.SshNetAsync(targets[t].Port, peers.Key, hostKey, Kex);
+                }
+                else
+                {
+                    b = await Latency.SshNetAsync(targets[t].Port, peers.Key, hostKey, Kex);
+                    a = await Latency.OursAsync(targets[t].Port, targets[t].KnownHosts, peers.Key, Kex);
+                }
                 if (i < 0) continue;
                 ours[t].Add(a);
                 sshNet[t].Add(b);
