@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Ssh.Channels;
 
@@ -21,6 +22,8 @@ internal sealed class QuickAckNetworkStream : NetworkStream
 
     public QuickAckNetworkStream(Socket socket) : base(socket, ownsSocket: true) => ArmQuickAck();
 
+    // Pooled: the read loop's every socket read passes through here, and the packet path allocates nothing.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         int n = await base.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
