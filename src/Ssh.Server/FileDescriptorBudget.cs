@@ -7,7 +7,8 @@ namespace Ssh.Server;
 /// their connections, command processes) is refused once few are left, so the process never meets EMFILE in a place
 /// that cannot fail cleanly (the runtime aborts when it cannot get one for itself). The headroom kept is a tenth of
 /// the limit (at least 32) for new connections, an eighth (at least 64) for commands, and a quarter (at least 128)
-/// for forwarding: a user who opens forwards until refused leaves room for the next login and its command.
+/// for forwarding: a user who opens forwards until refused leaves room for the next login and its command. The open
+/// descriptors are counted (from /proc/self/fd) every 100 ms or after 32 granted, whichever comes first.
 /// </summary>
 internal static partial class FileDescriptorBudget
 {
@@ -16,6 +17,7 @@ internal static partial class FileDescriptorBudget
     // now − long.MinValue overflows to a negative number, so the first count never came and every grant piled up
     // until commands were refused after about (limit − headroom) / 16 logins.
     private static long s_nextCountAt;
+    private const int RecountAfterGranted = 32;
     private static int s_open;
     private static int s_grantedSinceCount;
 
@@ -55,7 +57,9 @@ internal static partial class FileDescriptorBudget
         int limit = Limit;
         if (limit == int.MaxValue || !Directory.Exists("/proc/self/fd")) return true;
         long now = Environment.TickCount64;
-        if (now >= Volatile.Read(ref s_nextCountAt))
+        // Counted again every 100 ms, and sooner once 32 descriptors' worth was granted on estimates: a burst (logins
+        // reserving 8 each, forwards) must not make the budget refuse on what it guessed rather than what is open.
+        if (now >= Volatile.Read(ref s_nextCountAt) || Volatile.Read(ref s_grantedSinceCount) >= RecountAfterGranted)
         {
             try
             {
