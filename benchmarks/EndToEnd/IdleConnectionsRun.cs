@@ -46,15 +46,18 @@ internal static class IdleConnectionsRun
             File.WriteAllText(Path.Combine(dir, "authorized_keys"), clientKey.PublicKey.ToOpenSshString("bench") + "\n");
             string statsFile = Path.Combine(dir, "stats");
 
-            var startInfo = new ProcessStartInfo(DotnetPath())
+            // SSHCS_EXE: a published sshcs (scripts/publish-cli.sh) instead of sshcs.dll under dotnet.
+            string? exe = Environment.GetEnvironmentVariable("SSHCS_EXE") is { Length: > 0 } e ? e : null;
+            var startInfo = new ProcessStartInfo(exe ?? DotnetPath())
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 RedirectStandardInput = true,
             };
+            if (exe is null) startInfo.ArgumentList.Add(CliPath());
             foreach (string a in new[]
             {
-                CliPath(), "server", "--listen", "127.0.0.1:0", "--user", $"{User}:unused-password", "--host-key", hostKeyFile,
+                "server", "--listen", "127.0.0.1:0", "--user", $"{User}:unused-password", "--host-key", hostKeyFile,
                 "--authorized-keys", Path.Combine(dir, "authorized_keys"), "--max-startups", Math.Max(100, parallel * 2).ToString(CultureInfo.InvariantCulture),
                 "--log-level", "error", "--stats-file", statsFile,
             })

@@ -8,7 +8,7 @@ namespace Ssh.Server;
 /// that cannot fail cleanly (the runtime aborts when it cannot get one for itself). The headroom kept is a tenth of
 /// the limit (at least 32) for new connections, an eighth (at least 64) for commands, and a quarter (at least 128)
 /// for forwarding: a user who opens forwards until refused leaves room for the next login and its command. The open
-/// descriptors are counted (from /proc/self/fd) every 100 ms or after 32 granted, whichever comes first.
+/// descriptors are counted (from /proc/self/fd) every 100 ms, and again before refusing on estimates.
 /// </summary>
 internal static partial class FileDescriptorBudget
 {
@@ -17,7 +17,6 @@ internal static partial class FileDescriptorBudget
     // now − long.MinValue overflows to a negative number, so the first count never came and every grant piled up
     // until commands were refused after about (limit − headroom) / 16 logins.
     private static long s_nextCountAt;
-    private const int RecountAfterGranted = 32;
     private static int s_open;
     private static int s_grantedSinceCount;
 
@@ -56,25 +55,33 @@ internal static partial class FileDescriptorBudget
     {
         int limit = Limit;
         if (limit == int.MaxValue || !Directory.Exists("/proc/self/fd")) return true;
-        long now = Environment.TickCount64;
-        // Counted again every 100 ms, and sooner once 32 descriptors' worth was granted on estimates: a burst (logins
-        // reserving 8 each, forwards) must not make the budget refuse on what it guessed rather than what is open.
-        if (now >= Volatile.Read(ref s_nextCountAt) || Volatile.Read(ref s_grantedSinceCount) >= RecountAfterGranted)
+        int room = limit - headroomFor(limit);
+        if (Environment.TickCount64 >= Volatile.Read(ref s_nextCountAt) && !Count()) return false;
+        if (Volatile.Read(ref s_open) + Volatile.Read(ref s_grantedSinceCount) + needed > room)
         {
-            try
-            {
-                Volatile.Write(ref s_open, Directory.EnumerateFileSystemEntries("/proc/self/fd").Count());
-                Volatile.Write(ref s_grantedSinceCount, 0);
-                Volatile.Write(ref s_nextCountAt, now + 100);
-            }
-            catch (IOException)
-            {
-                return false; // cannot even list them: as good as out
-            }
+            // About to refuse on estimates (a burst of logins reserves 8 each): decide on what is really open. Once
+            // per burst, since a refusal grants nothing and the fresh count leaves nothing estimated.
+            if (Volatile.Read(ref s_grantedSinceCount) == 0 || !Count()) return false;
+            if (Volatile.Read(ref s_open) + needed > room) return false;
         }
-        int headroom = headroomFor(limit);
-        if (Volatile.Read(ref s_open) + Volatile.Read(ref s_grantedSinceCount) + needed > limit - headroom) return false;
         Interlocked.Add(ref s_grantedSinceCount, needed);
         return true;
+    }
+
+    /// <summary>Counts the open descriptors (reading /proc/self/fd) and forgets what was granted before; false when
+    /// they cannot even be listed.</summary>
+    private static bool Count()
+    {
+        try
+        {
+            Volatile.Write(ref s_open, Directory.EnumerateFileSystemEntries("/proc/self/fd").Count());
+            Volatile.Write(ref s_grantedSinceCount, 0);
+            Volatile.Write(ref s_nextCountAt, Environment.TickCount64 + 100);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // cannot even list them: as good as out
+        }
     }
 }
