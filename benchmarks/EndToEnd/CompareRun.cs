@@ -283,7 +283,7 @@ internal static class CompareRun
     /// the code of this tree).</summary>
     private static string SshcsExecutable()
     {
-        if (Environment.GetEnvironmentVariable("SSHCS_EXE") is { Length: > 0 } exe) return exe;
+        if (SshcsServerProcess.ExecutableFromEnvironment() is { } exe) return exe;
         string root = RepoRoot();
         string script = Path.Combine(root, "scripts", "publish-cli.sh");
         Console.WriteLine($"publishing sshcs ({script}) ...");

@@ -33,7 +33,7 @@ internal static class IdleConnectionsRun
         }
 
         string dir = Directory.CreateTempSubdirectory("sshcs-idle.").FullName;
-        Process? server = null;
+        SshcsServerProcess? server = null;
         var clients = new List<SshClient>();
         try
         {
@@ -46,28 +46,9 @@ internal static class IdleConnectionsRun
             File.WriteAllText(Path.Combine(dir, "authorized_keys"), clientKey.PublicKey.ToOpenSshString("bench") + "\n");
             string statsFile = Path.Combine(dir, "stats");
 
-            // SSHCS_EXE: a published sshcs (scripts/publish-cli.sh) instead of sshcs.dll under dotnet.
-            string? exe = Environment.GetEnvironmentVariable("SSHCS_EXE") is { Length: > 0 } e ? e : null;
-            var startInfo = new ProcessStartInfo(exe ?? DotnetPath())
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-            };
-            if (exe is null) startInfo.ArgumentList.Add(CliPath());
-            foreach (string a in new[]
-            {
-                "server", "--listen", "127.0.0.1:0", "--user", $"{User}:unused-password", "--host-key", hostKeyFile,
-                "--authorized-keys", Path.Combine(dir, "authorized_keys"), "--max-startups", Math.Max(100, parallel * 2).ToString(CultureInfo.InvariantCulture),
-                "--log-level", "error", "--stats-file", statsFile,
-            })
-            {
-                startInfo.ArgumentList.Add(a);
-            }
-            server = Process.Start(startInfo)!;
-            server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"server: {e.Data}"); };
-            server.BeginErrorReadLine();
-            int port = await ReadPortAsync(server);
+            server = await SshcsServerProcess.StartAsync(User, hostKeyFile, Path.Combine(dir, "authorized_keys"), SshcsServerProcess.ExecutableFromEnvironment(),
+                ["--max-startups", Math.Max(100, parallel * 2).ToString(CultureInfo.InvariantCulture), "--stats-file", statsFile]);
+            int port = server.Port;
 
             async Task<SshClient> ConnectAsync()
             {
@@ -121,15 +102,7 @@ internal static class IdleConnectionsRun
         finally
         {
             foreach (var client in clients) await client.DisposeAsync();
-            if (server is not null)
-            {
-                if (!server.HasExited)
-                {
-                    server.Kill(entireProcessTree: true);
-                    server.WaitForExit(10_000);
-                }
-                server.Dispose();
-            }
+            server?.Dispose();
             Directory.Delete(dir, recursive: true);
         }
     }
@@ -137,10 +110,10 @@ internal static class IdleConnectionsRun
     private sealed record Sample(int Connections, long Managed, long Rss);
 
     /// <summary>SIGUSR1 makes the server write its stats file (after a full GC); VmRSS comes from /proc.</summary>
-    private static async Task<Sample> SampleAsync(Process server, string statsFile)
+    private static async Task<Sample> SampleAsync(SshcsServerProcess server, string statsFile)
     {
         File.Delete(statsFile);
-        using (var kill = Process.Start("kill", ["-USR1", server.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        using (var kill = Process.Start("kill", ["-USR1", server.ProcessId.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
         var deadline = Stopwatch.StartNew();
         while (!File.Exists(statsFile))
         {
@@ -148,10 +121,10 @@ internal static class IdleConnectionsRun
             await Task.Delay(50);
         }
         var stats = File.ReadAllLines(statsFile).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
-        return new Sample((int)stats["connections"], stats["managed_heap_bytes"], VmRssBytes(server.Id));
+        return new Sample((int)stats["connections"], stats["managed_heap_bytes"], VmRssBytes(server.ProcessId));
     }
 
-    private static async Task WaitForConnectionsAsync(Process server, string statsFile, int expected)
+    private static async Task WaitForConnectionsAsync(SshcsServerProcess server, string statsFile, int expected)
     {
         for (int i = 0; i < 100; i++)
         {

@@ -82,21 +82,22 @@ internal sealed unsafe class OpenSslX25519
     }
 
     /// <summary>The raw shared secret of <paramref name="privateKey"/> and <paramref name="peerPublic"/>; false when
-    /// libcrypto refuses it (an all-zero result from a point of small order, RFC 7748 §6.1).</summary>
+    /// libcrypto refuses the peer's value. For a 32-byte value the only refusal is the all-zero result of a point of
+    /// small order (RFC 7748 §6.1), and the caller fails the exchange with an SshProtocolException: nothing the peer
+    /// sends reaches a CryptographicException.</summary>
     public bool Agree(ReadOnlySpan<byte> privateKey, ReadOnlySpan<byte> peerPublic, Span<byte> secret)
     {
         IntPtr key = PrivateKey(privateKey), peer = 0, ctx = 0;
         try
         {
+            ctx = _ctxNew(key, 0);
+            if (ctx == 0 || _deriveInit(ctx) != 1) throw Failed("EVP_PKEY_derive_init");
             fixed (byte* pp = peerPublic)
                 peer = _newRawPublicKey(EvpPkeyX25519, 0, pp, (nuint)peerPublic.Length);
-            if (peer == 0) throw Failed("EVP_PKEY_new_raw_public_key");
-            ctx = _ctxNew(key, 0);
-            if (ctx == 0 || _deriveInit(ctx) != 1 || _deriveSetPeer(ctx, peer) != 1) throw Failed("EVP_PKEY_derive_init");
             nuint length = Size;
             fixed (byte* s = secret)
             {
-                if (_derive(ctx, s, &length) == 1 && length == Size) return true;
+                if (peer != 0 && _deriveSetPeer(ctx, peer) == 1 && _derive(ctx, s, &length) == 1 && length == Size) return true;
             }
             _clearErrors();
             return false;
