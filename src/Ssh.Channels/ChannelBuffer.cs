@@ -43,9 +43,15 @@ internal sealed class ChannelBuffer : IDisposable
         get { lock (_lock) return _completed && _count == 0 && SpilledUnread == 0; }
     }
 
-    /// <summary>Appends data (read loop). Never blocks: the window guarantees room is bounded.</summary>
-    public void Write(ReadOnlySpan<byte> data)
+    /// <summary>How many bytes held for a reader make the read loop wake it at once rather than when it next waits
+    /// (<see cref="DeferredWakeups"/>): enough that a fast reader is woken a few times per window, not per packet.</summary>
+    public const int WakeThreshold = 128 * 1024;
+
+    /// <summary>Appends data (read loop). Never blocks: the window guarantees room is bounded. The reader is woken at
+    /// once, or, with <paramref name="deferred"/>, when the read loop next waits or enough bytes are here.</summary>
+    public void Write(ReadOnlySpan<byte> data, DeferredWakeups? deferred = null)
     {
+        int count;
         lock (_lock)
         {
             if (_completed) return; // data after EOF is a peer bug; dropping it is harmless
@@ -55,9 +61,17 @@ internal sealed class ChannelBuffer : IDisposable
             data[..first].CopyTo(_ring.AsSpan(tail));
             data[first..].CopyTo(_ring);
             _count += data.Length;
+            count = _count;
         }
-        _dataAvailable.Set();
+        if (deferred is null || count >= WakeThreshold) _dataAvailable.Set();
+        else deferred.Hold(this);
     }
+
+    /// <summary>True while <see cref="DeferredWakeups"/> holds this buffer's wake-up (read loop only).</summary>
+    public bool WakeHeld { get; set; }
+
+    /// <summary>Wakes the reader (or lets its next wait return at once).</summary>
+    public void WakeReader() => _dataAvailable.Set();
 
     /// <summary>No more data will arrive; readers get what is left, then end of stream (or the error).</summary>
     public void Complete(Exception? error = null)
@@ -149,6 +163,9 @@ internal sealed class ChannelBuffer : IDisposable
 
     /// <summary>Waits for data or the end (one reader at a time).</summary>
     public ValueTask WaitAsync(CancellationToken cancellationToken) => _dataAvailable.WaitAsync(cancellationToken);
+
+    /// <summary>Blocks the calling thread until data or the end arrives (one reader at a time); false on timeout.</summary>
+    public bool Wait(TimeSpan? timeout, CancellationToken cancellationToken) => _dataAvailable.Wait(timeout, cancellationToken);
 
     private void EnsureCapacity(int needed)
     {

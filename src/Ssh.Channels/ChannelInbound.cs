@@ -60,10 +60,10 @@ internal sealed class ChannelInbound : IDisposable
     public void ShutdownRead() => _readShutdown = true;
 
     /// <summary>Read loop: a data message's bytes. The peer must have kept to the window we granted.</summary>
-    public void OnData(ReadOnlySpan<byte> data, bool stderr)
+    public void OnData(ReadOnlySpan<byte> data, bool stderr, DeferredWakeups? deferred)
     {
         TakeWindow(data.Length);
-        (stderr && !_combineStderr ? Stderr : Stdout).Write(data);
+        (stderr && !_combineStderr ? Stderr : Stdout).Write(data, deferred);
     }
 
     /// <summary>Read loop: extended data of a type other than stderr. RFC 4254 §5.2 defines only type 1, so the
@@ -131,6 +131,40 @@ internal sealed class ChannelInbound : IDisposable
             }
         }
         if (fromMemory > 0) await ConsumedAsync(fromMemory, force: false).ConfigureAwait(false);
+        return n;
+    }
+
+    /// <summary>The blocking twin of <see cref="ReadAsync"/>: waits on the calling thread, woken straight from the read
+    /// loop, so a reader on a thread of its own (paramiko's shape) costs no thread-pool hop per arrival.</summary>
+    public int Read(ChannelBuffer source, Span<byte> buffer, TimeSpan? timeout, UnreadOutputSpill spill, int waiter,
+        CancellationToken cancellationToken)
+    {
+        if (buffer.IsEmpty || _readShutdown) return 0;
+        int n = source.TryRead(buffer, out int fromMemory);
+        if (n < 0)
+        {
+            spill.SetWaiting(waiter, true);
+            try
+            {
+                long deadline = timeout is { } t ? Environment.TickCount64 + (long)Math.Ceiling(t.TotalMilliseconds) : long.MaxValue;
+                while ((n = source.TryRead(buffer, out fromMemory)) < 0)
+                {
+                    TimeSpan? left = timeout is null ? null : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+                    if (source.Wait(left, cancellationToken)) continue;
+                    if ((n = source.TryRead(buffer, out fromMemory)) >= 0) break;
+                    throw new TimeoutException($"No data arrived on {_channel} within {timeout!.Value.TotalSeconds:0.###} s.");
+                }
+            }
+            finally
+            {
+                spill.SetWaiting(waiter, false);
+            }
+        }
+        if (fromMemory > 0)
+        {
+            ValueTask adjust = ConsumedAsync(fromMemory, force: false);
+            if (!adjust.IsCompletedSuccessfully) adjust.AsTask().GetAwaiter().GetResult();
+        }
         return n;
     }
 

@@ -65,10 +65,8 @@ public sealed class ChannelStream : Stream
     /// <summary>The blocking twin of <see cref="ReadAsync(Memory{byte}, CancellationToken)"/>.</summary>
     public override int Read(Span<byte> buffer)
     {
-        byte[] temp = new byte[buffer.Length];
-        int n = ReadAsync(temp).AsTask().GetAwaiter().GetResult();
-        temp.AsSpan(0, n).CopyTo(buffer);
-        return n;
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return Channel.Read(buffer);
     }
 
     /// <summary>Sends all of <paramref name="buffer"/> as channel data (<see cref="Channel.SendAllAsync(ReadOnlyMemory{byte}, CancellationToken)"/>), waiting

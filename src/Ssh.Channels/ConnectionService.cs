@@ -27,6 +27,7 @@ internal sealed class ConnectionService : IConnectionHandler
     private uint _nextChannelId;
     private int _pendingOpens; // the peer's opens being decided, each holding a place under the limit; under _lock
     private Exception? _closedReason;
+    private readonly DeferredWakeups _deferredWakeups = new(); // the read loop's alone
 
     public ConnectionService(IMessageTransport transport, ILogger? log = null)
     {
@@ -221,7 +222,7 @@ internal sealed class ConnectionService : IConnectionHandler
             throw new SshProtocolException(DisconnectReason.ProtocolError, "A channel data message is truncated (RFC 4254 §5.2).");
         uint recipient = BinaryPrimitives.ReadUInt32BigEndian(span[1..]);
         CheckLength(span, header);
-        FindOpen(recipient).OnData(span[header..], stderr: false);
+        FindOpen(recipient).OnData(span[header..], stderr: false, _deferredWakeups);
     }
 
     private ValueTask OnExtendedData(ReadOnlySpan<byte> span)
@@ -237,7 +238,7 @@ internal sealed class ConnectionService : IConnectionHandler
         // used is credited back so the peer is not left waiting for an adjust that reading would have sent.
         if (dataType == 1)
         {
-            channel.OnData(span[header..], stderr: true);
+            channel.OnData(span[header..], stderr: true, _deferredWakeups);
             return ValueTask.CompletedTask;
         }
         return channel.OnDiscardedData(span.Length - header);
@@ -344,6 +345,9 @@ internal sealed class ConnectionService : IConnectionHandler
         }
         if (!served) Accepted.Offer(channel);
     }
+
+    /// <inheritdoc/>
+    public void OnReadIdle() => _deferredWakeups.WakeAll();
 
     public void OnSessionClosed(Exception? reason)
     {

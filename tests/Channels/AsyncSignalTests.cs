@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NUnit.Framework;
 using Ssh.Channels;
 
@@ -103,23 +104,104 @@ public sealed class AsyncSignalTests
     {
         const int count = 100_000;
         var signal = new AsyncSignal();
-        int produced = 0;
-        Task producer = Task.Run(() =>
-        {
-            for (int i = 0; i < count; i++)
-            {
-                Interlocked.Increment(ref produced);
-                signal.Set();
-            }
-        }, ct);
+        var produced = new StrongBox<int>();
+        Task producer = Produce(signal, count, produced, ct);
 
         int seen = 0;
         while (seen < count)
         {
-            int now = Volatile.Read(ref produced);
+            int now = Volatile.Read(ref produced.Value);
             if (now > seen) seen = now;
             else await signal.WaitAsync(ct);
         }
         await producer;
     }
+
+    // ---- The blocking wait (Channel.Read, paramiko's shape), woken without the thread pool ----
+
+    [Test]
+    public void A_set_before_a_blocking_wait_is_remembered_and_a_timeout_says_false()
+    {
+        var signal = new AsyncSignal();
+        signal.Set();
+        Assert.That(signal.Wait(TimeSpan.FromSeconds(5), CancellationToken.None), Is.True, "the set before the wait was lost");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(signal.Wait(TimeSpan.FromMilliseconds(50), CancellationToken.None), Is.False, "nothing was set");
+        Assert.That(clock.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(45), "the wait returned before its timeout");
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task A_set_from_another_thread_wakes_a_blocked_wait(CancellationToken ct)
+    {
+        var signal = new AsyncSignal();
+        var blocked = new TaskCompletionSource();
+        Task<bool> wait = Task.Factory.StartNew(() =>
+        {
+            blocked.SetResult();
+            return signal.Wait(null, ct);
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await blocked.Task;
+        await Task.Delay(20, ct);
+        Assert.That(wait.IsCompleted, Is.False, "the wait returned with nothing set");
+        signal.Set();
+        Assert.That(await wait.WaitAsync(ct), Is.True);
+        Assert.That(signal.WaitAsync(ct).IsCompleted, Is.False, "the set was used up by the waiter it woke");
+        signal.Set();
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task Cancelling_a_blocked_wait_throws_and_an_async_waiter_may_follow(CancellationToken ct)
+    {
+        var signal = new AsyncSignal();
+        using var cts = new CancellationTokenSource();
+        Task<bool> wait = Task.Factory.StartNew(() => signal.Wait(null, cts.Token), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.Delay(20, ct);
+        cts.Cancel();
+        Assert.CatchAsync<OperationCanceledException>(() => wait.WaitAsync(ct));
+        ValueTask next = signal.WaitAsync(ct);
+        Assert.That(next.IsCompleted, Is.False);
+        signal.Set();
+        await next;
+    }
+
+    [Test, CancelAfter(5_000)]
+    public async Task A_blocking_and_an_async_waiter_at_once_is_refused(CancellationToken ct)
+    {
+        var signal = new AsyncSignal();
+        Task first = signal.WaitAsync(ct).AsTask();
+        Assert.That(() => signal.Wait(TimeSpan.FromSeconds(1), ct), Throws.InvalidOperationException);
+        signal.Set();
+        await first.WaitAsync(ct);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task No_wake_up_is_lost_between_a_producer_and_a_blocked_consumer(CancellationToken ct)
+    {
+        const int count = 100_000;
+        var signal = new AsyncSignal();
+        var produced = new StrongBox<int>();
+        Task producer = Produce(signal, count, produced, ct);
+        Task consumer = Task.Factory.StartNew(() =>
+        {
+            int seen = 0;
+            while (seen < count)
+            {
+                int now = Volatile.Read(ref produced.Value);
+                if (now > seen) seen = now;
+                // A lost wake-up shows as a 5 s stall here, and fails the test.
+                else Assert.That(signal.Wait(TimeSpan.FromSeconds(5), ct), Is.True, $"a wake-up was lost at {seen} of {count}");
+            }
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.WhenAll(producer, consumer).WaitAsync(ct);
+    }
+
+    /// <summary>Counts to <paramref name="count"/> on a pool thread, setting the signal after each step.</summary>
+    private static Task Produce(AsyncSignal signal, int count, StrongBox<int> produced, CancellationToken ct) => Task.Run(() =>
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Interlocked.Increment(ref produced.Value);
+            signal.Set();
+        }
+    }, ct);
 }

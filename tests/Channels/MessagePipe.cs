@@ -97,9 +97,18 @@ internal sealed class MessagePipe : IAsyncDisposable
         {
             try
             {
-                await foreach (byte[] payload in _inbound.Reader.ReadAllAsync(_lifetime.Token))
+                while (true)
                 {
-                    if (!await Connection.HandleMessageAsync(payload, _lifetime.Token)) Unclaimed.Enqueue(payload[0]);
+                    // As the session's read loop: readers held back while messages kept coming are woken before any wait.
+                    if (!_inbound.Reader.TryRead(out byte[]? payload))
+                    {
+                        Connection.OnReadIdle();
+                        if (!await _inbound.Reader.WaitToReadAsync(_lifetime.Token)) break;
+                        continue;
+                    }
+                    ValueTask<bool> handled = Connection.HandleMessageAsync(payload, _lifetime.Token);
+                    if (!handled.IsCompleted) Connection.OnReadIdle();
+                    if (!await handled) Unclaimed.Enqueue(payload[0]);
                 }
             }
             catch (OperationCanceledException)

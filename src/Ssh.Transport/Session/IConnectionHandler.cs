@@ -9,6 +9,10 @@ internal interface IConnectionHandler
     /// session answers UNIMPLEMENTED (RFC 4253 §11.4) — the one place that does.</summary>
     ValueTask<bool> HandleMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
+    /// <summary>The read loop has nothing more to take in at once and is about to wait (for the socket, or on
+    /// something a message needs): whatever it held back for the application (<c>DeferredWakeups</c>) goes now.</summary>
+    void OnReadIdle();
+
     /// <summary>The session ended; <paramref name="reason"/> says why (null for an orderly close).</summary>
     void OnSessionClosed(Exception? reason);
 }

@@ -185,10 +185,19 @@ internal sealed class SshSession : IMessageTransport, IAsyncDisposable
         {
             while (true)
             {
-                ReadOnlyMemory<byte> payload = await _reader.ReadPacketAsync(_lifetime.Token).ConfigureAwait(false);
+                // Before any wait, the connection layer wakes the readers it held back while packets kept coming.
+                ValueTask<ReadOnlyMemory<byte>> next = _reader.ReadPacketAsync(_lifetime.Token);
+                if (!next.IsCompleted) ConnectionHandler?.OnReadIdle();
+                ReadOnlyMemory<byte> payload = await next.ConfigureAwait(false);
                 LastReceivedTimestamp = Environment.TickCount64;
-                await _router.RouteAsync(payload, _reader.SequenceNumber - 1, _lifetime.Token).ConfigureAwait(false);
-                if (_kex.IsRekeyDue()) await _kex.StartAsync(KeyExchanger.LimitReached).ConfigureAwait(false);
+                ValueTask routed = _router.RouteAsync(payload, _reader.SequenceNumber - 1, _lifetime.Token);
+                if (!routed.IsCompleted) ConnectionHandler?.OnReadIdle();
+                await routed.ConfigureAwait(false);
+                if (_kex.IsRekeyDue())
+                {
+                    ConnectionHandler?.OnReadIdle();
+                    await _kex.StartAsync(KeyExchanger.LimitReached).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
