@@ -92,10 +92,8 @@ public sealed class SftpClientServerTests(Type fileSystemType)
     public async Task Resume_FetchesOnlyTheMissingPart(CancellationToken ct)
     {
         await using SftpPair pair = await SftpPair.StartAsync(_fileSystem, ct);
-        byte[] data = RandomBytes(500_000);
+        byte[] data = await PutRandomAsync(pair, 500_000, "/r", ct);
         string source = Path.Combine(_local, "source");
-        await File.WriteAllBytesAsync(source, data, ct);
-        await pair.Client.PutAsync(source, "/r", cancellationToken: ct);
         string target = Path.Combine(_local, "partial");
         await File.WriteAllBytesAsync(target, data[..123_456], ct);
         long first = -1;
@@ -107,6 +105,32 @@ public sealed class SftpClientServerTests(Type fileSystemType)
         await pair.Client.PutAsync(source, "/r", resume: true, cancellationToken: ct);
         await pair.Client.GetAsync("/r", target, cancellationToken: ct);
         Assert.That(await File.ReadAllBytesAsync(target, ct), Is.EqualTo(data));
+    }
+
+    /// <summary>Writes <paramref name="size"/> random bytes to the local file "source" and puts it at <paramref name="remote"/>.</summary>
+    private async Task<byte[]> PutRandomAsync(SftpPair pair, int size, string remote, CancellationToken ct)
+    {
+        byte[] data = RandomBytes(size);
+        string source = Path.Combine(_local, "source");
+        await File.WriteAllBytesAsync(source, data, ct);
+        await pair.Client.PutAsync(source, remote, cancellationToken: ct);
+        return data;
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Get_cuts_a_longer_local_file_on_resume_and_writes_into_a_device(CancellationToken ct)
+    {
+        await using SftpPair pair = await SftpPair.StartAsync(_fileSystem, ct);
+        byte[] data = await PutRandomAsync(pair, 300_000, "/short", ct);
+
+        // A local file longer than the remote one is no prefix of it: fetched again, and cut to the remote size.
+        string target = Path.Combine(_local, "longer");
+        await File.WriteAllBytesAsync(target, RandomBytes(700_000), ct);
+        await pair.Client.GetAsync("/short", target, resume: true, cancellationToken: ct);
+        Assert.That(await File.ReadAllBytesAsync(target, ct), Is.EqualTo(data));
+
+        // A device has no length to set: `sshcs sftp get host:file /dev/null` reads the file through and succeeds.
+        if (OperatingSystem.IsLinux()) await pair.Client.GetAsync("/short", "/dev/null", cancellationToken: ct);
     }
 
     [Test, CancelAfter(30_000)]

@@ -66,7 +66,9 @@ public sealed partial class SftpClient
         if (size >= 0 && start > size) start = 0; // not a prefix of this file: fetch it all again
         long final = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, start, size, new SftpTransfer.FileDestination(local),
             callback, cancellationToken).ConfigureAwait(false);
-        RandomAccess.SetLength(local, final);
+        // Only a local file longer than what came (a resume over a longer file) needs cutting; a device such as
+        // /dev/null has no length to set.
+        if (RandomAccess.GetLength(local) > final) RandomAccess.SetLength(local, final);
         if (size >= 0 && final != size)
             throw new IOException($"size mismatch in get! {final} != {size}: {remote.Path} changed during the transfer.");
     }

@@ -1,3 +1,4 @@
+using Ssh.Channels;
 using Ssh.Sftp.Protocol;
 
 namespace Ssh.Sftp.Client;
@@ -41,7 +42,7 @@ internal sealed class SftpRequestPipe : IAsyncDisposable
             version.Return();
             throw new SftpProtocolException($"The server answered SSH_FXP_INIT with packet type {(byte)version.Type}, not SSH_FXP_VERSION.");
         }
-        _receiveLoop = Task.Run(ReceiveLoopAsync, CancellationToken.None);
+        _receiveLoop = _packets.Stream is ChannelStream ? StartReceiveThread() : Task.Run(ReceiveLoopAsync, CancellationToken.None);
         return version;
     }
 
@@ -108,43 +109,83 @@ internal sealed class SftpRequestPipe : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>Over a channel, the replies are read on a thread of its own with the blocking channel read, which the
+    /// session's read loop wakes directly, where an async loop takes a thread-pool hop for each arrival of a
+    /// download. Each reply still resumes its requester on the pool, so no caller's code runs on (or blocks) it.</summary>
+    private Task StartReceiveThread()
     {
-        Exception? error = null;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            ReceiveLoop();
+            done.SetResult();
+        })
+        { IsBackground = true, Name = "sshcs sftp replies" }.Start();
+        return done.Task;
+    }
+
+    private void ReceiveLoop()
+    {
+        Exception error;
         try
         {
-            while (await _packets.ReadAsync(_stop.Token).ConfigureAwait(false) is { } reply)
-            {
-                if (reply.Length < 5)
-                {
-                    reply.Return();
-                    throw new SftpProtocolException($"A reply of {reply.Length} bytes, too short for a request id.");
-                }
-                uint id = reply.Id;
-                PendingReply? pending;
-                lock (_pending)
-                {
-                    if (_pending.Remove(id, out pending) is false) pending = null;
-                }
-                if (pending is null)
-                {
-                    reply.Return();
-                    throw new SftpProtocolException($"The server answered request {id}, which was never sent or was answered already.");
-                }
-                pending.Deliver(reply);
-            }
-            error = new SftpException(SftpStatusCode.ConnectionLost, "The server closed the SFTP session.");
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            error = new ObjectDisposedException(nameof(SftpClient), "The SFTP client is closed.");
+            while (_packets.Read(_stop.Token) is { } reply) Dispatch(reply);
+            error = Ended();
         }
         catch (Exception e)
         {
-            error = e is SftpException or ObjectDisposedException ? e : new SftpException(SftpStatusCode.ConnectionLost, $"The SFTP session failed: {e.Message}", e);
+            error = Failed(e);
         }
         FailAll(error);
     }
+
+    /// <summary>Over any other stream (a pipe, in tests), the same loop with async reads.</summary>
+    private async Task ReceiveLoopAsync()
+    {
+        Exception error;
+        try
+        {
+            while (await _packets.ReadAsync(_stop.Token).ConfigureAwait(false) is { } reply) Dispatch(reply);
+            error = Ended();
+        }
+        catch (Exception e)
+        {
+            error = Failed(e);
+        }
+        FailAll(error);
+    }
+
+    /// <summary>Hands a reply to the request with its id.</summary>
+    private void Dispatch(ReceivedPacket reply)
+    {
+        if (reply.Length < 5)
+        {
+            reply.Return();
+            throw new SftpProtocolException($"A reply of {reply.Length} bytes, too short for a request id.");
+        }
+        uint id = reply.Id;
+        PendingReply? pending;
+        lock (_pending)
+        {
+            if (_pending.Remove(id, out pending) is false) pending = null;
+        }
+        if (pending is null)
+        {
+            reply.Return();
+            throw new SftpProtocolException($"The server answered request {id}, which was never sent or was answered already.");
+        }
+        pending.Deliver(reply);
+    }
+
+    private static SftpException Ended() => new(SftpStatusCode.ConnectionLost, "The server closed the SFTP session.");
+
+    /// <summary>What the waiting requests are told when the receive loop stopped on <paramref name="e"/>.</summary>
+    private Exception Failed(Exception e) => e switch
+    {
+        OperationCanceledException when _stop.IsCancellationRequested => new ObjectDisposedException(nameof(SftpClient), "The SFTP client is closed."),
+        SftpException or ObjectDisposedException => e,
+        _ => new SftpException(SftpStatusCode.ConnectionLost, $"The SFTP session failed: {e.Message}", e),
+    };
 
     private void FailAll(Exception error)
     {

@@ -234,11 +234,24 @@ internal sealed class SftpTransfer
 
     // ---- local ends ----------------------------------------------------------------------------------------
 
-    /// <summary>A local file written at each chunk's offset.</summary>
+    /// <summary>A local file written at each chunk's offset. The write is made where the reply resumed its lane: on
+    /// Unix an asynchronous file write is the same blocking pwrite(2), only queued to another pool thread first. One
+    /// write at a time: the kernel serialises writes to one file on its inode lock anyway, and lanes that reach it
+    /// together would spin on that lock (a fifth of the client's CPU in a 1 GiB get) where here they sleep.</summary>
     internal sealed class FileDestination(SafeFileHandle file) : IDestination
     {
-        public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-            RandomAccess.WriteAsync(file, data, offset, cancellationToken);
+        private readonly Lock _writing = new();
+
+        public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                lock (_writing) RandomAccess.Write(file, data.Span, offset);
+                return ValueTask.CompletedTask;
+            }
+            return RandomAccess.WriteAsync(file, data, offset, cancellationToken);
+        }
     }
 
     /// <summary>A stream that cannot seek: each chunk waits until every byte before it was written.</summary>
@@ -281,7 +294,11 @@ internal sealed class SftpTransfer
             int total = 0;
             while (total < buffer.Length)
             {
-                int n = await RandomAccess.ReadAsync(file, buffer[total..], offset + total, cancellationToken).ConfigureAwait(false);
+                // As for writes: on Unix the asynchronous read is the same blocking pread(2) on another pool thread.
+                cancellationToken.ThrowIfCancellationRequested();
+                int n = OperatingSystem.IsWindows()
+                    ? await RandomAccess.ReadAsync(file, buffer[total..], offset + total, cancellationToken).ConfigureAwait(false)
+                    : RandomAccess.Read(file, buffer[total..].Span, offset + total);
                 if (n == 0) break;
                 total += n;
             }

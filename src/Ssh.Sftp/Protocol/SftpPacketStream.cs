@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Ssh.Channels;
 
 namespace Ssh.Sftp.Protocol;
 
@@ -47,21 +48,70 @@ internal sealed class SftpPacketStream(Stream stream, int maxPacketLength)
     {
         int got = await stream.ReadAtLeastAsync(_header, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (got == 0) return null;
-        if (got < 4) throw new SftpProtocolException("The stream ended inside a packet's length.");
-        uint length = BinaryPrimitives.ReadUInt32BigEndian(_header);
-        if (length == 0 || length > (uint)maxPacketLength)
-            throw new SftpProtocolException($"A packet of {length} bytes (the limit is {maxPacketLength}).");
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        int length = BodyLength(got);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            int n = await stream.ReadAtLeastAsync(buffer.AsMemory(0, (int)length), (int)length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (n < length) throw new SftpProtocolException($"The stream ended {length - n} bytes into a packet of {length}.");
+            CheckBody(await stream.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false), length);
         }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
         }
-        return new ReceivedPacket(buffer, (int)length);
+        return new ReceivedPacket(buffer, length);
+    }
+
+    /// <summary>The blocking twin of <see cref="ReadAsync"/>, for a reader on a thread of its own. A channel's stream is
+    /// read with <see cref="Channel.Read"/>, which the session's read loop wakes directly and which honours
+    /// <paramref name="cancellationToken"/>; any other stream is read as it is (closing it ends the wait).</summary>
+    public ReceivedPacket? Read(CancellationToken cancellationToken)
+    {
+        int got = ReadAtLeast(_header, cancellationToken);
+        if (got == 0) return null;
+        int length = BodyLength(got);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            CheckBody(ReadAtLeast(buffer.AsSpan(0, length), cancellationToken), length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        return new ReceivedPacket(buffer, length);
+    }
+
+    /// <summary>The body length from the header just read (<paramref name="got"/> of its 4 bytes), checked against
+    /// the limit before anything is allocated for it.</summary>
+    private int BodyLength(int got)
+    {
+        if (got < 4) throw new SftpProtocolException("The stream ended inside a packet's length.");
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(_header);
+        if (length == 0 || length > (uint)maxPacketLength)
+            throw new SftpProtocolException($"A packet of {length} bytes (the limit is {maxPacketLength}).");
+        return (int)length;
+    }
+
+    private static void CheckBody(int got, int length)
+    {
+        if (got < length) throw new SftpProtocolException($"The stream ended {length - got} bytes into a packet of {length}.");
+    }
+
+    /// <summary>Fills <paramref name="destination"/>, or as much of it as comes before the end of the stream.</summary>
+    private int ReadAtLeast(Span<byte> destination, CancellationToken cancellationToken)
+    {
+        int total = 0;
+        while (total < destination.Length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int n = stream is ChannelStream channel
+                ? channel.Channel.Read(destination[total..], cancellationToken)
+                : stream.Read(destination[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
     }
 }
