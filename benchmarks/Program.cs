@@ -18,6 +18,8 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "compare" && OperatingSystem.IsLinux())
             return await CompareRun.RunAsync(args[1..]);
+        if (args.Length > 0 && args[0] == "transfer-child" && OperatingSystem.IsLinux())
+            return await InProcessChild.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "throughput" && OperatingSystem.IsLinux())
             return await ThroughputRun.RunAsync(args[1..]);
         if (args.Length > 0 && args[0] == "connections" && OperatingSystem.IsLinux())

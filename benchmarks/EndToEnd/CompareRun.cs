@@ -102,10 +102,9 @@ internal static class CompareRun
 
     private static async Task<List<Row>> BulkAsync(Peers peers, string[] ciphers, long size, int runs, bool ourClient, bool ourServer)
     {
-        // Untimed warm-ups: the in-process client's JIT, and the server process's (a transfer each way through it).
+        // Untimed warm-up of the server process (a transfer each way through it); the in-process client warms up in
+        // its own process (InProcessChild).
         long warm = Math.Min(size, 128L << 20);
-        await InProcessTransfer.MeasureAsync(peers.Sshd.Port, peers.Sshd.KnownHosts, peers.Key, ciphers[0], download: true, warm);
-        await InProcessTransfer.MeasureAsync(peers.Sshd.Port, peers.Sshd.KnownHosts, peers.Key, ciphers[0], download: false, warm);
         if (ourServer)
         {
             Whole(peers.Ssh(peers.Server.Port, peers.Server.KnownHosts, ciphers[0]), download: true, warm);
@@ -120,6 +119,7 @@ internal static class CompareRun
                 var ssh = new Series();
                 var exec = new Series();
                 var inProcess = new Series();
+                var inProcessTuned = new Series();
                 var sshToSshcs = new Series();
                 var sshcsToSshcs = new Series();
                 for (int r = 0; r < runs; r++)
@@ -128,9 +128,8 @@ internal static class CompareRun
                     if (ourClient)
                     {
                         exec.Add(await WholeWatchedAsync(peers, peers.Sshcs(peers.Sshd.Port, peers.Sshd.KnownHosts, cipher), download, size));
-                        await using var watcher = new SshdSessionWatcher(peers.Sshd.ProcessId);
-                        var (mbps, cpu, seconds) = await InProcessTransfer.MeasureAsync(peers.Sshd.Port, peers.Sshd.KnownHosts, peers.Key, cipher, download, size);
-                        inProcess.Add(mbps, cpu, await watcher.StopAsync() / seconds);
+                        inProcess.Add(InProcessChild.Measure(peers, cipher, download, size, environment: null));
+                        inProcessTuned.Add(InProcessChild.Measure(peers, cipher, download, size, InProcessChild.TunedHost));
                     }
                     if (ourServer)
                     {
@@ -145,6 +144,7 @@ internal static class CompareRun
                 {
                     rows.Add(BulkRow("1", $"{what}: sshcs exec vs ssh, to sshd", exec, reference, refText, 1.2, withSshd: true));
                     rows.Add(BulkRow("1", $"{what}: in-process client vs ssh, to sshd", inProcess, reference, refText, 1.2, withSshd: true));
+                    rows.Add(BulkRow("1", $"{what}: in-process, host tuned as README, vs ssh", inProcessTuned, reference, refText, 1.2, withSshd: true));
                 }
                 if (ourServer)
                 {
@@ -152,7 +152,7 @@ internal static class CompareRun
                     rows.Add(BulkRow("2", $"{what}: ssh to sshcs server vs ssh to sshd", sshToSshcs, reference, plain, 1.0, withSshd: false));
                     rows.Add(BulkRow("2", $"{what}: sshcs exec to sshcs server vs ssh to sshd", sshcsToSshcs, reference, plain, 1.5, withSshd: false));
                 }
-                Console.WriteLine($"  {what}: ssh {reference:0}, sshcs exec {Median(exec.MBps):0}, in-process {Median(inProcess.MBps):0}, " +
+                Console.WriteLine($"  {what}: ssh {reference:0}, sshcs exec {Median(exec.MBps):0}, in-process {Median(inProcess.MBps):0} (tuned {Median(inProcessTuned.MBps):0}), " +
                                   $"ssh->sshcs {Median(sshToSshcs.MBps):0}, sshcs->sshcs {Median(sshcsToSshcs.MBps):0} MB/s");
             }
         }

@@ -90,7 +90,7 @@ internal static class ExecCommand
         await using SshClient connected = client;
         try
         {
-            Task stdin = PumpStdinAsync(channel, cancel.Token);
+            Task stdin = PumpStdin(channel, cancel.Token);
             Task stdout = Pump(channel.Read, Console.OpenStandardOutput(), "stdout", cancel.Token);
             Task stderr = Pump(channel.ReadStderr, Console.OpenStandardError(), "stderr", cancel.Token);
             await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
@@ -139,20 +139,34 @@ internal static class ExecCommand
         return done.Task;
     }
 
-    private static async Task PumpStdinAsync(Channel channel, CancellationToken cancellationToken)
+    /// <summary>Sends our stdin to the command, then EOF, on a thread of its own: a console read has no true async
+    /// form (ReadAsync queues a blocking read to the thread pool, a hop per 64 KiB of an upload), and a send that
+    /// finds the window open and the socket ready completes without waiting.</summary>
+    private static Task PumpStdin(Channel channel, CancellationToken cancellationToken)
     {
-        try
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            using Stream input = Console.OpenStandardInput();
-            byte[] buffer = new byte[64 * 1024];
-            int n;
-            while ((n = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                await channel.SendAllAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-            await channel.ShutdownWriteAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
-        {
-            // The command finished or the channel closed before its input did: nothing more to send.
-        }
+            try
+            {
+                using Stream input = Console.OpenStandardInput();
+                byte[] buffer = new byte[256 * 1024];
+                int n;
+                while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    ValueTask sent = channel.SendAllAsync(buffer.AsMemory(0, n), cancellationToken);
+                    if (!sent.IsCompletedSuccessfully) sent.AsTask().GetAwaiter().GetResult();
+                }
+                channel.ShutdownWriteAsync(cancellationToken).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+            {
+                // The command finished or the channel closed before its input did: nothing more to send.
+            }
+            done.SetResult();
+        })
+        { IsBackground = true, Name = "sshcs stdin" };
+        thread.Start();
+        return done.Task;
     }
 }
