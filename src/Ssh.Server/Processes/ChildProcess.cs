@@ -5,9 +5,10 @@ namespace Ssh.Server.Processes;
 
 /// <summary>
 /// A command the server runs for a session channel ("exec", "shell", RFC 4254 §6.5), optionally on a
-/// pseudo-terminal (§6.2). Without a pty the child's stdin, stdout and stderr are three Unix socket
-/// pairs, as sshd uses: .NET then reads and writes them through its epoll engine, without a thread per
-/// stream. With a pty, stdin and stdout are both the master and stderr goes to the terminal.
+/// pseudo-terminal (§6.2). Without a pty the child's stdin is a Unix socket pair (written through .NET's
+/// epoll engine) and its stdout and stderr are pipes, as sshd uses (read through <see cref="PipeEvents"/>):
+/// no thread per stream either way. With a pty, stdin and stdout are both the master and stderr goes to the
+/// terminal.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class ChildProcess : IAsyncDisposable
@@ -63,38 +64,51 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     private static ChildProcess StartWithPipes(ChildProcessOptions options)
     {
+        // stdin: a socket pair, so the write side is async through Socket's epoll engine and EOF is a shutdown.
+        // stdout and stderr: pipes, as sshd uses, which cost a busy command far less per write (PipeReadStream).
         var pairs = new List<(int Parent, int Child)>(3);
-        var sockets = new List<Socket>(3);
+        Socket? stdin = null;
+        var outputs = new List<PipeReadStream>(2);
         int pid = 0;
         try
         {
-            for (int i = 0; i < 3; i++)
-            {
-                pairs.Add(SocketPair());
-            }
+            pairs.Add(SocketPair());
+            pairs.Add(Pipe());
+            pairs.Add(Pipe());
             pid = Spawner.Spawn(options, null, pairs[0].Child, pairs[1].Child, pairs[2].Child);
-            foreach (var pair in pairs)
+            stdin = new Socket(new SafeSocketHandle(pairs[0].Parent, ownsHandle: true));
+            pairs[0] = (-1, pairs[0].Child);
+            for (int i = 1; i < 3; i++)
             {
-                sockets.Add(new Socket(new SafeSocketHandle(pair.Parent, ownsHandle: true)));
+                int parent = pairs[i].Parent;
+                pairs[i] = (-1, pairs[i].Child);
+                outputs.Add(new PipeReadStream(parent));
             }
             pairs.ForEach(p => LibC.Close(p.Child));
-            return new ChildProcess(pid,
-                new NetworkStream(sockets[0], FileAccess.Write, ownsSocket: true),
-                new NetworkStream(sockets[1], FileAccess.Read, ownsSocket: true),
-                new NetworkStream(sockets[2], FileAccess.Read, ownsSocket: true),
-                sockets[0], null, options.KillGracePeriod);
+            return new ChildProcess(pid, new NetworkStream(stdin, FileAccess.Write, ownsSocket: true), outputs[0], outputs[1],
+                stdin, null, options.KillGracePeriod);
         }
         catch
         {
-            sockets.ForEach(s => s.Dispose());
-            for (int i = sockets.Count; i < pairs.Count; i++)
+            stdin?.Dispose();
+            outputs.ForEach(o => o.Dispose());
+            foreach (var (parent, child) in pairs)
             {
-                LibC.Close(pairs[i].Parent);
-                LibC.Close(pairs[i].Child);
+                if (parent >= 0) LibC.Close(parent);
+                if (child >= 0) LibC.Close(child);
             }
             Abandon(pid);
             throw;
         }
+    }
+
+    /// <summary>A pipe for one of the child's outputs: (read end, write end), both close-on-exec (the spawner dup2s
+    /// the write end onto the child's fd 1 or 2, which clears the flag there).</summary>
+    private static unsafe (int Parent, int Child) Pipe()
+    {
+        int* fds = stackalloc int[2];
+        if (LibC.Pipe2(fds, LibC.O_CLOEXEC) != 0) throw LibC.LastError("pipe2");
+        return (fds[0], fds[1]);
     }
 
     // A child whose streams could not be set up: kill it, and still reap it.

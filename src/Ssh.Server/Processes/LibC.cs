@@ -166,6 +166,30 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);
 
+    // fcntl(2)
+    public const int F_GETFL = 3, F_SETFL = 4;
+
+    // fcntl is variadic; an int argument travels in the same register either way on x86-64 and arm64 Linux.
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
+    public static partial int Pipe2(int* fds, int flags);
+
+    // epoll(7)
+    public const int EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
+    public const uint EPOLLIN = 0x1, EPOLLHUP = 0x10, EPOLLET = 0x80000000;
+
+    [LibraryImport(Lib, EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate1(int flags);
+
+    // evnt: a struct epoll_event, packed (12 bytes) on x86-64, 16 bytes on arm64.
+    [LibraryImport(Lib, EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollCtl(int epfd, int op, int fd, byte* evnt);
+
+    [LibraryImport(Lib, EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMilliseconds);
+
     /// <summary>An <see cref="IOException"/> that names the failed call and carries the errno text.</summary>
     public static IOException Error(string what, int errno) =>
         new($"{what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");

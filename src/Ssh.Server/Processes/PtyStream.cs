@@ -14,7 +14,7 @@ namespace Ssh.Server.Processes;
 /// wakes them at once even when a background process still holds the slave open.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed class PtyStream : Stream
+internal sealed class PtyStream : UnseekableStream
 {
     private const int ChunkSize = 16 * 1024;
 
@@ -53,13 +53,6 @@ internal sealed class PtyStream : Stream
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
-    public override bool CanSeek => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Flush() { }
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 

@@ -212,6 +212,12 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
     /// writes in small pieces is sent in full packets, while a lone line still leaves at once.</summary>
     private static int TakeWhatIsWaiting(Stream source, Span<byte> rest)
     {
+        if (source is Processes.PipeReadStream pipe)
+        {
+            int got = 0, n;
+            while (got < rest.Length && (n = pipe.ReadWaiting(rest[got..])) > 0) got += n;
+            return got;
+        }
         if (source is not NetworkStream stream) return 0;
         int taken = 0;
         while (rest.Length - taken > 0 && stream.DataAvailable)
