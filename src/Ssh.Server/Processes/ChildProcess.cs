@@ -1,26 +1,24 @@
-using System.Net.Sockets;
 using System.Runtime.Versioning;
 
 namespace Ssh.Server.Processes;
 
 /// <summary>
 /// A command the server runs for a session channel ("exec", "shell", RFC 4254 §6.5), optionally on a
-/// pseudo-terminal (§6.2). Without a pty the child's stdin is a Unix socket pair (written through .NET's
-/// epoll engine) and its stdout and stderr are pipes, as sshd uses (read through <see cref="PipeEvents"/>):
-/// no thread per stream either way. With a pty, stdin and stdout are both the master and stderr goes to the
-/// terminal.
+/// pseudo-terminal (§6.2). Without a pty the child's stdin, stdout and stderr are pipes, as sshd uses,
+/// read and written through one shared epoll thread (<see cref="PipeEvents"/>), with no thread per stream.
+/// With a pty, stdin and stdout are both the master and stderr goes to the terminal.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Reaper _reaper;
-    private readonly Socket? _stdin;
+    private readonly PipeWriteStream? _stdin;
     private readonly PtyStream? _pty;
     private readonly TimeSpan _killGracePeriod;
     private int _disposed;
 
-    private ChildProcess(int pid, Stream input, Stream output, Stream? error, Socket? stdin, PtyStream? pty, TimeSpan killGracePeriod)
+    private ChildProcess(int pid, Stream input, Stream output, Stream? error, PipeWriteStream? stdin, PtyStream? pty, TimeSpan killGracePeriod)
     {
         ProcessId = pid;
         Input = input;
@@ -64,47 +62,40 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     private static ChildProcess StartWithPipes(ChildProcessOptions options)
     {
-        // stdin: a socket pair, so the write side is async through Socket's epoll engine and EOF is a shutdown.
-        // stdout and stderr: pipes, as sshd uses, which cost a busy command far less per write (PipeReadStream).
-        var pairs = new List<(int Parent, int Child)>(3);
-        Socket? stdin = null;
-        var outputs = new List<PipeReadStream>(2);
+        // Pipes, as sshd uses, which cost a busy command far less per read and write than socket pairs (NonBlockingPipe).
+        var pipes = new List<(int Read, int Write)>(3);
+        var ends = new List<NonBlockingPipe>(3);
         int pid = 0;
         try
         {
-            pairs.Add(SocketPair());
-            pairs.Add(Pipe());
-            pairs.Add(Pipe());
-            pid = Spawner.Spawn(options, null, pairs[0].Child, pairs[1].Child, pairs[2].Child);
-            stdin = new Socket(new SafeSocketHandle(pairs[0].Parent, ownsHandle: true));
-            pairs[0] = (-1, pairs[0].Child);
-            for (int i = 1; i < 3; i++)
+            for (int i = 0; i < 3; i++) pipes.Add(Pipe());
+            pid = Spawner.Spawn(options, null, pipes[0].Read, pipes[1].Write, pipes[2].Write);
+            // Ours: stdin's write end, stdout's and stderr's read ends; each taken over by its stream (or closed below).
+            for (int i = 0; i < 3; i++)
             {
-                int parent = pairs[i].Parent;
-                pairs[i] = (-1, pairs[i].Child);
-                outputs.Add(new PipeReadStream(parent));
+                var (read, write) = pipes[i];
+                pipes[i] = i == 0 ? (read, -1) : (-1, write);
+                ends.Add(i == 0 ? new PipeWriteStream(write) : new PipeReadStream(read));
             }
-            pairs.ForEach(p => LibC.Close(p.Child));
-            return new ChildProcess(pid, new NetworkStream(stdin, FileAccess.Write, ownsSocket: true), outputs[0], outputs[1],
-                stdin, null, options.KillGracePeriod);
+            pipes.ForEach(p => LibC.Close(p.Read >= 0 ? p.Read : p.Write));
+            return new ChildProcess(pid, ends[0], ends[1], ends[2], (PipeWriteStream)ends[0], null, options.KillGracePeriod);
         }
         catch
         {
-            stdin?.Dispose();
-            outputs.ForEach(o => o.Dispose());
-            foreach (var (parent, child) in pairs)
+            ends.ForEach(e => e.Dispose());
+            foreach (var (read, write) in pipes)
             {
-                if (parent >= 0) LibC.Close(parent);
-                if (child >= 0) LibC.Close(child);
+                if (read >= 0) LibC.Close(read);
+                if (write >= 0) LibC.Close(write);
             }
             Abandon(pid);
             throw;
         }
     }
 
-    /// <summary>A pipe for one of the child's outputs: (read end, write end), both close-on-exec (the spawner dup2s
-    /// the write end onto the child's fd 1 or 2, which clears the flag there).</summary>
-    private static unsafe (int Parent, int Child) Pipe()
+    /// <summary>A pipe: (read end, write end), both close-on-exec (the spawner dup2s the child's end onto its fd 0,
+    /// 1 or 2, which clears the flag there).</summary>
+    private static unsafe (int Read, int Write) Pipe()
     {
         int* fds = stackalloc int[2];
         if (LibC.Pipe2(fds, LibC.O_CLOEXEC) != 0) throw LibC.LastError("pipe2");
@@ -119,16 +110,6 @@ internal sealed class ChildProcess : IAsyncDisposable
             LibC.Kill(pid, Signals.SIGKILL);
             _ = new Reaper(pid, new Lock());
         }
-    }
-
-    private static unsafe (int Parent, int Child) SocketPair()
-    {
-        int* fds = stackalloc int[2];
-        if (LibC.SocketPair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, fds) != 0)
-        {
-            throw LibC.LastError("socketpair");
-        }
-        return (fds[0], fds[1]);
     }
 
     private static ChildProcess StartWithPty(ChildProcessOptions options)
@@ -150,7 +131,7 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends end-of-file to the child. Without a pty: shuts down the sending side of stdin. With a pty:
+    /// Sends end-of-file to the child. Without a pty: closes our end of its stdin pipe. With a pty:
     /// writes the terminal's VEOF character (^D), after whatever was written before, as a terminal user
     /// would; in canonical mode that ends a read at the start of a line (a non-empty line needs a second
     /// VEOF, which is the user's to send), and it means nothing in raw mode.
@@ -163,14 +144,9 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
         if (_pty is null)
         {
-            try
-            {
-                _stdin!.Shutdown(SocketShutdown.Send);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                // The child is gone, or the caller closed Input itself: EOF no longer matters.
-            }
+            // Closing the write end is the child's EOF, once it has read what was written (every write has
+            // completed by now: writes are awaited before EOF is sent).
+            _stdin!.Dispose();
             return;
         }
         byte eof = WithMaster(PseudoTerminal.EofCharacter);

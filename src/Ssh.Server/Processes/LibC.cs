@@ -15,7 +15,7 @@ internal static unsafe partial class LibC
     private const string Lib = "libc.so.6";
 
     // errno values
-    public const int EINTR = 4, EIO = 5, ECHILD = 10, EAGAIN = 11, ESRCH = 3;
+    public const int EINTR = 4, EIO = 5, ECHILD = 10, EAGAIN = 11, ESRCH = 3, EPIPE = 32;
 
     // open(2) flags
     public const int O_RDWR = 0x2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
@@ -178,7 +178,7 @@ internal static unsafe partial class LibC
 
     // epoll(7)
     public const int EPOLL_CLOEXEC = 0x80000, EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    public const uint EPOLLIN = 0x1, EPOLLHUP = 0x10, EPOLLET = 0x80000000;
+    public const uint EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLHUP = 0x10, EPOLLET = 0x80000000;
 
     [LibraryImport(Lib, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);

@@ -7,7 +7,8 @@ namespace Ssh.Server.Processes;
 /// <summary>
 /// One epoll instance, and one thread waiting on it, for every child-process pipe the server reads: a pipe cannot go
 /// through Socket's epoll engine, and a FileStream would park a pool thread in every read. Each registered pipe is
-/// told when it may have become readable (edge-triggered: readers read until EAGAIN before they wait again). The
+/// told when it may have become readable (edge-triggered: readers read until EAGAIN before they wait again).
+/// Writers are told when it may have become writable. The
 /// registration is known by a number, never by its fd, so an event that arrives as a pipe is closed and its fd number
 /// reused cannot reach the wrong reader.
 /// </summary>
@@ -22,15 +23,16 @@ internal static unsafe class PipeEvents
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
     private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
-    /// <summary>Watches <paramref name="fd"/> (non-blocking, the read end of a pipe) and calls <paramref name="ready"/>
-    /// on the epoll thread whenever it may have become readable or its writers all closed it.</summary>
+    /// <summary>Watches <paramref name="fd"/> (a non-blocking pipe end) and calls <paramref name="ready"/> on the epoll
+    /// thread whenever it may have become readable (<paramref name="write"/> false) or writable (true), or its other
+    /// end was closed. <paramref name="ready"/> must only hand the news on, never do the I/O itself.</summary>
     /// <returns>The registration, for <see cref="Unregister"/>.</returns>
-    public static ulong Register(int fd, Action ready)
+    public static ulong Register(int fd, bool write, Action ready)
     {
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
         Readers[id] = ready;
         byte* evnt = stackalloc byte[16];
-        *(uint*)evnt = LibC.EPOLLIN | LibC.EPOLLET;
+        *(uint*)evnt = (write ? LibC.EPOLLOUT : LibC.EPOLLIN) | LibC.EPOLLET;
         *(ulong*)(evnt + DataOffset) = id;
         if (LibC.EpollCtl(Epoll.Value, LibC.EPOLL_CTL_ADD, fd, evnt) != 0)
         {

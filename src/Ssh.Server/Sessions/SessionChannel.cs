@@ -212,20 +212,9 @@ internal sealed class SessionChannel(Channel channel, string? peer, Action<strin
     /// writes in small pieces is sent in full packets, while a lone line still leaves at once.</summary>
     private static int TakeWhatIsWaiting(Stream source, Span<byte> rest)
     {
-        if (source is Processes.PipeReadStream pipe)
-        {
-            int got = 0, n;
-            while (got < rest.Length && (n = pipe.ReadWaiting(rest[got..])) > 0) got += n;
-            return got;
-        }
-        if (source is not NetworkStream stream) return 0;
-        int taken = 0;
-        while (rest.Length - taken > 0 && stream.DataAvailable)
-        {
-            int n = stream.Read(rest[taken..]);
-            if (n <= 0) break;
-            taken += n;
-        }
+        if (source is not Processes.PipeReadStream pipe) return 0; // a pty's reader thread already reads ahead
+        int taken = 0, n;
+        while (taken < rest.Length && (n = pipe.ReadWaiting(rest[taken..])) > 0) taken += n;
         return taken;
     }
 

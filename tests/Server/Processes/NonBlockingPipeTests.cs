@@ -4,17 +4,16 @@ using Ssh.Server.Processes;
 
 namespace Ssh.Tests.Server.Processes;
 
-/// <summary>The child's stdout and stderr pipes, read through the shared epoll thread: data in order, the end when
-/// the writer closes, no wait for what is not there, cancellation and disposal of a waiting read, and many pipes at
-/// once each getting only their own wake-ups.</summary>
+/// <summary>The child's pipes, read and written through the shared epoll thread: data in order, the end when the
+/// writer closes, no wait for what is not there, cancellation and disposal of a waiting read, many pipes at once each
+/// getting only their own wake-ups, a writer that waits while the pipe is full, and EPIPE once the reader is gone.</summary>
 [SupportedOSPlatform("linux")]
-public sealed class PipeReadStreamTests
+public sealed class NonBlockingPipeTests
 {
     /// <summary>A pipe: our reading stream, and the raw write end (the "child").</summary>
-    private static unsafe (PipeReadStream Reader, SafeFd Writer) NewPipe()
+    private static (PipeReadStream Reader, SafeFd Writer) NewPipe()
     {
-        int* fds = stackalloc int[2];
-        Assert.That(LibC.Pipe2(fds, LibC.O_CLOEXEC), Is.Zero);
+        int[] fds = RawPipe();
         return (new PipeReadStream(fds[0]), new SafeFd(fds[1]));
     }
 
@@ -116,5 +115,43 @@ public sealed class PipeReadStreamTests
                 await p.Reader.DisposeAsync();
             }
         }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task A_writer_waits_while_the_pipe_is_full_and_its_close_is_the_readers_end(CancellationToken ct)
+    {
+        int[] fds = RawPipe();
+        var writer = new PipeWriteStream(fds[1]);
+        await using var reader = new PipeReadStream(fds[0]);
+        byte[] sent = new byte[5_000_000];
+        new Random(9).NextBytes(sent);
+        Task write = Task.Run(async () =>
+        {
+            await writer.WriteAsync(sent, ct); // 5 MB through a 64 KiB pipe: waits for the reader many times
+            await writer.DisposeAsync();
+        }, ct);
+        var received = new MemoryStream();
+        byte[] buffer = new byte[100_000];
+        int n;
+        while ((n = await reader.ReadAsync(buffer, ct)) > 0) received.Write(buffer, 0, n);
+        await write;
+        Assert.That(received.ToArray(), Is.EqualTo(sent));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Writing_after_the_reader_closed_fails_with_an_IOException_naming_EPIPE(CancellationToken ct)
+    {
+        int[] fds = RawPipe();
+        await using var writer = new PipeWriteStream(fds[1]);
+        new SafeFd(fds[0]).Dispose();
+        var error = Assert.ThrowsAsync<IOException>(async () => await writer.WriteAsync(new byte[10], ct))!;
+        Assert.That(error.Message, Does.Contain("stdin").And.Contain("errno 32"));
+    }
+
+    private static unsafe int[] RawPipe()
+    {
+        int* fds = stackalloc int[2];
+        Assert.That(LibC.Pipe2(fds, LibC.O_CLOEXEC), Is.Zero);
+        return [fds[0], fds[1]];
     }
 }
