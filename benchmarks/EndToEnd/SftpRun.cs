@@ -64,6 +64,8 @@ internal static class SftpRun
                 }
                 Add("sftp-get", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"get {data}/source.bin {local}", local, expected));
                 Add("sftp-put", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"put {local} {data}/upload.bin", Path.Combine(data, "upload.bin"), expected));
+                Add("tool-get", SshcsTool(sshd, $"get {LocalSshd.User}@127.0.0.1:{data}/source.bin {local}", data, local, expected));
+                Add("tool-put", SshcsTool(sshd, $"put {local} {LocalSshd.User}@127.0.0.1:{data}/upload.bin", data, Path.Combine(data, "upload.bin"), expected));
                 Add("sshcs-get", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"get /source.bin {local}", local, expected));
                 Add("sshcs-put", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"put {local} /upload.bin", Path.Combine(data, "upload.bin"), expected));
             }
@@ -71,9 +73,11 @@ internal static class SftpRun
             double M(string key) => Median(results[key]);
             Console.WriteLine($"{"client -> server",-38} {"get MB/s",9} {"put MB/s",9}");
             Console.WriteLine($"{"sshcs SftpClient -> sshd sftp-server",-38} {M("ours-get"),9:0} {M("ours-put"),9:0}");
+            Console.WriteLine($"{"sshcs sftp (the tool) -> sshd",-38} {M("tool-get"),9:0} {M("tool-put"),9:0}");
             Console.WriteLine($"{"OpenSSH sftp -> sshd sftp-server",-38} {M("sftp-get"),9:0} {M("sftp-put"),9:0}");
             Console.WriteLine($"{"OpenSSH sftp -> sshcs server",-38} {M("sshcs-get"),9:0} {M("sshcs-put"),9:0}");
             Console.WriteLine($"ratio ours / OpenSSH sftp (target >= 1.2): get {M("ours-get") / M("sftp-get"):0.00}, put {M("ours-put") / M("sftp-put"):0.00}");
+            Console.WriteLine($"ratio sshcs sftp tool / OpenSSH sftp: get {M("tool-get") / M("sftp-get"):0.00}, put {M("tool-put") / M("sftp-put"):0.00}");
             Console.WriteLine($"ratio sftp->sshcs / sftp->sshd (target >= 1.0): get {M("sshcs-get") / M("sftp-get"):0.00}, put {M("sshcs-put") / M("sftp-put"):0.00}");
             return 0;
         }
@@ -148,6 +152,21 @@ internal static class SftpRun
         double setup = TimeShell($"echo pwd | {sftp} > /dev/null");
         File.Delete(result); // a failed transfer must not be timed or verified against an earlier one's file
         double total = TimeShell($"echo '{command}' | {sftp} > /dev/null");
+        long size = new FileInfo(result).Length;
+        Verify(result, expected);
+        return size / Math.Max(total - setup, 0.001) / 1e6;
+    }
+
+    /// <summary>One <c>sshcs sftp</c> transfer (the published binary in SSHCS_EXE, else the built CLI under dotnet),
+    /// its connection set-up (an <c>ls</c> of the data directory) subtracted, as for OpenSSH's sftp.</summary>
+    private static double SshcsTool(LocalSshd sshd, string operation, string data, string result, byte[] expected)
+    {
+        string tool = SshcsServerProcess.ExecutableFromEnvironment() ?? $"{IdleConnectionsRun.DotnetPath()} {IdleConnectionsRun.CliPath()}";
+        string options = $"-o Ciphers={Cipher} --known-hosts {sshd.KnownHosts} -i {sshd.ClientKey} -p {sshd.Port}";
+        double setup = TimeShell($"{tool} sftp ls {options} {LocalSshd.User}@127.0.0.1:{data} > /dev/null");
+        File.Delete(result);
+        string[] words = operation.Split(' ', 2);
+        double total = TimeShell($"{tool} sftp {words[0]} {options} {words[1]} > /dev/null");
         long size = new FileInfo(result).Length;
         Verify(result, expected);
         return size / Math.Max(total - setup, 0.001) / 1e6;

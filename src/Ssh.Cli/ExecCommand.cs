@@ -150,6 +150,7 @@ internal static class ExecCommand
             try
             {
                 using Stream input = Console.OpenStandardInput();
+                StdinPipe.Enlarge();
                 byte[] buffer = new byte[256 * 1024];
                 int n;
                 while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
