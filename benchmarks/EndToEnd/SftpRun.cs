@@ -65,7 +65,7 @@ internal static class SftpRun
                 Add("sftp-get", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"get {data}/source.bin {local}", local, expected));
                 Add("sftp-put", OpenSshSftp(sshd.Port, sshd.ClientKey, sshd.KnownHosts, LocalSshd.User, $"put {local} {data}/upload.bin", Path.Combine(data, "upload.bin"), expected));
                 Add("tool-get", SshcsTool(sshd, $"get {LocalSshd.User}@127.0.0.1:{data}/source.bin {local}", data, local, expected));
-                Add("tool-put", SshcsTool(sshd, $"put {local} {LocalSshd.User}@127.0.0.1:{data}/upload.bin", data, Path.Combine(data, "upload.bin"), expected));
+                Add("tool-put", SshcsTool(sshd, $"put {LocalSshd.User}@127.0.0.1:{data}/upload.bin {local}", data, Path.Combine(data, "upload.bin"), expected));
                 Add("sshcs-get", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"get /source.bin {local}", local, expected));
                 Add("sshcs-put", OpenSshSftp(sshcsPort, sshd.ClientKey, KnownHostsFor(sshd, sshcsPort), LocalSshd.User, $"put {local} /upload.bin", Path.Combine(data, "upload.bin"), expected));
             }
