@@ -272,6 +272,11 @@ public sealed class PeersAgainstSshcsSftpTests
         ProcessResult get = await SshcsSftpAsync(ct, "get", $"{target}:{dir}/moved.bin", down);
         Assert.That(get.ExitCode, Is.EqualTo(0), get.Describe);
         Assert.That(await File.ReadAllBytesAsync(down, ct), Is.EqualTo(data));
+        // "-" is stdout (a pipe here): exactly the file's bytes there, the progress line on stderr.
+        ProcessResult cat = await SshcsSftpAsync(ct, "get", $"{target}:{dir}/moved.bin", "-");
+        Assert.That(cat.ExitCode, Is.EqualTo(0), cat.Describe);
+        Assert.That(cat.StdoutBytes, Is.EqualTo(data));
+        Assert.That(cat.Stderr, Does.Contain("4000000 bytes"), cat.Describe);
 
         ProcessResult missing = await SshcsSftpAsync(ct, "get", $"{target}:{dir}/missing", down);
         Assert.That(missing.ExitCode, Is.EqualTo(1), missing.Describe);

@@ -15,8 +15,8 @@ internal static class SftpCommand
         """
         usage: sshcs sftp get|put|ls|rm|mkdir|rmdir|mv [-r] [exec's options] [user@]host:PATH [LOCAL|NEWPATH]
 
-        One SFTP operation with our client: get PATH to LOCAL, put LOCAL to PATH, list PATH, remove it, make or
-        remove a directory, rename it to NEWPATH; -r for directory trees. A progress line with rate and ETA on a
+        One SFTP operation with our client: get PATH to LOCAL (- for stdout), put LOCAL to PATH, list PATH, remove
+        it, make or remove a directory, rename it to NEWPATH; -r for directory trees. A progress line with rate and ETA on a
         terminal, one plain line otherwise. The connection options are sshcs exec's (sshcs help exec).
         Exit status: 0 done, 1 the operation failed, 2 a usage error, 255 the connection or authentication failed.
         """;
@@ -91,9 +91,12 @@ internal static class SftpCommand
             case "get":
             {
                 string local = rest.Length > 0 ? rest[0] : Path.GetFileName(remote.TrimEnd('/'));
+                // "-" (or /dev/stdout) is our stdout: the file's bytes go there, so the progress line goes to stderr.
+                bool toStdout = local is "-" or "/dev/stdout" && !recursive;
+                if (toStdout) local = "/dev/stdout";
                 if (Directory.Exists(local) && !recursive) local = Path.Combine(local, Path.GetFileName(remote.TrimEnd('/')));
                 if (recursive) await sftp.GetDirectoryAsync(remote, local, onFile: f => Console.Out.WriteLine(f), cancellationToken: ct).ConfigureAwait(false);
-                else await WithProgressAsync(remote, p => sftp.GetAsync(remote, local, p, cancellationToken: ct)).ConfigureAwait(false);
+                else await WithProgressAsync(remote, p => sftp.GetAsync(remote, local, p, cancellationToken: ct), toStdout).ConfigureAwait(false);
                 break;
             }
             case "put":
@@ -149,9 +152,10 @@ internal static class SftpCommand
 
     /// <summary>On a terminal a progress line with rate and ETA, redrawn at most 10 times a second; otherwise one
     /// plain line when the transfer ends.</summary>
-    private static async Task WithProgressAsync(string name, Func<Action<long, long>, Task> transfer)
+    private static async Task WithProgressAsync(string name, Func<Action<long, long>, Task> transfer, bool onStderr = false)
     {
-        bool terminal = !Console.IsOutputRedirected;
+        TextWriter output = onStderr ? Console.Error : Console.Out;
+        bool terminal = onStderr ? !Console.IsErrorRedirected : !Console.IsOutputRedirected;
         var clock = Stopwatch.StartNew();
         long lastDraw = -1000, moved = 0, total = 0;
         void Report(long done, long size)
@@ -160,10 +164,10 @@ internal static class SftpCommand
             total = size;
             if (!terminal || clock.ElapsedMilliseconds - lastDraw < 100) return;
             lastDraw = clock.ElapsedMilliseconds;
-            Console.Out.Write("\r" + Line(name, done, size, clock.Elapsed.TotalSeconds, final: false));
+            output.Write("\r" + Line(name, done, size, clock.Elapsed.TotalSeconds, final: false));
         }
         await transfer(Report).ConfigureAwait(false);
-        Console.Out.Write((terminal ? "\r" : "") + Line(name, moved, total, clock.Elapsed.TotalSeconds, final: true) + "\n");
+        output.Write((terminal ? "\r" : "") + Line(name, moved, total, clock.Elapsed.TotalSeconds, final: true) + "\n");
     }
 
     internal static string Line(string name, long done, long total, double seconds, bool final)

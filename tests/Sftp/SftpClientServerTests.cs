@@ -134,6 +134,27 @@ public sealed class SftpClientServerTests(Type fileSystemType)
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task Get_into_a_fifo_writes_the_chunks_in_order(CancellationToken ct)
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("mkfifo is Linux's here");
+        await using SftpPair pair = await SftpPair.StartAsync(_fileSystem, ct);
+        byte[] data = await PutRandomAsync(pair, 3_000_000, "/big", ct); // many chunks, several lanes
+        string fifo = Path.Combine(_local, "fifo");
+        var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])!;
+        await mkfifo.WaitForExitAsync(ct);
+        // The reader opens the FIFO first (an open for writing waits for one), then reads it to the end.
+        Task<byte[]> reader = Task.Run(async () =>
+        {
+            await using var input = new FileStream(fifo, FileMode.Open, FileAccess.Read);
+            var all = new MemoryStream();
+            await input.CopyToAsync(all, ct);
+            return all.ToArray();
+        }, ct);
+        await pair.Client.GetAsync("/big", fifo, cancellationToken: ct);
+        Assert.That(await reader.WaitAsync(ct), Is.EqualTo(data));
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task SftpFile_ReadsWritesSeeksAndPrefetches(CancellationToken ct)
     {
         await using SftpPair pair = await SftpPair.StartAsync(_fileSystem, ct);

@@ -60,8 +60,21 @@ public sealed partial class SftpClient
         ArgumentNullException.ThrowIfNull(localPath);
         await using SftpFile remote = await OpenAsync(remotePath, "r", cancellationToken: cancellationToken).ConfigureAwait(false);
         long size = (await remote.StatAsync(cancellationToken).ConfigureAwait(false)).Size ?? -1;
-        using SafeFileHandle local = System.IO.File.OpenHandle(localPath, resume ? FileMode.OpenOrCreate : FileMode.Create, FileAccess.ReadWrite,
-            FileShare.Read, FileOptions.Asynchronous);
+        await using var file = new FileStream(localPath, new FileStreamOptions
+        {
+            Mode = resume ? FileMode.OpenOrCreate : FileMode.Create, Access = FileAccess.ReadWrite, Share = FileShare.Read,
+            Options = FileOptions.Asynchronous, BufferSize = 0,
+        });
+        if (!file.CanSeek)
+        {
+            // A FIFO or a terminal (sshcs sftp get host:f /dev/stdout): the chunks go in order, as for GetFo.
+            long written = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, 0, size, new SftpTransfer.OrderedDestination(file, 0),
+                callback, cancellationToken).ConfigureAwait(false);
+            if (size >= 0 && written != size)
+                throw new IOException($"size mismatch in get! {written} != {size}: {remote.Path} changed during the transfer.");
+            return;
+        }
+        SafeFileHandle local = file.SafeFileHandle;
         long start = resume ? RandomAccess.GetLength(local) : 0;
         if (size >= 0 && start > size) start = 0; // not a prefix of this file: fetch it all again
         long final = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, start, size, new SftpTransfer.FileDestination(local),
