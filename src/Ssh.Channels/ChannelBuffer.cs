@@ -65,6 +65,7 @@ internal sealed class ChannelBuffer : IDisposable
         }
         if (deferred is null || count >= WakeThreshold) _dataAvailable.Set();
         else deferred.Hold(this);
+        deferred?.Received(data.Length);
     }
 
     /// <summary>True while <see cref="DeferredWakeups"/> holds this buffer's wake-up (read loop only).</summary>

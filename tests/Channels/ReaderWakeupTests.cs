@@ -63,6 +63,28 @@ public sealed class ReaderWakeupTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task A_busy_channel_does_not_hold_up_a_quiet_ones_reader_beyond_the_threshold(CancellationToken ct)
+    {
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (quiet, _) = await OpenAsync(pipe, ct);
+        var (busy, _) = await OpenAsync(pipe, ct);
+        byte[] buffer = new byte[1000];
+        ValueTask<int> read = quiet.ReadAsync(buffer, ct);
+        await pipe.Client.Connection.HandleMessageAsync(Data(quiet.LocalId, "$ "u8), ct);
+        // The busy channel's packets keep the read loop from waiting; its own reader is not reading at all.
+        byte[] packet = Pattern(Channel.DefaultMaxPacketSize, 6);
+        int sent = 0;
+        while (sent + packet.Length < ChannelBuffer.WakeThreshold)
+        {
+            await pipe.Client.Connection.HandleMessageAsync(Data(busy.LocalId, packet), ct);
+            sent += packet.Length;
+        }
+        Assert.That(read.IsCompleted, Is.False, $"woken after only {sent} bytes of the busy channel");
+        await pipe.Client.Connection.HandleMessageAsync(Data(busy.LocalId, packet), ct);
+        Assert.That(await read.AsTask().WaitAsync(ct), Is.EqualTo(2), "the quiet reader waited for the busy channel to pause");
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task The_end_of_the_stream_wakes_a_held_back_reader_at_once(CancellationToken ct)
     {
         await using var pipe = new MessagePipe(new TestRequestHandler());
