@@ -51,6 +51,7 @@ internal abstract class NonBlockingPipe : UnseekableStream
     protected bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>Waits until the pipe may have changed since the last wait (at once if it did meanwhile).</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     protected async ValueTask WaitReadyAsync(CancellationToken cancellationToken)
     {
         try

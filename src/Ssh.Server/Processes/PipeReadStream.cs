@@ -25,6 +25,8 @@ internal sealed class PipeReadStream(int fd) : NonBlockingPipe(fd, write: false)
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Reads what the pipe holds, waiting for something if it is empty; 0 once every writer has closed it.</summary>
+    // Pooled: a busy command's every read (write) that has to wait passes through here.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty) return 0;

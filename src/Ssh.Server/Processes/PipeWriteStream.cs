@@ -20,6 +20,8 @@ internal sealed class PipeWriteStream(int fd) : NonBlockingPipe(fd, write: true)
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Writes all of <paramref name="buffer"/>, waiting while the pipe is full.</summary>
+    // Pooled: a busy command's every read (write) that has to wait passes through here.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (!buffer.IsEmpty)
