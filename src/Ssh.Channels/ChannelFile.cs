@@ -33,6 +33,7 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
     private int _readStart;
     private int _readEnd;
     private bool _eof;
+    private bool _blocking; // while a blocking twin runs: the channel is read with the blocking Channel.Read
     private bool _closed;
 
     /// <summary>A file over one stream of <paramref name="channel"/>; <see cref="Channel.MakeFile"/> and its siblings
@@ -73,7 +74,7 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
     }
 
     /// <summary>The blocking twin of <see cref="ReadAsync(int, CancellationToken)"/> (paramiko's <c>read</c>).</summary>
-    public byte[] Read(int size = -1) => ReadAsync(size).GetAwaiter().GetResult();
+    public byte[] Read(int size = -1) => Blocking(() => ReadAsync(size));
 
     /// <summary>Reads into <paramref name="buffer"/>; returns how many bytes (0 at end of file).</summary>
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -117,7 +118,7 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
     }
 
     /// <summary>The blocking twin of <see cref="ReadLineAsync"/> (paramiko's <c>readline</c>).</summary>
-    public string ReadLine() => ReadLineAsync().GetAwaiter().GetResult();
+    public string ReadLine() => Blocking(() => ReadLineAsync());
 
     /// <summary>All remaining lines, each with its newline.</summary>
     public async Task<List<string>> ReadLinesAsync(CancellationToken cancellationToken = default)
@@ -132,14 +133,14 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
     }
 
     /// <summary>The blocking twin of <see cref="ReadLinesAsync"/> (paramiko's <c>readlines</c>).</summary>
-    public List<string> ReadLines() => ReadLinesAsync().GetAwaiter().GetResult();
+    public List<string> ReadLines() => Blocking(() => ReadLinesAsync());
 
     /// <summary>Everything that remains, decoded as UTF-8.</summary>
     public async Task<string> ReadToEndAsync(CancellationToken cancellationToken = default) =>
         Encoding.UTF8.GetString(await ReadAsync(-1, cancellationToken).ConfigureAwait(false));
 
     /// <summary>The blocking twin of <see cref="ReadToEndAsync"/>.</summary>
-    public string ReadToEnd() => ReadToEndAsync().GetAwaiter().GetResult();
+    public string ReadToEnd() => Blocking(() => ReadToEndAsync());
 
     /// <summary>The remaining lines, each with its newline, read as the loop goes (paramiko's iteration over a
     /// file); blocks like <see cref="ReadLine"/>.</summary>
@@ -188,10 +189,27 @@ public sealed class ChannelFile : IDisposable, IAsyncDisposable, IEnumerable<str
 
     private ValueTask<int> ReadChannelAsync(Memory<byte> buffer, CancellationToken cancellationToken) => _kind switch
     {
-        ChannelStreamKind.Stdout => Channel.ReadAsync(buffer, cancellationToken),
-        ChannelStreamKind.Stderr => Channel.ReadStderrAsync(buffer, cancellationToken),
+        ChannelStreamKind.Stdout => _blocking ? ValueTask.FromResult(Channel.Read(buffer.Span, cancellationToken)) : Channel.ReadAsync(buffer, cancellationToken),
+        ChannelStreamKind.Stderr => _blocking ? ValueTask.FromResult(Channel.ReadStderr(buffer.Span, cancellationToken)) : Channel.ReadStderrAsync(buffer, cancellationToken),
         _ => throw new NotSupportedException("This is a stdin file: it can only be written."),
     };
+
+    /// <summary>Runs a read's async form as its blocking twin (paramiko's read, readline...): meanwhile the channel is
+    /// read with the blocking <see cref="Channel.Read"/>, which the read loop wakes directly, so every await completes at
+    /// once and the whole call stays on the caller's thread, with no thread-pool hop per arrival. A file is one
+    /// reader's, as in paramiko: a blocking and an async read at once are not supported.</summary>
+    private T Blocking<T>(Func<Task<T>> read)
+    {
+        _blocking = true;
+        try
+        {
+            return read().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _blocking = false;
+        }
+    }
 
     /// <summary>Writes <paramref name="data"/>, buffered as the <c>bufferSize</c> given to the constructor says;
     /// what is sent waits for the peer's window.</summary>

@@ -27,6 +27,40 @@ public sealed class ChannelFileTests
         end.SentOf(MessageNumber.ChannelData).Select(p => Encoding.UTF8.GetString(p, 9, p.Length - 9)).ToArray();
 
     [TestCase(1)]
+    [TestCase(1000)]
+    [CancelAfter(10_000)]
+    public async Task The_blocking_twins_read_lines_sizes_and_the_rest_as_the_data_trickles_in(int piece, CancellationToken ct)
+    {
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (a, aServer) = await OpenAsync(pipe, ct);
+        ChannelFile file = a.MakeFile();
+        // paramiko's shape: a thread of its own doing readline(), read(n), readlines() while the peer is still sending.
+        Task<(string, byte[], List<string>, string)> reading = Task.Factory.StartNew(() =>
+            (file.ReadLine(), file.Read(7), file.ReadLines(), file.ReadToEnd()), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.Delay(20, ct);
+        Assert.That(reading.IsCompleted, Is.False, "the blocking read returned before any data came");
+        await SendInPiecesAsync(aServer, Encoding.UTF8.GetBytes(Text), piece, ct);
+        var (line, seven, rest, end) = await reading.WaitAsync(ct);
+        Assert.That(line, Is.EqualTo(TextLines[0]));
+        Assert.That(Encoding.UTF8.GetString(seven), Is.EqualTo("second\r"));
+        Assert.That(rest, Is.EqualTo(new[] { "\n" }.Concat(TextLines[2..]).ToArray()));
+        Assert.That(end, Is.Empty);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task A_blocking_readline_times_out_with_TimeoutException_and_reads_on(CancellationToken ct)
+    {
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (a, aServer) = await OpenAsync(pipe, ct);
+        ChannelFile file = a.MakeFile();
+        a.SetTimeout(TimeSpan.FromMilliseconds(40));
+        Assert.That(() => file.ReadLine(), Throws.InstanceOf<TimeoutException>());
+        a.SetTimeout(null);
+        await aServer.SendAllAsync("late\n"u8.ToArray(), ct);
+        Assert.That(file.ReadLine(), Is.EqualTo("late\n"));
+    }
+
+    [TestCase(1)]
     [TestCase(3)]
     [TestCase(1000)]
     [CancelAfter(10_000)]
