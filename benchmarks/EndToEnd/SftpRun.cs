@@ -149,12 +149,19 @@ internal static class SftpRun
     {
         string sftp = $"sftp -q -o Ciphers={Cipher} -o BatchMode=yes -o UserKnownHostsFile={knownHosts} -o StrictHostKeyChecking=yes " +
                       $"-o IdentitiesOnly=yes -i {key} -P {port} -b - {user}@127.0.0.1";
-        double setup = TimeShell($"echo pwd | {sftp} > /dev/null");
+        return TimedTransfer($"echo pwd | {sftp} > /dev/null", $"echo '{command}' | {sftp} > /dev/null", result, expected);
+    }
+
+    /// <summary>MB/s of <paramref name="transfer"/> (a shell command) less <paramref name="setup"/> (the same client
+    /// connecting and doing nothing), once <paramref name="result"/> proved to hold the source's bytes.</summary>
+    private static double TimedTransfer(string setup, string transfer, string result, byte[] expected)
+    {
+        double setupSeconds = TimeShell(setup);
         File.Delete(result); // a failed transfer must not be timed or verified against an earlier one's file
-        double total = TimeShell($"echo '{command}' | {sftp} > /dev/null");
+        double total = TimeShell(transfer);
         long size = new FileInfo(result).Length;
         Verify(result, expected);
-        return size / Math.Max(total - setup, 0.001) / 1e6;
+        return size / Math.Max(total - setupSeconds, 0.001) / 1e6;
     }
 
     /// <summary>One <c>sshcs sftp</c> transfer (the published binary in SSHCS_EXE, else the built CLI under dotnet),
@@ -163,13 +170,9 @@ internal static class SftpRun
     {
         string tool = SshcsServerProcess.ExecutableFromEnvironment() ?? $"{IdleConnectionsRun.DotnetPath()} {IdleConnectionsRun.CliPath()}";
         string options = $"-o Ciphers={Cipher} --known-hosts {sshd.KnownHosts} -i {sshd.ClientKey} -p {sshd.Port}";
-        double setup = TimeShell($"{tool} sftp ls {options} {LocalSshd.User}@127.0.0.1:{data} > /dev/null");
-        File.Delete(result);
         string[] words = operation.Split(' ', 2);
-        double total = TimeShell($"{tool} sftp {words[0]} {options} {words[1]} > /dev/null");
-        long size = new FileInfo(result).Length;
-        Verify(result, expected);
-        return size / Math.Max(total - setup, 0.001) / 1e6;
+        return TimedTransfer($"{tool} sftp ls {options} {LocalSshd.User}@127.0.0.1:{data} > /dev/null",
+            $"{tool} sftp {words[0]} {options} {words[1]} > /dev/null", result, expected);
     }
 
     private static string KnownHostsFor(LocalSshd sshd, int port)

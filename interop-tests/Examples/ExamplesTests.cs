@@ -30,18 +30,9 @@ public sealed class ExamplesTests
         _cleanup.Clear();
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ssh.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No Ssh.sln above {AppContext.BaseDirectory}.");
-    }
-
     private static string ExamplePath(string name)
     {
-        string dll = Path.Combine(RepositoryRoot(), "examples", name, "bin", "Release", "net10.0", name + ".dll");
+        string dll = Path.Combine(Repository.Root, "examples", name, "bin", "Release", "net10.0", name + ".dll");
         Assert.That(File.Exists(dll), Is.True, $"{dll} is missing: build Ssh.sln -c Release first");
         return dll;
     }

@@ -21,7 +21,7 @@ public sealed class NativePublishTests
     public async Task PublishAsync()
     {
         _work = OpenSshServer.CreateDirectory(OpenSshServer.TempRoot(), "sshcs-native-");
-        string root = RepositoryRoot();
+        string root = Repository.Root;
         var publish = await ProcessRunner.RunAsync("/bin/bash", [Path.Combine(root, "scripts", "publish-cli.sh"), "-o", Path.Combine(_work, "bin")],
             timeout: TimeSpan.FromMinutes(12), workingDirectory: root);
         Assert.That(publish.ExitCode, Is.EqualTo(0), publish.Describe());
@@ -31,15 +31,6 @@ public sealed class NativePublishTests
 
     [OneTimeTearDown]
     public void Clean() => OpenSshServer.TryDeleteDirectory(_work);
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ssh.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No Ssh.sln above {AppContext.BaseDirectory}.");
-    }
 
     [Test, CancelAfter(TimeoutMs)]
     public async Task The_native_binary_prints_its_version(CancellationToken cancellationToken)

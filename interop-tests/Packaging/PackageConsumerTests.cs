@@ -12,15 +12,6 @@ public sealed class PackageConsumerTests
 {
     private const int TimeoutMs = 600_000;
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ssh.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException($"No Ssh.sln above {AppContext.BaseDirectory}.");
-    }
-
     [Test, CancelAfter(TimeoutMs)]
     public async Task A_fresh_project_builds_against_the_packages_without_warnings_and_connects(CancellationToken cancellationToken)
     {
@@ -32,7 +23,7 @@ public sealed class PackageConsumerTests
             string version = $"0.0.0-consume.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
             string dotnet = SshcsServerProcess.DotnetPath();
             var pack = await ProcessRunner.RunAsync(dotnet,
-                ["pack", Path.Combine(RepositoryRoot(), "Ssh.sln"), "-c", "Release", "--no-build", "-o", packages, $"-p:PackageVersion={version}"],
+                ["pack", Path.Combine(Repository.Root, "Ssh.sln"), "-c", "Release", "--no-build", "-o", packages, $"-p:PackageVersion={version}"],
                 timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken);
             Assert.That(pack.ExitCode, Is.EqualTo(0), pack.Describe());
             foreach (string id in new[] { "Sshcs.Transport", "Sshcs.Channels", "Sshcs.Sftp", "Sshcs.Client", "Sshcs.Server", "Sshcs.Testing", "sshcs" })

@@ -38,11 +38,11 @@ internal sealed class AsyncSignal : IValueTaskSource
         }
     }
 
-    /// <summary>Blocks the calling thread until <see cref="Set"/>; false when <paramref name="timeout"/> passed first.</summary>
+    /// <summary>Blocks the calling thread until <see cref="Set"/>; false when <paramref name="deadline"/> (an
+    /// <see cref="Environment.TickCount64"/> value; <see cref="long.MaxValue"/> for none) passed first.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public bool Wait(TimeSpan? timeout, CancellationToken cancellationToken)
+    public bool Wait(long deadline, CancellationToken cancellationToken)
     {
-        long deadline = timeout is { } t ? Environment.TickCount64 + (long)Math.Ceiling(t.TotalMilliseconds) : long.MaxValue;
         ThreadWakeup wakeup = _wakeup ??= new ThreadWakeup();
         using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((ThreadWakeup)s!).Wake(), wakeup)

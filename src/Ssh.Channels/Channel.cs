@@ -295,8 +295,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     public async Task<byte[]> RecvAsync(int count, CancellationToken cancellationToken = default)
     {
         byte[] buffer = new byte[count];
-        int n = await ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return n == count ? buffer : buffer[..n];
+        return Received(buffer, await ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>paramiko's recv_stderr: up to <paramref name="count"/> bytes of stderr; empty at end of stream.</summary>
@@ -304,8 +303,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     public async Task<byte[]> RecvStderrAsync(int count, CancellationToken cancellationToken = default)
     {
         byte[] buffer = new byte[count];
-        int n = await ReadStderrAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return n == count ? buffer : buffer[..n];
+        return Received(buffer, await ReadStderrAsync(buffer, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>The blocking twin of <see cref="RecvAsync"/>.</summary>
@@ -313,8 +311,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     public byte[] Recv(int count)
     {
         byte[] buffer = new byte[count];
-        int n = Read(buffer);
-        return n == count ? buffer : buffer[..n];
+        return Received(buffer, Read(buffer));
     }
 
     /// <summary>The blocking twin of <see cref="RecvStderrAsync"/>.</summary>
@@ -322,9 +319,11 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
     public byte[] RecvStderr(int count)
     {
         byte[] buffer = new byte[count];
-        int n = ReadStderr(buffer);
-        return n == count ? buffer : buffer[..n];
+        return Received(buffer, ReadStderr(buffer));
     }
+
+    /// <summary>The first <paramref name="n"/> bytes of a recv buffer (the buffer itself when it was filled).</summary>
+    private static byte[] Received(byte[] buffer, int n) => n == buffer.Length ? buffer : buffer[..n];
 
     /// <summary>Stops reading: reads return end of stream from now on.</summary>
     public void ShutdownRead() => _inbound.ShutdownRead();

@@ -165,8 +165,9 @@ internal sealed class ChannelBuffer : IDisposable
     /// <summary>Waits for data or the end (one reader at a time).</summary>
     public ValueTask WaitAsync(CancellationToken cancellationToken) => _dataAvailable.WaitAsync(cancellationToken);
 
-    /// <summary>Blocks the calling thread until data or the end arrives (one reader at a time); false on timeout.</summary>
-    public bool Wait(TimeSpan? timeout, CancellationToken cancellationToken) => _dataAvailable.Wait(timeout, cancellationToken);
+    /// <summary>Blocks the calling thread until data or the end arrives (one reader at a time); false once
+    /// <paramref name="deadline"/> (<see cref="Environment.TickCount64"/>) has passed.</summary>
+    public bool Wait(long deadline, CancellationToken cancellationToken) => _dataAvailable.Wait(deadline, cancellationToken);
 
     private void EnsureCapacity(int needed)
     {

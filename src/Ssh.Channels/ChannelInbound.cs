@@ -122,7 +122,7 @@ internal sealed class ChannelInbound : IDisposable
             }
             catch (OperationCanceledException) when (timeoutSource is not null && !cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"No data arrived on {_channel} within {timeout!.Value.TotalSeconds:0.###} s.");
+                throw NothingArrived(timeout!.Value);
             }
             finally
             {
@@ -149,10 +149,9 @@ internal sealed class ChannelInbound : IDisposable
                 long deadline = timeout is { } t ? Environment.TickCount64 + (long)Math.Ceiling(t.TotalMilliseconds) : long.MaxValue;
                 while ((n = source.TryRead(buffer, out fromMemory)) < 0)
                 {
-                    TimeSpan? left = timeout is null ? null : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
-                    if (source.Wait(left, cancellationToken)) continue;
+                    if (source.Wait(deadline, cancellationToken)) continue;
                     if ((n = source.TryRead(buffer, out fromMemory)) >= 0) break;
-                    throw new TimeoutException($"No data arrived on {_channel} within {timeout!.Value.TotalSeconds:0.###} s.");
+                    throw NothingArrived(timeout!.Value);
                 }
             }
             finally
@@ -167,6 +166,9 @@ internal sealed class ChannelInbound : IDisposable
         }
         return n;
     }
+
+    private TimeoutException NothingArrived(TimeSpan timeout) =>
+        new($"No data arrived on {_channel} within {timeout.TotalSeconds:0.###} s.");
 
     /// <summary>Re-opens the window for what was taken out, in chunks of half the window so a fast reader keeps the
     /// peer streaming without a WINDOW_ADJUST per packet; <paramref name="force"/> sends whatever is due now.</summary>

@@ -117,16 +117,47 @@ internal static class ExecCommand
     /// <summary>Copies one channel stream to one of ours on a thread of its own. Console writes block anyway, and a
     /// blocking channel read is woken straight from the read loop: one thread switch per arrival where an async pump
     /// costs a thread-pool hop or more, which on a fast download is most of the client's CPU.</summary>
-    private static Task Pump(ChannelRead read, Stream output, string name, CancellationToken cancellationToken)
+    private static Task Pump(ChannelRead read, Stream output, string name, CancellationToken cancellationToken) => OnOwnThread(name, () =>
+    {
+        byte[] buffer = new byte[256 * 1024];
+        int n;
+        while ((n = read(buffer, cancellationToken)) > 0) output.Write(buffer, 0, n);
+    });
+
+    /// <summary>Sends our stdin to the command, then EOF, on a thread of its own: a console read has no true async
+    /// form (ReadAsync queues a blocking read to the thread pool, a hop per 64 KiB of an upload), and a send that
+    /// finds the window open and the socket ready completes without waiting.</summary>
+    private static Task PumpStdin(Channel channel, CancellationToken cancellationToken) => OnOwnThread("stdin", () =>
+    {
+        try
+        {
+            using Stream input = Console.OpenStandardInput();
+            StdinPipe.Enlarge();
+            byte[] buffer = new byte[256 * 1024];
+            int n;
+            while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                ValueTask sent = channel.SendAllAsync(buffer.AsMemory(0, n), cancellationToken);
+                if (!sent.IsCompletedSuccessfully) sent.AsTask().GetAwaiter().GetResult();
+            }
+            channel.ShutdownWriteAsync(cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
+        {
+            // The command finished or the channel closed before its input did: nothing more to send.
+        }
+    });
+
+    /// <summary>Runs <paramref name="work"/> on a background thread of its own ("sshcs NAME"); the task ends with it, or
+    /// with its exception.</summary>
+    private static Task OnOwnThread(string name, Action work)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+        new Thread(() =>
         {
             try
             {
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                while ((n = read(buffer, cancellationToken)) > 0) output.Write(buffer, 0, n);
+                work();
                 done.SetResult();
             }
             catch (Exception e)
@@ -134,40 +165,7 @@ internal static class ExecCommand
                 done.SetException(e);
             }
         })
-        { IsBackground = true, Name = "sshcs " + name };
-        thread.Start();
-        return done.Task;
-    }
-
-    /// <summary>Sends our stdin to the command, then EOF, on a thread of its own: a console read has no true async
-    /// form (ReadAsync queues a blocking read to the thread pool, a hop per 64 KiB of an upload), and a send that
-    /// finds the window open and the socket ready completes without waiting.</summary>
-    private static Task PumpStdin(Channel channel, CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using Stream input = Console.OpenStandardInput();
-                StdinPipe.Enlarge();
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    ValueTask sent = channel.SendAllAsync(buffer.AsMemory(0, n), cancellationToken);
-                    if (!sent.IsCompletedSuccessfully) sent.AsTask().GetAwaiter().GetResult();
-                }
-                channel.ShutdownWriteAsync(cancellationToken).GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is SshException or IOException or OperationCanceledException)
-            {
-                // The command finished or the channel closed before its input did: nothing more to send.
-            }
-            done.SetResult();
-        })
-        { IsBackground = true, Name = "sshcs stdin" };
-        thread.Start();
+        { IsBackground = true, Name = "sshcs " + name }.Start();
         return done.Task;
     }
 }

@@ -124,9 +124,9 @@ public sealed class AsyncSignalTests
     {
         var signal = new AsyncSignal();
         signal.Set();
-        Assert.That(signal.Wait(TimeSpan.FromSeconds(5), CancellationToken.None), Is.True, "the set before the wait was lost");
+        Assert.That(signal.Wait(After(TimeSpan.FromSeconds(5)), CancellationToken.None), Is.True, "the set before the wait was lost");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Assert.That(signal.Wait(TimeSpan.FromMilliseconds(50), CancellationToken.None), Is.False, "nothing was set");
+        Assert.That(signal.Wait(After(TimeSpan.FromMilliseconds(50)), CancellationToken.None), Is.False, "nothing was set");
         Assert.That(clock.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(45), "the wait returned before its timeout");
     }
 
@@ -138,7 +138,7 @@ public sealed class AsyncSignalTests
         Task<bool> wait = Task.Factory.StartNew(() =>
         {
             blocked.SetResult();
-            return signal.Wait(null, ct);
+            return signal.Wait(long.MaxValue, ct);
         }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await blocked.Task;
         await Task.Delay(20, ct);
@@ -154,7 +154,7 @@ public sealed class AsyncSignalTests
     {
         var signal = new AsyncSignal();
         using var cts = new CancellationTokenSource();
-        Task<bool> wait = Task.Factory.StartNew(() => signal.Wait(null, cts.Token), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task<bool> wait = Task.Factory.StartNew(() => signal.Wait(long.MaxValue, cts.Token), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await Task.Delay(20, ct);
         cts.Cancel();
         Assert.CatchAsync<OperationCanceledException>(() => wait.WaitAsync(ct));
@@ -169,7 +169,7 @@ public sealed class AsyncSignalTests
     {
         var signal = new AsyncSignal();
         Task first = signal.WaitAsync(ct).AsTask();
-        Assert.That(() => signal.Wait(TimeSpan.FromSeconds(1), ct), Throws.InvalidOperationException);
+        Assert.That(() => signal.Wait(After(TimeSpan.FromSeconds(1)), ct), Throws.InvalidOperationException);
         signal.Set();
         await first.WaitAsync(ct);
     }
@@ -189,7 +189,7 @@ public sealed class AsyncSignalTests
                 int now = Volatile.Read(ref produced.Value);
                 if (now > seen) seen = now;
                 // A lost wake-up shows as a 5 s stall here, and fails the test.
-                else Assert.That(signal.Wait(TimeSpan.FromSeconds(5), ct), Is.True, $"a wake-up was lost at {seen} of {count}");
+                else Assert.That(signal.Wait(After(TimeSpan.FromSeconds(5)), ct), Is.True, $"a wake-up was lost at {seen} of {count}");
             }
         }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await Task.WhenAll(producer, consumer).WaitAsync(ct);
@@ -204,4 +204,7 @@ public sealed class AsyncSignalTests
             signal.Set();
         }
     }, ct);
+
+    /// <summary>The deadline <paramref name="wait"/> from now, as <see cref="AsyncSignal.Wait"/> takes it.</summary>
+    private static long After(TimeSpan wait) => Environment.TickCount64 + (long)wait.TotalMilliseconds;
 }

@@ -21,6 +21,19 @@ public sealed class ReaderWakeupTests
         return payload;
     }
 
+    /// <summary>As the client's read loop in the middle of a burst: CHANNEL_DATA of <paramref name="packet"/> for
+    /// <paramref name="channel"/> as long as one more would stay under the wake threshold; returns the bytes delivered.</summary>
+    private static async Task<int> DeliverUpToThresholdAsync(MessagePipe pipe, Channel channel, byte[] packet, CancellationToken ct)
+    {
+        int sent = 0;
+        while (sent + packet.Length < ChannelBuffer.WakeThreshold)
+        {
+            await pipe.Client.Connection.HandleMessageAsync(Data(channel.LocalId, packet), ct);
+            sent += packet.Length;
+        }
+        return sent;
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task A_waiting_reader_is_woken_when_the_read_loop_goes_idle_not_per_packet(CancellationToken ct)
     {
@@ -50,12 +63,7 @@ public sealed class ReaderWakeupTests
         byte[] buffer = new byte[1 << 20];
         ValueTask<int> read = client.ReadAsync(buffer, ct);
         byte[] packet = Pattern(Channel.DefaultMaxPacketSize, 3);
-        int sent = 0;
-        while (sent + packet.Length < ChannelBuffer.WakeThreshold)
-        {
-            await pipe.Client.Connection.HandleMessageAsync(Data(client.LocalId, packet), ct);
-            sent += packet.Length;
-        }
+        int sent = await DeliverUpToThresholdAsync(pipe, client, packet, ct);
         await Task.Delay(30, ct);
         Assert.That(read.IsCompleted, Is.False, $"woken with only {sent} bytes waiting");
         await pipe.Client.Connection.HandleMessageAsync(Data(client.LocalId, packet), ct);
@@ -73,12 +81,7 @@ public sealed class ReaderWakeupTests
         await pipe.Client.Connection.HandleMessageAsync(Data(quiet.LocalId, "$ "u8), ct);
         // The busy channel's packets keep the read loop from waiting; its own reader is not reading at all.
         byte[] packet = Pattern(Channel.DefaultMaxPacketSize, 6);
-        int sent = 0;
-        while (sent + packet.Length < ChannelBuffer.WakeThreshold)
-        {
-            await pipe.Client.Connection.HandleMessageAsync(Data(busy.LocalId, packet), ct);
-            sent += packet.Length;
-        }
+        int sent = await DeliverUpToThresholdAsync(pipe, busy, packet, ct);
         Assert.That(read.IsCompleted, Is.False, $"woken after only {sent} bytes of the busy channel");
         await pipe.Client.Connection.HandleMessageAsync(Data(busy.LocalId, packet), ct);
         Assert.That(await read.AsTask().WaitAsync(ct), Is.EqualTo(2), "the quiet reader waited for the busy channel to pause");

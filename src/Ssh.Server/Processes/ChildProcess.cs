@@ -13,18 +13,16 @@ internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Reaper _reaper;
-    private readonly PipeWriteStream? _stdin;
     private readonly PtyStream? _pty;
     private readonly TimeSpan _killGracePeriod;
     private int _disposed;
 
-    private ChildProcess(int pid, Stream input, Stream output, Stream? error, PipeWriteStream? stdin, PtyStream? pty, TimeSpan killGracePeriod)
+    private ChildProcess(int pid, Stream input, Stream output, Stream? error, PtyStream? pty, TimeSpan killGracePeriod)
     {
         ProcessId = pid;
         Input = input;
         Output = output;
         Error = error;
-        _stdin = stdin;
         _pty = pty;
         _killGracePeriod = killGracePeriod;
         _reaper = new Reaper(pid, _lock);
@@ -78,7 +76,7 @@ internal sealed class ChildProcess : IAsyncDisposable
                 ends.Add(i == 0 ? new PipeWriteStream(write) : new PipeReadStream(read));
             }
             pipes.ForEach(p => LibC.Close(p.Read >= 0 ? p.Read : p.Write));
-            return new ChildProcess(pid, ends[0], ends[1], ends[2], (PipeWriteStream)ends[0], null, options.KillGracePeriod);
+            return new ChildProcess(pid, ends[0], ends[1], ends[2], null, options.KillGracePeriod);
         }
         catch
         {
@@ -127,7 +125,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             Abandon(pid);
             throw;
         }
-        return new ChildProcess(pid, stream, stream, null, null, stream, options.KillGracePeriod);
+        return new ChildProcess(pid, stream, stream, null, stream, options.KillGracePeriod);
     }
 
     /// <summary>
@@ -146,7 +144,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             // Closing the write end is the child's EOF, once it has read what was written (every write has
             // completed by now: writes are awaited before EOF is sent).
-            _stdin!.Dispose();
+            Input.Dispose();
             return;
         }
         byte eof = WithMaster(PseudoTerminal.EofCharacter);

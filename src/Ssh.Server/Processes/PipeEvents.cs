@@ -15,7 +15,7 @@ namespace Ssh.Server.Processes;
 [SupportedOSPlatform("linux")]
 internal static unsafe class PipeEvents
 {
-    private static readonly ConcurrentDictionary<ulong, Action> Readers = new();
+    private static readonly ConcurrentDictionary<ulong, Action> Watched = new();
     private static readonly Lazy<int> Epoll = new(Start);
     private static long _nextId;
 
@@ -30,13 +30,13 @@ internal static unsafe class PipeEvents
     public static ulong Register(int fd, bool write, Action ready)
     {
         ulong id = (ulong)Interlocked.Increment(ref _nextId);
-        Readers[id] = ready;
+        Watched[id] = ready;
         byte* evnt = stackalloc byte[16];
         *(uint*)evnt = (write ? LibC.EPOLLOUT : LibC.EPOLLIN) | LibC.EPOLLET;
         *(ulong*)(evnt + DataOffset) = id;
         if (LibC.EpollCtl(Epoll.Value, LibC.EPOLL_CTL_ADD, fd, evnt) != 0)
         {
-            Readers.TryRemove(id, out _);
+            Watched.TryRemove(id, out _);
             throw LibC.LastError("epoll_ctl(ADD)");
         }
         return id;
@@ -45,7 +45,7 @@ internal static unsafe class PipeEvents
     /// <summary>Stops watching; call before the fd is closed.</summary>
     public static void Unregister(ulong id, int fd)
     {
-        Readers.TryRemove(id, out _);
+        Watched.TryRemove(id, out _);
         byte* evnt = stackalloc byte[16]; // ignored by EPOLL_CTL_DEL, but kernels before 2.6.9 wanted one
         LibC.EpollCtl(Epoll.Value, LibC.EPOLL_CTL_DEL, fd, evnt);
     }
@@ -73,7 +73,7 @@ internal static unsafe class PipeEvents
             for (int i = 0; i < n; i++)
             {
                 ulong id = *(ulong*)(events + i * EventSize + DataOffset);
-                if (Readers.TryGetValue(id, out Action? ready)) ready();
+                if (Watched.TryGetValue(id, out Action? ready)) ready();
             }
         }
     }

@@ -65,23 +65,24 @@ public sealed partial class SftpClient
             Mode = resume ? FileMode.OpenOrCreate : FileMode.Create, Access = FileAccess.ReadWrite, Share = FileShare.Read,
             Options = FileOptions.Asynchronous, BufferSize = 0,
         });
+        long final;
         if (!file.CanSeek)
         {
             // A FIFO or a terminal (sshcs sftp get host:f /dev/stdout): the chunks go in order, as for GetFo.
-            long written = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, 0, size, new SftpTransfer.OrderedDestination(file, 0),
+            final = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, 0, size, new SftpTransfer.OrderedDestination(file, 0),
                 callback, cancellationToken).ConfigureAwait(false);
-            if (size >= 0 && written != size)
-                throw new IOException($"size mismatch in get! {written} != {size}: {remote.Path} changed during the transfer.");
-            return;
         }
-        SafeFileHandle local = file.SafeFileHandle;
-        long start = resume ? RandomAccess.GetLength(local) : 0;
-        if (size >= 0 && start > size) start = 0; // not a prefix of this file: fetch it all again
-        long final = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, start, size, new SftpTransfer.FileDestination(local),
-            callback, cancellationToken).ConfigureAwait(false);
-        // Only a local file longer than what came (a resume over a longer file) needs cutting; a device such as
-        // /dev/null has no length to set.
-        if (RandomAccess.GetLength(local) > final) RandomAccess.SetLength(local, final);
+        else
+        {
+            SafeFileHandle local = file.SafeFileHandle;
+            long start = resume ? RandomAccess.GetLength(local) : 0;
+            if (size >= 0 && start > size) start = 0; // not a prefix of this file: fetch it all again
+            final = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, start, size, new SftpTransfer.FileDestination(local),
+                callback, cancellationToken).ConfigureAwait(false);
+            // Only a local file longer than what came (a resume over a longer file) needs cutting; a device such as
+            // /dev/null has no length to set.
+            if (RandomAccess.GetLength(local) > final) RandomAccess.SetLength(local, final);
+        }
         if (size >= 0 && final != size)
             throw new IOException($"size mismatch in get! {final} != {size}: {remote.Path} changed during the transfer.");
     }

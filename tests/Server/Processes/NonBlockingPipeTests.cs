@@ -40,12 +40,10 @@ public sealed class NonBlockingPipeTests
                 writer.Dispose();
             }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var received = new MemoryStream();
-            byte[] buffer = new byte[50_000];
-            int n;
-            while ((n = await reader.ReadAsync(buffer, ct)) > 0) received.Write(buffer, 0, n);
+            await reader.CopyToAsync(received, 50_000, ct);
             await write;
             Assert.That(received.ToArray(), Is.EqualTo(sent));
-            Assert.That(await reader.ReadAsync(buffer, ct), Is.Zero, "the end stays the end");
+            Assert.That(await reader.ReadAsync(new byte[10], ct), Is.Zero, "the end stays the end");
         }
     }
 
@@ -131,9 +129,7 @@ public sealed class NonBlockingPipeTests
             await writer.DisposeAsync();
         }, ct);
         var received = new MemoryStream();
-        byte[] buffer = new byte[100_000];
-        int n;
-        while ((n = await reader.ReadAsync(buffer, ct)) > 0) received.Write(buffer, 0, n);
+        await reader.CopyToAsync(received, 100_000, ct);
         await write;
         Assert.That(received.ToArray(), Is.EqualTo(sent));
     }
