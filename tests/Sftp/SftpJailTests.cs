@@ -1,7 +1,5 @@
 using System.Text;
 using NUnit.Framework;
-using Ssh.Client;
-using Ssh.Server;
 using Ssh.Sftp;
 using Ssh.Sftp.Protocol;
 using Ssh.Sftp.Server;
@@ -36,54 +34,41 @@ public sealed class SftpJailTests
         Directory.Delete(_outside, recursive: true);
     }
 
-    private async Task<(TestSshServer Server, SshClient Client, SftpClient Sftp)> ConnectAsync(CancellationToken ct)
-    {
-        TestSshServer server = TestSshServer.Start(sftpRoot: _root);
-        var client = new SshClient();
-        client.SetMissingHostKeyPolicy(new AutoAddPolicy());
-        await client.ConnectAsync(server.Host, server.Port, server.User, server.Password, allowAgent: false, lookForKeys: false, cancellationToken: ct);
-        return (server, client, await client.OpenSftpAsync(ct));
-    }
-
     [Test, CancelAfter(30_000)]
     public async Task EveryEscapeIsRefused(CancellationToken ct)
     {
-        var (server, client, sftp) = await ConnectAsync(ct);
-        await using (server)
-        using (client)
-        await using (sftp)
-        {
-            Assert.That(await sftp.NormalizeAsync(".", ct), Is.EqualTo("/"));
-            Assert.That(await sftp.NormalizeAsync("../../..", ct), Is.EqualTo("/"));
-            Assert.That(Encoding.UTF8.GetString(await (await sftp.OpenAsync("../../inside.txt", cancellationToken: ct)).ReadAsync(-1, ct)), Is.EqualTo("inside"));
-            Assert.That(Encoding.UTF8.GetString(await (await sftp.OpenAsync("/ok-link", cancellationToken: ct)).ReadAsync(-1, ct)), Is.EqualTo("inside"));
+        await using SftpOverSsh session = await SftpOverSsh.ConnectAsync(_root, ct);
+        SftpClient sftp = session.Sftp;
+        Assert.That(await sftp.NormalizeAsync(".", ct), Is.EqualTo("/"));
+        Assert.That(await sftp.NormalizeAsync("../../..", ct), Is.EqualTo("/"));
+        Assert.That(Encoding.UTF8.GetString(await (await sftp.OpenAsync("../../inside.txt", cancellationToken: ct)).ReadAsync(-1, ct)), Is.EqualTo("inside"));
+        Assert.That(Encoding.UTF8.GetString(await (await sftp.OpenAsync("/ok-link", cancellationToken: ct)).ReadAsync(-1, ct)), Is.EqualTo("inside"));
 
-            // Absolute paths start at the root: the real /etc/passwd is not there.
-            Assert.ThrowsAsync<FileNotFoundException>(() => sftp.StatAsync("/etc/passwd", ct));
-            Assert.ThrowsAsync<FileNotFoundException>(() => sftp.StatAsync("../../../../etc/passwd", ct));
-            // Links that lead outside, absolute or relative, to a file or through a directory.
-            foreach (string link in new[] { "/abs-out", "/rel-out", "/dir-out/secret" })
-            {
-                Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.OpenAsync(link, cancellationToken: ct), link);
-                Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.StatAsync(link, ct), link);
-            }
-            Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.OpenAsync("/dir-out/new", "w", cancellationToken: ct));
-            Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.ListDirAsync("/dir-out", ct));
-            Assert.That(File.Exists(Path.Combine(_outside, "new")), Is.False);
-            // LSTAT of the link itself is fine: it is inside.
-            Assert.That((await sftp.LStatAsync("/abs-out", ct)).IsSymbolicLink, Is.True);
-            // New links may not point outside; an absolute target is taken inside the root.
-            Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.SymlinkAsync("../../etc/passwd", "/new-out", ct));
-            await sftp.SymlinkAsync("/inside.txt", "/new-in", ct);
-            Assert.That(await sftp.ReadLinkAsync("/new-in", ct), Is.EqualTo("inside.txt"));
-            Assert.That((await sftp.StatAsync("/new-in", ct)).Size, Is.EqualTo(6));
-            // NUL in a name.
-            Assert.That(Assert.ThrowsAsync<SftpException>(() => sftp.StatAsync("inside.txt\0/../x", ct))!.Code, Is.EqualTo(Ssh.Sftp.Protocol.SftpStatusCode.BadMessage));
-            // Renames and hard links stay inside too.
-            Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.RenameAsync("/inside.txt", "/dir-out/moved", ct));
-            Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.HardlinkAsync("/dir-out/secret", "/stolen", ct));
-            Assert.That(File.ReadAllText(Path.Combine(_outside, "secret")), Is.EqualTo("secret"));
+        // Absolute paths start at the root: the real /etc/passwd is not there.
+        Assert.ThrowsAsync<FileNotFoundException>(() => sftp.StatAsync("/etc/passwd", ct));
+        Assert.ThrowsAsync<FileNotFoundException>(() => sftp.StatAsync("../../../../etc/passwd", ct));
+        // Links that lead outside, absolute or relative, to a file or through a directory.
+        foreach (string link in new[] { "/abs-out", "/rel-out", "/dir-out/secret" })
+        {
+            Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.OpenAsync(link, cancellationToken: ct), link);
+            Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.StatAsync(link, ct), link);
         }
+        Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.OpenAsync("/dir-out/new", "w", cancellationToken: ct));
+        Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.ListDirAsync("/dir-out", ct));
+        Assert.That(File.Exists(Path.Combine(_outside, "new")), Is.False);
+        // LSTAT of the link itself is fine: it is inside.
+        Assert.That((await sftp.LStatAsync("/abs-out", ct)).IsSymbolicLink, Is.True);
+        // New links may not point outside; an absolute target is taken inside the root.
+        Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.SymlinkAsync("../../etc/passwd", "/new-out", ct));
+        await sftp.SymlinkAsync("/inside.txt", "/new-in", ct);
+        Assert.That(await sftp.ReadLinkAsync("/new-in", ct), Is.EqualTo("inside.txt"));
+        Assert.That((await sftp.StatAsync("/new-in", ct)).Size, Is.EqualTo(6));
+        // NUL in a name.
+        Assert.That(Assert.ThrowsAsync<SftpException>(() => sftp.StatAsync("inside.txt\0/../x", ct))!.Code, Is.EqualTo(Ssh.Sftp.Protocol.SftpStatusCode.BadMessage));
+        // Renames and hard links stay inside too.
+        Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.RenameAsync("/inside.txt", "/dir-out/moved", ct));
+        Assert.ThrowsAsync<UnauthorizedAccessException>(() => sftp.HardlinkAsync("/dir-out/secret", "/stolen", ct));
+        Assert.That(File.ReadAllText(Path.Combine(_outside, "secret")), Is.EqualTo("secret"));
     }
 
     [TestCase(true), TestCase(false)]

@@ -13,7 +13,7 @@ internal sealed class PendingReply : IValueTaskSource<ReceivedPacket>
 {
     private const int Waiting = 0, Delivered = 1, Abandoned = 2;
 
-    private ManualResetValueTaskSourceCore<ReceivedPacket> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<ReceivedPacket> _core;
     private int _state;
     private int _holders;
     private CancellationTokenRegistration _registration;
@@ -21,10 +21,14 @@ internal sealed class PendingReply : IValueTaskSource<ReceivedPacket>
 
     public ValueTask<ReceivedPacket> Task => new(this, _core.Version);
 
-    /// <summary>Prepares a pooled instance for a new request; <paramref name="release"/> returns it to the pool.</summary>
-    public void Start(Action<PendingReply> release)
+    /// <summary>Prepares a pooled instance for a new request; <paramref name="release"/> returns it to the pool.
+    /// <paramref name="resumeOnReplyThread"/> resumes the caller on the thread that delivers the reply, for the
+    /// library's own transfer lanes, whose next step is a local file call and the next request; every other caller
+    /// resumes on the thread pool, so no caller's code runs on (or blocks) the receive loop.</summary>
+    public void Start(Action<PendingReply> release, bool resumeOnReplyThread)
     {
         _release = release;
+        _core.RunContinuationsAsynchronously = !resumeOnReplyThread;
         _state = Waiting;
         _holders = 2;
     }

@@ -60,9 +60,12 @@ public sealed partial class SftpClient
         ArgumentNullException.ThrowIfNull(localPath);
         await using SftpFile remote = await OpenAsync(remotePath, "r", cancellationToken: cancellationToken).ConfigureAwait(false);
         long size = (await remote.StatAsync(cancellationToken).ConfigureAwait(false)).Size ?? -1;
+        // Not O_TRUNC: ext4 flushes a file truncated to zero when it is closed (its auto_da_alloc), which in a get
+        // into a new file is a writeback of the whole file started inside the call. Only an existing file with
+        // content is cut, below, and pays that as before.
         await using var file = new FileStream(localPath, new FileStreamOptions
         {
-            Mode = resume ? FileMode.OpenOrCreate : FileMode.Create, Access = FileAccess.ReadWrite, Share = FileShare.Read,
+            Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read,
             Options = FileOptions.Asynchronous, BufferSize = 0,
         });
         long final;
@@ -75,6 +78,7 @@ public sealed partial class SftpClient
         else
         {
             SafeFileHandle local = file.SafeFileHandle;
+            if (!resume && RandomAccess.GetLength(local) > 0) RandomAccess.SetLength(local, 0);
             long start = resume ? RandomAccess.GetLength(local) : 0;
             if (size >= 0 && start > size) start = 0; // not a prefix of this file: fetch it all again
             final = await SftpTransfer.DownloadAsync(this, remote.Handle, remote.Path, start, size, new SftpTransfer.FileDestination(local),

@@ -11,15 +11,17 @@ internal static class SftpFileIo
     public static int WriteOverhead(byte[] handle) => 4 + 1 + 4 + 4 + handle.Length + 8 + 4;
 
     /// <summary>READ <paramref name="length"/> bytes at <paramref name="offset"/>. The reply is a DATA packet (its
-    /// data at <see cref="DataOf"/>) or a STATUS (EOF, or an error).</summary>
-    public static ValueTask<ReceivedPacket> ReadAsync(SftpClient client, byte[] handle, long offset, int length, CancellationToken cancellationToken)
+    /// data at <see cref="DataOf"/>) or a STATUS (EOF, or an error). <paramref name="resumeOnReplyThread"/> is for
+    /// the transfer lanes only (see <see cref="PendingReply.Start"/>).</summary>
+    public static ValueTask<ReceivedPacket> ReadAsync(SftpClient client, byte[] handle, long offset, int length, CancellationToken cancellationToken,
+        bool resumeOnReplyThread = false)
     {
         uint id = client.Pipe.NextId();
         var writer = new SftpPacketWriter(SftpPacketType.Read, id, 32 + handle.Length);
         writer.WriteString(handle);
         writer.WriteUInt64((ulong)offset);
         writer.WriteUInt32((uint)length);
-        return client.Pipe.RequestAsync(id, writer.Finish(), cancellationToken);
+        return client.Pipe.RequestAsync(id, writer.Finish(), cancellationToken, resumeOnReplyThread);
     }
 
     /// <summary>Starts a WRITE whose data the caller fills into <paramref name="data"/> (exactly
@@ -64,7 +66,8 @@ internal static class SftpFileIo
             return new WriteBuilder(client, id, new SftpPacket(buffer, total), actual);
         }
 
-        public ValueTask<ReceivedPacket> SendAsync(CancellationToken cancellationToken) => client.Pipe.RequestAsync(id, packet, cancellationToken);
+        public ValueTask<ReceivedPacket> SendAsync(CancellationToken cancellationToken, bool resumeOnReplyThread = false) =>
+            client.Pipe.RequestAsync(id, packet, cancellationToken, resumeOnReplyThread);
 
         /// <summary>Gives the buffer back without sending.</summary>
         public void Abandon() => packet.Return();

@@ -50,9 +50,10 @@ internal sealed class SftpRequestPipe : IAsyncDisposable
     public uint NextId() => (uint)Interlocked.Increment(ref _nextId);
 
     /// <summary>Sends a request (its buffer is returned to the pool) and waits for the reply with its id. The
-    /// caller owns the reply and must <see cref="ReceivedPacket.Return"/> it.</summary>
+    /// caller owns the reply and must <see cref="ReceivedPacket.Return"/> it. Only the library's own transfer lanes
+    /// pass <paramref name="resumeOnReplyThread"/> (see <see cref="PendingReply.Start"/>).</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ReceivedPacket> RequestAsync(uint id, SftpPacket request, CancellationToken cancellationToken)
+    public async ValueTask<ReceivedPacket> RequestAsync(uint id, SftpPacket request, CancellationToken cancellationToken, bool resumeOnReplyThread = false)
     {
         PendingReply pending;
         lock (_pending)
@@ -63,7 +64,7 @@ internal sealed class SftpRequestPipe : IAsyncDisposable
                 throw Wrap(failure);
             }
             pending = _pool.Count > 0 ? _pool.Pop() : new PendingReply();
-            pending.Start(_release);
+            pending.Start(_release, resumeOnReplyThread);
             _pending.Add(id, pending);
         }
         try

@@ -16,7 +16,7 @@ internal sealed class SftpTransfer
     private readonly byte[] _handle;
     private readonly string _path;
     private readonly int _chunk;
-    private readonly Action<long, long>? _progress;
+    private readonly TransferProgress? _progress;
     private readonly long _total;
     private readonly object _lock = new();
     private long _next;
@@ -31,7 +31,7 @@ internal sealed class SftpTransfer
         _next = start;
         _chunk = chunk;
         _total = total;
-        _progress = progress;
+        _progress = progress is null ? null : new TransferProgress(progress);
         _done = start;
     }
 
@@ -39,6 +39,11 @@ internal sealed class SftpTransfer
     internal interface IDestination
     {
         ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+        /// <summary>True when a write is a local file call that waits on nothing but the disk: a lane may then make
+        /// it on the SFTP reply thread (see <see cref="PendingReply.Start"/>). A caller's stream may wait on anything,
+        /// this client's own replies included, so it is written from the thread pool.</summary>
+        bool WaitsOnlyOnDisk { get; }
     }
 
     /// <summary>Where uploaded chunks come from: the bytes at an offset, or the next bytes of a stream.</summary>
@@ -50,6 +55,9 @@ internal sealed class SftpTransfer
 
         /// <summary>True when reads must be taken in order, one at a time.</summary>
         bool Sequential { get; }
+
+        /// <summary>As <see cref="IDestination.WaitsOnlyOnDisk"/>.</summary>
+        bool WaitsOnlyOnDisk { get; }
     }
 
     /// <summary>Downloads from <paramref name="start"/> to the end of the remote file; returns the file's final size.
@@ -95,7 +103,8 @@ internal sealed class SftpTransfer
         }
         try
         {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
+            // The last lane may finish on the reply thread: the caller resumes on the pool instead.
+            await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
         catch
         {
@@ -104,6 +113,7 @@ internal sealed class SftpTransfer
             if (first is not null) throw first;
             throw;
         }
+        if (_progress is not null) await _progress.CompleteAsync().ConfigureAwait(false);
 
         async Task RunOneAsync()
         {
@@ -142,7 +152,7 @@ internal sealed class SftpTransfer
         lock (_lock)
         {
             _done += bytes;
-            _progress?.Invoke(_done, Math.Max(_total, _done));
+            _progress?.Report(_done, Math.Max(_total, _done));
         }
     }
 
@@ -155,7 +165,7 @@ internal sealed class SftpTransfer
             while (offset < stop)
             {
                 int want = (int)(stop - offset);
-                ReceivedPacket reply = await SftpFileIo.ReadAsync(_client, _handle, offset, want, cancellationToken).ConfigureAwait(false);
+                ReceivedPacket reply = await SftpFileIo.ReadAsync(_client, _handle, offset, want, cancellationToken, destination.WaitsOnlyOnDisk).ConfigureAwait(false);
                 int got;
                 try
                 {
@@ -227,7 +237,7 @@ internal sealed class SftpTransfer
                 order?.Release();
             }
             write = write.Shorten(got, _handle.Length);
-            SftpReplies.Status(await write.SendAsync(cancellationToken).ConfigureAwait(false), _path);
+            SftpReplies.Status(await write.SendAsync(cancellationToken, source.WaitsOnlyOnDisk).ConfigureAwait(false), _path);
             Progress(got);
         }
     }
@@ -241,6 +251,8 @@ internal sealed class SftpTransfer
     internal sealed class FileDestination(SafeFileHandle file) : IDestination
     {
         private readonly Lock _writing = new();
+
+        public bool WaitsOnlyOnDisk => !OperatingSystem.IsWindows();
 
         public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
@@ -259,6 +271,8 @@ internal sealed class SftpTransfer
     {
         private readonly Dictionary<long, TaskCompletionSource> _turns = [];
         private long _written = start;
+
+        public bool WaitsOnlyOnDisk => false;
 
         public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
@@ -289,6 +303,8 @@ internal sealed class SftpTransfer
     {
         public bool Sequential => false;
 
+        public bool WaitsOnlyOnDisk => !OperatingSystem.IsWindows();
+
         public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
         {
             int total = 0;
@@ -310,6 +326,8 @@ internal sealed class SftpTransfer
     internal sealed class StreamSource(Stream stream) : ISource
     {
         public bool Sequential => true;
+
+        public bool WaitsOnlyOnDisk => false;
 
         public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
             await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
