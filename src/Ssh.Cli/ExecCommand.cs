@@ -45,9 +45,10 @@ internal static class ExecCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        // One connection, and nothing here blocks inside a socket continuation: let continuations run on the
-        // socket engine's thread instead of hopping to the thread pool for every packet. The runtime reads this
-        // when it first uses a socket, which is after this line.
+        // One connection, and nothing here blocks inside a socket continuation: where the connection goes through
+        // the runtime's socket engine (off Linux; on Linux it bypasses it), let continuations run on the engine's
+        // thread instead of hopping to the thread pool for every packet. The runtime reads this when it first uses
+        // a socket, which is after this line.
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         ExecOptions options;
         try
