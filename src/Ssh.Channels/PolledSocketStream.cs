@@ -23,18 +23,19 @@ internal sealed class PolledSocketStream : Stream
     private const int SmallRead = 16 * 1024;
 
     private readonly Socket _socket;
-    private readonly SocketReadiness _readable;
-    private readonly SocketReadiness _writable;
+    private readonly SocketReadiness _reader;
+    private readonly SocketReadiness _writer;
     private bool _quickAck = true;
     private int _disposed;
 
     private PolledSocketStream(Socket socket)
     {
         _socket = socket;
-        // The reader's thread runs the read loop, key exchanges included (the runtime's default stack); the writer's
-        // only finishes sends.
-        _readable = new SocketReadiness(socket, SelectMode.SelectRead, "sshcs socket reader", 0);
-        _writable = new SocketReadiness(socket, SelectMode.SelectWrite, "sshcs socket writer", 256 * 1024);
+        // The reader's thread waits for the connect too, then runs the read loop, key exchanges included (the
+        // runtime's default stack). The writer's only finishes sends that found the socket's buffer full, and starts
+        // with the first of those: a connection that never fills it has one thread.
+        _reader = new SocketReadiness(socket, "sshcs socket reader", 0);
+        _writer = new SocketReadiness(socket, "sshcs socket writer", 256 * 1024);
     }
 
     /// <summary>Connects to <paramref name="endPoint"/> without blocking the caller; throws the connect's
@@ -52,7 +53,7 @@ internal sealed class PolledSocketStream : Stream
             catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
             {
                 // EINPROGRESS: the socket turns writable when the handshake ends, and SO_ERROR says how it ended.
-                await stream._writable.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await stream._reader.WaitAsync(SelectMode.SelectWrite, cancellationToken).ConfigureAwait(false);
                 var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
                 if (error != SocketError.Success) throw new SocketException((int)error);
             }
@@ -89,7 +90,9 @@ internal sealed class PolledSocketStream : Stream
     {
         while (true)
         {
-            await _readable.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _reader.WaitAsync(SelectMode.SelectRead, cancellationToken).ConfigureAwait(false);
+            // A zero-byte read asked only to be told that data (or the end) is there, which poll just said.
+            if (buffer.IsEmpty) return 0;
             if (TryReceive(buffer.Span, out int n)) return n;
         }
     }
@@ -142,7 +145,7 @@ internal sealed class PolledSocketStream : Stream
         while (!buffer.IsEmpty)
         {
             // The peer is not reading as fast as we send: wait for room in the socket's buffer.
-            await _writable.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _writer.WaitAsync(SelectMode.SelectWrite, cancellationToken).ConfigureAwait(false);
             buffer = buffer[TrySend(buffer.Span)..];
         }
     }
@@ -227,8 +230,8 @@ internal sealed class PolledSocketStream : Stream
             {
                 // Not connected (a failed connect): nothing is waiting on it.
             }
-            _readable.Dispose();
-            _writable.Dispose();
+            _reader.Dispose();
+            _writer.Dispose();
             _socket.Dispose();
         }
         base.Dispose(disposing);

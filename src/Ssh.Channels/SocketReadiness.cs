@@ -4,7 +4,7 @@ using System.Threading.Tasks.Sources;
 namespace Ssh.Channels;
 
 /// <summary>
-/// Waits until a non-blocking socket can be read (or written) on a thread of its own, started on the first wait, and
+/// Waits until a non-blocking socket can be read or written on a thread of its own, started on the first wait, and
 /// resumes the waiter on that thread. For the client's socket this replaces the runtime's socket engine: once a
 /// socket has had one asynchronous operation, the engine's epoll thread is woken for every arrival on it and queues a
 /// thread-pool item for each, whether anyone is reading or not. Here the read loop runs on the thread that saw the
@@ -16,32 +16,31 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
     private const int Idle = 0, Waiting = 1;
 
     private readonly Socket _socket;
-    private readonly SelectMode _mode;
     private readonly string _threadName;
     private readonly int _stackSize;
     private readonly object _gate = new();
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
     private CancellationTokenRegistration _registration;
     private Thread? _thread;
+    private SelectMode _mode;
     private bool _requested;
     private bool _disposed;
     private int _state;
 
     /// <param name="socket">The socket, in non-blocking mode.</param>
-    /// <param name="mode"><see cref="SelectMode.SelectRead"/> or <see cref="SelectMode.SelectWrite"/>.</param>
     /// <param name="threadName">The waiting thread's name, as debuggers and <c>top -H</c> show it.</param>
     /// <param name="stackSize">The thread's stack in bytes (0: the runtime's default).</param>
-    public SocketReadiness(Socket socket, SelectMode mode, string threadName, int stackSize)
+    public SocketReadiness(Socket socket, string threadName, int stackSize)
     {
         _socket = socket;
-        _mode = mode;
         _threadName = threadName;
         _stackSize = stackSize;
     }
 
-    /// <summary>Completes once the socket is ready (or has failed, or was closed: the next call on it says which), on
-    /// the waiting thread; cancelling gives up the wait with an <see cref="OperationCanceledException"/>.</summary>
-    public ValueTask WaitAsync(CancellationToken cancellationToken)
+    /// <summary>Completes once the socket is ready for <paramref name="mode"/> (<see cref="SelectMode.SelectRead"/> or
+    /// <see cref="SelectMode.SelectWrite"/>), or has failed, or was closed (the next call on it says which), on the
+    /// waiting thread; cancelling gives up the wait with an <see cref="OperationCanceledException"/>.</summary>
+    public ValueTask WaitAsync(SelectMode mode, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         _core.Reset();
@@ -55,6 +54,7 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
             disposed = _disposed;
             if (!disposed)
             {
+                _mode = mode;
                 _requested = true;
                 if (_thread is null)
                 {
@@ -75,17 +75,19 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
     {
         while (true)
         {
+            SelectMode mode;
             lock (_gate)
             {
                 while (!_requested && !_disposed) Monitor.Wait(_gate);
                 if (_disposed) return;
                 _requested = false;
+                mode = _mode;
             }
             Exception? error = null;
             try
             {
                 // poll(2) on this one socket: the runtime's engine never sees it.
-                _socket.Poll(-1, _mode);
+                _socket.Poll(-1, mode);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {

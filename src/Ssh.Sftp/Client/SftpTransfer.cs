@@ -108,12 +108,13 @@ internal sealed class SftpTransfer
         }
         catch
         {
+            if (_progress is not null) await _progress.CompleteAsync(transferFailed: true).ConfigureAwait(false);
             // The first real error, not the cancellations it caused in the other lanes.
             Exception? first = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
             if (first is not null) throw first;
             throw;
         }
-        if (_progress is not null) await _progress.CompleteAsync().ConfigureAwait(false);
+        if (_progress is not null) await _progress.CompleteAsync(transferFailed: false).ConfigureAwait(false);
 
         async Task RunOneAsync()
         {

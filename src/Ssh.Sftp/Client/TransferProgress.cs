@@ -67,12 +67,17 @@ internal sealed class TransferProgress(Action<long, long> callback)
         }
     }
 
-    /// <summary>After the last <see cref="Report"/>: waits until the callback has seen the final figures.</summary>
-    public async Task CompleteAsync()
+    /// <summary>After the last <see cref="Report"/>: waits until the callback has seen the final figures (or, when
+    /// the transfer failed, until a call in progress has returned), so no call comes after the transfer returned.
+    /// Throws what the callback threw, unless <paramref name="transferFailed"/>: the transfer's own error wins.</summary>
+    public async Task CompleteAsync(bool transferFailed)
     {
         Task delivery;
         lock (_lock) delivery = _delivery;
         await delivery.ConfigureAwait(false);
-        lock (_lock) _failure?.Throw();
+        if (!transferFailed)
+        {
+            lock (_lock) _failure?.Throw();
+        }
     }
 }
