@@ -52,8 +52,10 @@ internal sealed class PolledSocketStream : Stream
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
             {
-                // EINPROGRESS: the socket turns writable when the handshake ends, and SO_ERROR says how it ended.
-                await stream._reader.WaitAsync(SelectMode.SelectWrite, cancellationToken).ConfigureAwait(false);
+                // EINPROGRESS: the socket turns writable when the handshake ends, and SO_ERROR says how it ended. On
+                // loopback it has usually ended inside connect(2) already.
+                if (!socket.Poll(0, SelectMode.SelectWrite))
+                    await stream._reader.WaitAsync(SelectMode.SelectWrite, cancellationToken).ConfigureAwait(false);
                 var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
                 if (error != SocketError.Success) throw new SocketException((int)error);
             }
