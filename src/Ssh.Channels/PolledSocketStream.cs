@@ -55,7 +55,12 @@ internal sealed class PolledSocketStream : Stream
                 // EINPROGRESS: the socket turns writable when the handshake ends, and SO_ERROR says how it ended. On
                 // loopback it has usually ended inside connect(2) already.
                 if (!socket.Poll(0, SelectMode.SelectWrite))
+                {
                     await stream._reader.WaitAsync(SelectMode.SelectWrite, cancellationToken).ConfigureAwait(false);
+                    // Off the reader thread: the caller's code runs next, and a blocking call there (a sync connect
+                    // after an async one) would keep that thread from ever reading.
+                    await Task.Yield();
+                }
                 var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
                 if (error != SocketError.Success) throw new SocketException((int)error);
             }

@@ -130,6 +130,55 @@ public sealed class PolledSocketStreamTests
         }
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task A_connect_that_has_to_wait_resumes_the_caller_off_the_reader_thread(CancellationToken ct)
+    {
+        // A listener whose accept queue is full drops a new SYN, and the kernel sends it again a second later: the
+        // connect waits on the reader thread. The caller must not resume there, or a blocking call it makes next
+        // would keep that thread from ever reading.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        var endPoint = (IPEndPoint)full.LocalEndPoint!;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+                fillers.Add(filler);
+                try
+                {
+                    filler.Connect(endPoint);
+                }
+                catch (SocketException)
+                {
+                    // In progress (or dropped): it only has to take up the queue.
+                }
+            }
+            Task<string?> connecting = Task.Run(async () =>
+            {
+                await using Stream stream = await SocketConnector.ConnectAsync("127.0.0.1", endPoint.Port, TimeSpan.FromSeconds(25), ct).ConfigureAwait(false);
+                return Thread.CurrentThread.Name;
+            }, ct);
+            await Task.Delay(300, ct);
+            Assert.That(connecting.IsCompleted, Is.False, "the connect did not wait: the test proves nothing");
+            using var accepting = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            Task drain = Task.Run(async () =>
+            {
+                while (!accepting.IsCancellationRequested) fillers.Add(await full.AcceptAsync(accepting.Token));
+            }, ct);
+            string? resumedOn = await connecting;
+            await accepting.CancelAsync();
+            Assert.That(async () => await drain, Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(resumedOn, Is.Not.EqualTo("sshcs socket reader"));
+        }
+        finally
+        {
+            foreach (Socket filler in fillers) filler.Dispose();
+        }
+    }
+
     [Test, CancelAfter(20_000)]
     public void A_refused_connect_names_the_host_and_port()
     {

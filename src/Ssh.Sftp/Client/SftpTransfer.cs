@@ -9,6 +9,9 @@ namespace Ssh.Sftp.Client;
 /// READ or WRITE, and moves its data straight between the pooled packet buffer and the local file at that offset,
 /// so chunks land out of order and memory stays at one packet per lane whatever the file size. A destination that
 /// cannot seek gets its chunks in order: a lane waits for its turn, so still only one packet per lane is held.
+/// Between a local file and the server, a lane resumes on the reply thread when its reply comes and makes its file
+/// call and its next request there, with no thread-pool hop per reply; the progress callback is called from the pool
+/// (<see cref="TransferProgress"/>), and the caller resumes on the pool.
 /// </summary>
 internal sealed class SftpTransfer
 {
@@ -245,9 +248,10 @@ internal sealed class SftpTransfer
 
     // ---- local ends ----------------------------------------------------------------------------------------
 
-    /// <summary>A local file written at each chunk's offset. The write is made where the reply resumed its lane: on
-    /// Unix an asynchronous file write is the same blocking pwrite(2), only queued to another pool thread first. One
-    /// write at a time: the kernel serialises writes to one file on its inode lock anyway, and lanes that reach it
+    /// <summary>A local file written at each chunk's offset. The write is made where the reply resumed its lane (the
+    /// reply thread, on Unix): an asynchronous file write there is the same blocking pwrite(2), only queued to a pool
+    /// thread first. A slow disk therefore holds up the session's other replies for one write at most. One write at a
+    /// time: the kernel serialises writes to one file on its inode lock anyway, and lanes that reach it
     /// together would spin on that lock (a fifth of the client's CPU in a 1 GiB get) where here they sleep.</summary>
     internal sealed class FileDestination(SafeFileHandle file) : IDestination
     {
