@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Ssh.Transport;
 using Ssh.Transport.Messages;
@@ -363,19 +364,46 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
 
     /// <summary>The blocking twin of <see cref="SendAsync"/>.</summary>
     /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
-    public int Send(ReadOnlySpan<byte> data) => SendAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+    public int Send(ReadOnlySpan<byte> data) => SendChunk(data, 0);
 
     /// <summary>The blocking twin of <see cref="SendAllAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
     /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
-    public void SendAll(ReadOnlySpan<byte> data) => SendAllAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+    public void SendAll(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty) data = data[SendChunk(data, 0)..];
+    }
 
     /// <summary>The blocking twin of <see cref="SendStderrAsync"/>.</summary>
     /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
-    public int SendStderr(ReadOnlySpan<byte> data) => SendStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+    public int SendStderr(ReadOnlySpan<byte> data) => SendChunk(data, 1);
 
     /// <summary>The blocking twin of <see cref="SendAllStderrAsync"/>.</summary>
     /// <exception cref="TimeoutException">The peer's window stayed shut for the channel's timeout (<see cref="SetTimeout"/>); the channel stays usable.</exception>
-    public void SendAllStderr(ReadOnlySpan<byte> data) => SendAllStderrAsync(data.ToArray()).AsTask().GetAwaiter().GetResult();
+    public void SendAllStderr(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty) data = data[SendChunk(data, 1)..];
+    }
+
+    /// <summary>One blocking send of the start of <paramref name="data"/>: a span cannot be held across the wait for
+    /// window, so it goes through a pooled copy of at most one maximum packet (all one send can take), which a
+    /// script sending in a loop does not turn into garbage per call.</summary>
+    private int SendChunk(ReadOnlySpan<byte> data, uint extendedType)
+    {
+        if (data.IsEmpty) return 0;
+        int length = Math.Min(data.Length, 256 * 1024);
+        byte[] copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            data[..length].CopyTo(copy);
+            ValueTask<int> send = _outbound.SendChunkAsync(copy.AsMemory(0, length), extendedType, _timeout, CancellationToken.None);
+            return send.IsCompletedSuccessfully ? send.Result : send.AsTask().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            // Only once the send is over: the packet was built from the copy.
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
 
     /// <summary>True when a send would not block (the peer's window is open).</summary>
     public bool SendReady() => _outbound.HasWindow || Closed;
