@@ -384,9 +384,9 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         while (!data.IsEmpty) data = data[SendChunk(data, 1)..];
     }
 
-    /// <summary>One blocking send of the start of <paramref name="data"/>: a span cannot be held across the wait for
-    /// window, so it goes through a pooled copy of at most one maximum packet (all one send can take), which a
-    /// script sending in a loop does not turn into garbage per call.</summary>
+    /// <summary>One blocking send of the start of <paramref name="data"/>, waiting for window on this thread. The
+    /// packet is built from a pooled copy of at most one maximum packet (all one send can take), so a script sending
+    /// in a loop makes no garbage per call.</summary>
     private int SendChunk(ReadOnlySpan<byte> data, uint extendedType)
     {
         if (data.IsEmpty) return 0;
@@ -395,8 +395,7 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         try
         {
             data[..length].CopyTo(copy);
-            ValueTask<int> send = _outbound.SendChunkAsync(copy.AsMemory(0, length), extendedType, _timeout, CancellationToken.None);
-            return send.IsCompletedSuccessfully ? send.Result : send.AsTask().GetAwaiter().GetResult();
+            return _outbound.SendChunk(copy.AsMemory(0, length), extendedType, _timeout);
         }
         finally
         {

@@ -61,18 +61,7 @@ internal sealed class ChannelOutbound
         try
         {
             int n;
-            while (true)
-            {
-                _channel.ThrowIfClosedForSending();
-                long window = Interlocked.Read(ref _window);
-                if (window > 0)
-                {
-                    n = (int)Math.Min(Math.Min(data.Length, window), MaxPacketSize);
-                    Interlocked.Add(ref _window, -n);
-                    break;
-                }
-                await WaitForWindowAsync(timeout, cancellationToken).ConfigureAwait(false);
-            }
+            while ((n = TakeWindow(data.Length)) == 0) await WaitForWindowAsync(timeout, cancellationToken).ConfigureAwait(false);
             await _transport.SendAsync(new ChannelDataMessage(_channel.RemoteId, extendedType, data[..n]), cancellationToken).ConfigureAwait(false);
             return n;
         }
@@ -81,6 +70,46 @@ internal sealed class ChannelOutbound
             _sendLock.Release();
         }
     }
+
+    /// <summary>The blocking twin of <see cref="SendChunkAsync"/>, for a sender on a thread of its own (paramiko's
+    /// shape): the wait for window is woken straight from the read loop (<see cref="AsyncSignal.Wait"/>), with no
+    /// thread-pool hop, and the packet is sent on the calling thread.</summary>
+    public int SendChunk(ReadOnlyMemory<byte> data, uint extendedType, TimeSpan? timeout)
+    {
+        if (data.IsEmpty) return 0;
+        long deadline = timeout is { } t ? Environment.TickCount64 + (long)Math.Ceiling(t.TotalMilliseconds) : long.MaxValue;
+        _sendLock.Wait();
+        try
+        {
+            int n;
+            while ((n = TakeWindow(data.Length)) == 0)
+            {
+                if (!_windowOpened.Wait(deadline, CancellationToken.None)) throw WindowTimeout(timeout!.Value);
+            }
+            ValueTask sent = _transport.SendAsync(new ChannelDataMessage(_channel.RemoteId, extendedType, data[..n]), CancellationToken.None);
+            if (!sent.IsCompletedSuccessfully) sent.AsTask().GetAwaiter().GetResult();
+            return n;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="wanted"/> bytes of the peer's window, at most one packet; 0 while it is
+    /// shut. Throws once the channel is closed for sending.</summary>
+    private int TakeWindow(int wanted)
+    {
+        _channel.ThrowIfClosedForSending();
+        long window = Interlocked.Read(ref _window);
+        if (window <= 0) return 0;
+        int n = (int)Math.Min(Math.Min(wanted, window), MaxPacketSize);
+        Interlocked.Add(ref _window, -n);
+        return n;
+    }
+
+    private TimeoutException WindowTimeout(TimeSpan timeout) =>
+        new($"The peer did not open {_channel}'s window within {timeout.TotalSeconds:0.###} s.");
 
     private async ValueTask WaitForWindowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
@@ -97,7 +126,7 @@ internal sealed class ChannelOutbound
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"The peer did not open {_channel}'s window within {t.TotalSeconds:0.###} s.");
+            throw WindowTimeout(t);
         }
     }
 

@@ -153,6 +153,30 @@ public sealed class ChannelWindowTests
         Assert.That(buffer[..10], Is.EqualTo(Pattern(10, seed: 1)));
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task Blocking_sends_wait_for_window_on_their_thread_time_out_leaving_the_channel_usable_and_deliver_everything(CancellationToken ct)
+    {
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (a, aServer) = await OpenAsync(pipe, ct, clientWindow: 3000);
+
+        Assert.That(aServer.Send(Pattern(5000)), Is.EqualTo(3000));
+        aServer.SetTimeout(TimeSpan.FromMilliseconds(30));
+        Assert.Throws<TimeoutException>(() => aServer.Send(Pattern(10)));
+        Assert.Throws<TimeoutException>(() => aServer.SendAllStderr(Pattern(10)));
+        byte[] first = new byte[3000];
+        await ReadExactlyAsync(a, first, ct);
+        aServer.SetTimeout(TimeSpan.FromSeconds(5));
+
+        // 20 windows' worth from a thread of its own, while the other side reads: every wait for window is woken.
+        byte[] all = Pattern(60_000, seed: 3);
+        var sender = new Thread(() => aServer.SendAll(all)) { IsBackground = true };
+        sender.Start();
+        byte[] received = new byte[all.Length];
+        await ReadExactlyAsync(a, received, ct);
+        Assert.That(sender.Join(TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(received, Is.EqualTo(all));
+    }
+
     // The smallest sizes an application may pick: ChannelOpenDecision.Accept wants a packet size of 1024 or more and
     // any positive window; the opener's sizes are not checked, so a window below the packet size is tried too.
     [TestCase(1024, 1024, 1024 * 1024)]
