@@ -384,6 +384,13 @@ public sealed partial class Channel : IDisposable, IAsyncDisposable
         while (!data.IsEmpty) data = data[SendChunk(data, 1)..];
     }
 
+    /// <summary><see cref="SendAll"/> for data its caller leaves untouched until the call returns (an array a stream
+    /// write was given): sent straight from it, with no copy.</summary>
+    internal void SendAllBlocking(ReadOnlyMemory<byte> data)
+    {
+        while (!data.IsEmpty) data = data[_outbound.SendChunk(data, 0, _timeout)..];
+    }
+
     /// <summary>One blocking send of the start of <paramref name="data"/>, waiting for window on this thread. The
     /// packet is built from a pooled copy of at most one maximum packet (all one send can take), so a script sending
     /// in a loop makes no garbage per call.</summary>

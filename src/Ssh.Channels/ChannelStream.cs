@@ -81,11 +81,21 @@ public sealed class ChannelStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <inheritdoc/>
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    /// <summary>The blocking twin of <see cref="WriteAsync(byte[], int, int, CancellationToken)"/>: waits for window on
+    /// this thread (<see cref="Channel.SendAll"/>), sending straight from <paramref name="buffer"/>.</summary>
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        Channel.SendAllBlocking(buffer.AsMemory(offset, count));
+    }
 
-    /// <summary>The blocking twin of <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.</summary>
-    public override void Write(ReadOnlySpan<byte> buffer) => WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
+    /// <summary>The blocking twin of <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// (<see cref="Channel.SendAll"/>).</summary>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        Channel.SendAll(buffer);
+    }
 
     /// <summary>Does nothing: every write is sent as it is made.</summary>
     public override void Flush() { }

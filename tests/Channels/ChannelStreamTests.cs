@@ -34,6 +34,29 @@ public sealed class ChannelStreamTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task Blocking_writes_of_arrays_and_spans_wait_for_window_on_their_thread_and_arrive_in_order(CancellationToken ct)
+    {
+        await using var pipe = new MessagePipe(new TestRequestHandler());
+        var (a, aServer) = await OpenAsync(pipe, ct, clientWindow: 4096, clientMaxPacket: 1024);
+        byte[] first = Pattern(40_000, seed: 4), second = Pattern(30_000, seed: 5);
+        Stream stream = a.AsStream();
+
+        Task<byte[]> serverReads = ReadToEndAsync(aServer, ct);
+        var writer = new Thread(() =>
+        {
+            stream.Write(first, 0, first.Length); // sent straight from the array, ten windows' worth
+            stream.Write(second.AsSpan());        // through a pooled copy
+            stream.Dispose();                     // EOF, then CLOSE: the reader's end
+        })
+        { IsBackground = true };
+        writer.Start();
+
+        Assert.That(await serverReads, Is.EqualTo(first.Concat(second).ToArray()));
+        Assert.That(writer.Join(TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(() => stream.Write(first, 0, 1), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task A_stream_that_does_not_own_the_channel_leaves_it_open(CancellationToken ct)
     {
         await using var pipe = new MessagePipe(new TestRequestHandler());
