@@ -126,20 +126,22 @@ internal static class ExecCommand
     });
 
     /// <summary>Sends our stdin to the command, then EOF, on a thread of its own: a console read has no true async
-    /// form (ReadAsync queues a blocking read to the thread pool, a hop per 64 KiB of an upload), and a send that
-    /// finds the window open and the socket ready completes without waiting.</summary>
+    /// form (ReadAsync queues a blocking read to the thread pool, a hop per 64 KiB of an upload), and the channel's
+    /// blocking write sends straight from the buffer, waiting for window here, woken straight from the read loop.
+    /// The channel closing (the command ended, or we are closing after a cancellation) ends such a wait.</summary>
     private static Task PumpStdin(Channel channel, CancellationToken cancellationToken) => OnOwnThread("stdin", () =>
     {
         try
         {
             using Stream input = Console.OpenStandardInput();
             StdinPipe.Enlarge();
+            using Stream output = channel.AsStream(ownsChannel: false);
             byte[] buffer = new byte[256 * 1024];
             int n;
             while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
             {
-                ValueTask sent = channel.SendAllAsync(buffer.AsMemory(0, n), cancellationToken);
-                if (!sent.IsCompletedSuccessfully) sent.AsTask().GetAwaiter().GetResult();
+                cancellationToken.ThrowIfCancellationRequested();
+                output.Write(buffer, 0, n);
             }
             channel.ShutdownWriteAsync(cancellationToken).GetAwaiter().GetResult();
         }
