@@ -28,14 +28,17 @@ internal sealed class PolledSocketStream : Stream
     private bool _quickAck = true;
     private int _disposed;
 
+    // The reader's thread waits for the connect too, then runs the read loop, key exchanges included (the runtime's
+    // default stack). The writer's only finishes sends that found the socket's buffer full, and is taken with the
+    // first of those: a connection that never fills it has one thread.
+    private static readonly PollThread.Pool ReaderThreads = new("sshcs socket reader", 0);
+    private static readonly PollThread.Pool WriterThreads = new("sshcs socket writer", 256 * 1024);
+
     private PolledSocketStream(Socket socket)
     {
         _socket = socket;
-        // The reader's thread waits for the connect too, then runs the read loop, key exchanges included (the
-        // runtime's default stack). The writer's only finishes sends that found the socket's buffer full, and starts
-        // with the first of those: a connection that never fills it has one thread.
-        _reader = new SocketReadiness(socket, "sshcs socket reader", 0);
-        _writer = new SocketReadiness(socket, "sshcs socket writer", 256 * 1024);
+        _reader = new SocketReadiness(socket, ReaderThreads);
+        _writer = new SocketReadiness(socket, WriterThreads);
     }
 
     /// <summary>Connects to <paramref name="endPoint"/> without blocking the caller; throws the connect's

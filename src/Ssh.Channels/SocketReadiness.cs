@@ -4,9 +4,9 @@ using System.Threading.Tasks.Sources;
 namespace Ssh.Channels;
 
 /// <summary>
-/// Waits until a non-blocking socket can be read or written on a thread of its own, started on the first wait, and
-/// resumes the waiter on that thread. For the client's socket this replaces the runtime's socket engine: once a
-/// socket has had one asynchronous operation, the engine's epoll thread is woken for every arrival on it and queues a
+/// Waits until a non-blocking socket can be read or written on a thread of its own (a <see cref="PollThread"/>, taken
+/// on the first wait and given back when the connection closes), and resumes the waiter on that thread. For the
+/// client's socket this replaces the runtime's socket engine: once a socket has had one asynchronous operation, the engine's epoll thread is woken for every arrival on it and queues a
 /// thread-pool item for each, whether anyone is reading or not. Here the read loop runs on the thread that saw the
 /// data, and reads on without a hand-off while data keeps coming. One waiter at a time, as a stream has one reader
 /// and one writer.
@@ -16,25 +16,22 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
     private const int Idle = 0, Waiting = 1;
 
     private readonly Socket _socket;
-    private readonly string _threadName;
-    private readonly int _stackSize;
+    private readonly PollThread.Pool _threads;
     private readonly object _gate = new();
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
     private CancellationTokenRegistration _registration;
-    private Thread? _thread;
+    private PollThread? _thread;
     private SelectMode _mode;
     private bool _requested;
     private bool _disposed;
     private int _state;
 
     /// <param name="socket">The socket, in non-blocking mode.</param>
-    /// <param name="threadName">The waiting thread's name, as debuggers and <c>top -H</c> show it.</param>
-    /// <param name="stackSize">The thread's stack in bytes (0: the runtime's default).</param>
-    public SocketReadiness(Socket socket, string threadName, int stackSize)
+    /// <param name="threads">Where the waiting thread comes from.</param>
+    public SocketReadiness(Socket socket, PollThread.Pool threads)
     {
         _socket = socket;
-        _threadName = threadName;
-        _stackSize = stackSize;
+        _threads = threads;
     }
 
     /// <summary>Completes once the socket is ready for <paramref name="mode"/> (<see cref="SelectMode.SelectRead"/> or
@@ -49,54 +46,64 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
             _registration = cancellationToken.UnsafeRegister(static (state, token) =>
                 ((SocketReadiness)state!).Complete(new OperationCanceledException(token)), this);
         bool disposed;
+        PollThread? thread;
+        bool rent = false;
         lock (_gate)
         {
             disposed = _disposed;
+            thread = _thread;
             if (!disposed)
             {
                 _mode = mode;
                 _requested = true;
-                if (_thread is null)
-                {
-                    _thread = new Thread(Run, _stackSize) { IsBackground = true, Name = _threadName };
-                    _thread.Start();
-                }
-                else
-                {
-                    Monitor.Pulse(_gate);
-                }
+                rent = thread is null;
             }
         }
-        if (disposed) Complete(new ObjectDisposedException(nameof(SocketReadiness), "The connection is closed."));
+        if (disposed)
+        {
+            Complete(new ObjectDisposedException(nameof(SocketReadiness), "The connection is closed."));
+        }
+        else if (rent)
+        {
+            thread = _threads.Rent(this);
+            bool late;
+            lock (_gate)
+            {
+                late = _disposed;
+                _thread = thread;
+            }
+            if (late) thread.Release(); // disposed meanwhile: Dispose found no thread to give back
+        }
+        else
+        {
+            thread!.Signal();
+        }
         return new ValueTask(this, _core.Version);
     }
 
-    private void Run()
+    /// <summary>From the poll thread: takes the wait asked for, if any, polls for it, and completes it.</summary>
+    internal void Serve()
     {
-        while (true)
+        SelectMode mode;
+        lock (_gate)
         {
-            SelectMode mode;
-            lock (_gate)
-            {
-                while (!_requested && !_disposed) Monitor.Wait(_gate);
-                if (_disposed) return;
-                _requested = false;
-                mode = _mode;
-            }
-            Exception? error = null;
-            try
-            {
-                // poll(2) on this one socket: the runtime's engine never sees it.
-                _socket.Poll(-1, mode);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                error = e;
-            }
-            // A wait given up by cancellation meanwhile is not completed twice; a later wait that this readiness
-            // completes finds the socket ready (or asks again).
-            Complete(error);
+            if (!_requested || _disposed) return;
+            _requested = false;
+            mode = _mode;
         }
+        Exception? error = null;
+        try
+        {
+            // poll(2) on this one socket: the runtime's engine never sees it.
+            _socket.Poll(-1, mode);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            error = e;
+        }
+        // A wait given up by cancellation meanwhile is not completed twice; a later wait that this readiness
+        // completes finds the socket ready (or asks again).
+        Complete(error);
     }
 
     /// <summary>Ends the current wait, once: from the waiting thread, a cancellation, or disposal.</summary>
@@ -108,15 +115,18 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
         else _core.SetException(error);
     }
 
-    /// <summary>Stops the thread (the socket must be shut down first, so a poll in progress returns) and fails a
-    /// wait in progress.</summary>
+    /// <summary>Gives the thread back (the socket must be shut down first, so a poll in progress returns) and fails
+    /// a wait in progress.</summary>
     public void Dispose()
     {
+        PollThread? thread;
         lock (_gate)
         {
             _disposed = true;
-            Monitor.Pulse(_gate);
+            thread = _thread;
+            _thread = null;
         }
+        thread?.Release();
         Complete(new ObjectDisposedException(nameof(SocketReadiness), "The connection is closed."));
     }
 

@@ -93,6 +93,32 @@ public sealed class PolledSocketStreamTests
         }
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task A_closed_connections_reader_thread_serves_the_next_connection(CancellationToken ct)
+    {
+        // Starting a thread costs about as much as a fifth of a loopback handshake: twenty connections one after
+        // another are served by the same parked thread (or two, should another test's connection close in between).
+        var readers = new HashSet<int>();
+        for (int i = 0; i < 20; i++)
+        {
+            var (client, peer) = await ConnectAsync(ct);
+            using (peer)
+            await using (client)
+            {
+                int reader = await Task.Run(async () =>
+                {
+                    Task<int> read = client.ReadAsync(new byte[1], ct).AsTask();
+                    await Task.Delay(20, ct);
+                    await peer.SendAsync(new byte[] { 1 }, ct);
+                    await read.ConfigureAwait(false);
+                    return Environment.CurrentManagedThreadId;
+                }, ct);
+                readers.Add(reader);
+            }
+        }
+        Assert.That(readers, Has.Count.LessThanOrEqualTo(3), "each connection started a thread of its own");
+    }
+
     [Test, CancelAfter(20_000)]
     public async Task A_cancelled_read_throws_and_the_next_read_still_gets_the_data(CancellationToken ct)
     {
