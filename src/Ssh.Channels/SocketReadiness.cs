@@ -6,10 +6,10 @@ namespace Ssh.Channels;
 /// <summary>
 /// Waits until a non-blocking socket can be read or written on a thread of its own (a <see cref="PollThread"/>, taken
 /// on the first wait and given back when the connection closes), and resumes the waiter on that thread. For the
-/// client's socket this replaces the runtime's socket engine: once a socket has had one asynchronous operation, the engine's epoll thread is woken for every arrival on it and queues a
-/// thread-pool item for each, whether anyone is reading or not. Here the read loop runs on the thread that saw the
-/// data, and reads on without a hand-off while data keeps coming. One waiter at a time, as a stream has one reader
-/// and one writer.
+/// client's socket this replaces the runtime's socket engine: once a socket has had one asynchronous operation, the
+/// engine's epoll thread is woken for every arrival on it and queues a thread-pool item for each, whether anyone is
+/// reading or not. Here the read loop runs on the thread that saw the data, and reads on without a hand-off while
+/// data keeps coming. One waiter at a time, as a stream has one reader and one writer.
 /// </summary>
 internal sealed class SocketReadiness : IValueTaskSource, IDisposable
 {
