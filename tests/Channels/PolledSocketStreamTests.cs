@@ -80,16 +80,12 @@ public sealed class PolledSocketStreamTests
             Assert.That(await client.ReadAsync(one, ct), Is.EqualTo(1));
             Assert.That(one[0], Is.EqualTo(42));
 
-            string? resumedOn = null;
-            Task waiting = Task.Run(async () =>
-            {
-                await client.ReadAsync(one, ct).ConfigureAwait(false);
-                resumedOn = Thread.CurrentThread.Name;
-            }, ct);
+            // The read is made before the data is sent, so it waits; what runs on its completion runs on the reader.
+            Task<string?> resumedOn = client.ReadAsync(one, ct).AsTask().ContinueWith(_ => Thread.CurrentThread.Name,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             await Task.Delay(100, ct);
             await peer.SendAsync(new byte[] { 7 }, ct);
-            await waiting;
-            Assert.That(resumedOn, Is.EqualTo("sshcs socket reader"));
+            Assert.That(await resumedOn, Is.EqualTo("sshcs socket reader"));
         }
     }
 
