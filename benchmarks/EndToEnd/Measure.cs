@@ -6,14 +6,8 @@ namespace Ssh.Benchmarks.EndToEnd;
 /// <summary>What the end-to-end runs share: timing a shell command, medians, sizes like "1G".</summary>
 internal static class Measure
 {
-    public static double TimeShell(string command)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        using var p = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command]))!;
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"'{command}' failed ({p.ExitCode}).");
-        return stopwatch.Elapsed.TotalSeconds;
-    }
+    /// <summary>Wall-clock seconds of a shell command (failing unless it exits 0).</summary>
+    public static double TimeShell(string command) => TimeShellWithCpu(command).Seconds;
 
     /// <summary>Wall-clock seconds of a shell command, and the CPU seconds (user and system) its processes used: the
     /// shell's <c>times</c> after it, whose second line is the children's.</summary>

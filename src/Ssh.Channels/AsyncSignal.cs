@@ -38,6 +38,11 @@ internal sealed class AsyncSignal : IValueTaskSource
         }
     }
 
+    /// <summary>The deadline <see cref="Wait"/> takes for a wait of at most <paramref name="timeout"/> from now
+    /// (<see cref="long.MaxValue"/> for none), rounded up to the next millisecond.</summary>
+    public static long DeadlineAfter(TimeSpan? timeout) =>
+        timeout is { } t ? Environment.TickCount64 + (long)Math.Ceiling(t.TotalMilliseconds) : long.MaxValue;
+
     /// <summary>Blocks the calling thread until <see cref="Set"/>; false when <paramref name="deadline"/> (an
     /// <see cref="Environment.TickCount64"/> value; <see cref="long.MaxValue"/> for none) passed first.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>

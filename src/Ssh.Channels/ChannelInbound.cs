@@ -146,7 +146,7 @@ internal sealed class ChannelInbound : IDisposable
             spill.SetWaiting(waiter, true);
             try
             {
-                long deadline = timeout is { } t ? Environment.TickCount64 + (long)Math.Ceiling(t.TotalMilliseconds) : long.MaxValue;
+                long deadline = AsyncSignal.DeadlineAfter(timeout);
                 while ((n = source.TryRead(buffer, out fromMemory)) < 0)
                 {
                     if (source.Wait(deadline, cancellationToken)) continue;

@@ -77,7 +77,7 @@ internal sealed class ChannelOutbound
     public int SendChunk(ReadOnlyMemory<byte> data, uint extendedType, TimeSpan? timeout)
     {
         if (data.IsEmpty) return 0;
-        long deadline = timeout is { } t ? Environment.TickCount64 + (long)Math.Ceiling(t.TotalMilliseconds) : long.MaxValue;
+        long deadline = AsyncSignal.DeadlineAfter(timeout);
         _sendLock.Wait();
         try
         {

@@ -45,39 +45,19 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
         if (cancellationToken.CanBeCanceled)
             _registration = cancellationToken.UnsafeRegister(static (state, token) =>
                 ((SocketReadiness)state!).Complete(new OperationCanceledException(token)), this);
-        bool disposed;
-        PollThread? thread;
-        bool rent = false;
         lock (_gate)
         {
-            disposed = _disposed;
-            thread = _thread;
-            if (!disposed)
+            if (!_disposed)
             {
                 _mode = mode;
                 _requested = true;
-                rent = thread is null;
+                // The thread takes the request under this lock (Serve), so asking it here loses nothing.
+                if (_thread is null) _thread = _threads.Rent(this);
+                else _thread.Signal();
+                return new ValueTask(this, _core.Version);
             }
         }
-        if (disposed)
-        {
-            Complete(new ObjectDisposedException(nameof(SocketReadiness), "The connection is closed."));
-        }
-        else if (rent)
-        {
-            thread = _threads.Rent(this);
-            bool late;
-            lock (_gate)
-            {
-                late = _disposed;
-                _thread = thread;
-            }
-            if (late) thread.Release(); // disposed meanwhile: Dispose found no thread to give back
-        }
-        else
-        {
-            thread!.Signal();
-        }
+        Complete(new ObjectDisposedException(nameof(SocketReadiness), "The connection is closed."));
         return new ValueTask(this, _core.Version);
     }
 
